@@ -1,0 +1,53 @@
+#!/usr/bin/env bash
+# One entry point for a fresh Debian 12 / Ubuntu machine:
+#   sudo ./bootstrap.sh run [bench-ebpf options]   install, build, run (default: --server flask)
+#   sudo ./bootstrap.sh test                        install, build, run the whole test suite
+#   sudo ./bootstrap.sh install | build             just that step
+# Idempotent: packages already present are not fetched again; the build is incremental.
+set -euo pipefail
+cd "$(dirname "$0")"
+
+# Everything the build, the servers and the tests need. Keep this the only list.
+PACKAGES=(
+  build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+  libcurl4-openssl-dev libjansson-dev liburing-dev meson ninja-build pkg-config
+  python3 python3-flask python3-aiohttp python3-fastapi python3-uvicorn
+  python3-jsonschema nginx-light openssl ca-certificates procps iproute2 curl
+  vagrant wrk
+)
+
+die() { echo "bootstrap: $*" >&2; exit 1; }
+
+install_packages() {
+  local missing=()
+  for p in "${PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  [ ${#missing[@]} -eq 0 ] && return 0
+  [ "$(id -u)" -eq 0 ] || die "packages missing (${missing[*]}): run as root (sudo $0 $*)"
+  echo "bootstrap: installing ${missing[*]}" >&2
+  export DEBIAN_FRONTEND=noninteractive
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  # nginx-light's package starts a system nginx on port 80; the tool runs its own.
+  if command -v systemctl >/dev/null 2>&1 && systemctl is-active --quiet nginx 2>/dev/null; then
+    systemctl stop nginx || true; systemctl disable nginx >/dev/null 2>&1 || true
+  fi
+}
+
+build() {
+  [ -f build/build.ninja ] || meson setup build --buildtype=debugoptimized >/dev/null
+  meson compile -C build >/dev/null || meson compile -C build
+}
+
+cmd=${1:-run}; shift || true
+case "$cmd" in
+  install) install_packages ;;
+  build)   install_packages; build ;;
+  run)     install_packages; build
+           [ $# -gt 0 ] || set -- --server flask
+           exec build/bench-ebpf "$@" ;;
+  test)    install_packages; build
+           exec meson test -C build --print-errorlogs "$@" ;;
+  *) die "unknown command '$cmd' (use: run, test, install, build)" ;;
+esac

@@ -1,0 +1,28 @@
+/* Log-linear latency histogram (HDR-style): 3 significant digits from 1 ns to
+ * about 1100 s, O(1) record with no allocation, mergeable across threads. */
+#pragma once
+#include <stdbool.h>
+#include <stdint.h>
+
+struct hist {
+	uint64_t *counts;	/* n_counts buckets, allocated once by hist_init */
+	uint32_t n_counts;
+	uint64_t total;		/* samples recorded */
+	uint64_t min, max;	/* exact; min is UINT64_MAX when empty */
+	long double sum, sumsq;	/* exact mean / stdev (not bucketed) */
+};
+
+int hist_init(struct hist *h);			/* 0 or -ENOMEM */
+void hist_free(struct hist *h);
+void hist_reset(struct hist *h);
+void hist_record(struct hist *h, uint64_t value);
+int hist_merge(struct hist *dst, const struct hist *src);
+double hist_mean(const struct hist *h);		/* 0 when empty */
+double hist_stdev(const struct hist *h);	/* population stdev, 0 when empty */
+/* Value v with at least pct % of samples <= v, within 0.1 % of the exact
+ * order statistic sorted[ceil(pct/100*n)-1]; 0 when empty. pct in [0,100]. */
+uint64_t hist_percentile(const struct hist *h, double pct);
+
+/* Non-empty buckets in ascending order: samples in [lo, hi] (inclusive). */
+typedef void (*hist_bucket_fn)(uint64_t lo, uint64_t hi, uint64_t count, void *arg);
+void hist_foreach(const struct hist *h, hist_bucket_fn fn, void *arg);

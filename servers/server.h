@@ -1,0 +1,52 @@
+/* Servers under test: the built-in demo apps, nginx, a user's command, or one
+ * already running. Start is two-phase so probes can attach before the server
+ * runs its first instruction: server_spawn() forks a child that waits, the
+ * caller attaches probes to its pid, server_release() lets it exec. */
+#pragma once
+#include <sched.h>
+#include <stdbool.h>
+#include <sys/types.h>
+#include "common/errbuf.h"
+
+struct server_opts {
+	const char *name;	/* built-in name ("flask", ...), "custom", or "external" */
+	const char *command;	/* custom: shell command with {port}; NULL for built-ins */
+	const char *url;	/* external: the server's URL; NULL otherwise */
+	pid_t pid;		/* external: its pid for the probes, 0 if unknown */
+	const char *python;	/* interpreter for Python servers */
+	int port;		/* 0: pick a free one */
+	cpu_set_t cpus;		/* server pinned here when pin is true */
+	bool pin;
+	bool verbose;
+};
+
+struct server {
+	char name[64];
+	char command[2048];	/* what runs, as a user could type it */
+	char url[512];		/* http://127.0.0.1:PORT/ */
+	char version[256];	/* "" when unknown */
+	char log_path[512];
+	char tmpdir[512];	/* private dir (log, nginx config), removed by server_stop */
+	pid_t pid;		/* process (and process-group) leader; 0 for external without --pid */
+	int port;
+	bool external;		/* not ours to start or stop */
+	int release_fd;		/* write end of the start gate; -1 once released */
+};
+
+/* Built-in names in display order, NULL-terminated. */
+extern const char *const server_builtin_names[];
+bool server_is_builtin(const char *name);
+/* 0 if NAME can run on this machine, else -ENOENT and a one-line reason with an install hint. */
+int server_check_available(const struct server_opts *o, struct errbuf *err);
+
+int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *err);
+int server_release(struct server *s, struct errbuf *err);
+/* Polls GET / until 200 with the expected JSON body; fails at once if the
+ * process exits; on failure err holds the reason and the tail of the log. */
+int server_wait_ready(struct server *s, double timeout_s, const volatile int *stop, struct errbuf *err);
+/* SIGTERM to the process group, SIGKILL after a grace period, wait until the
+ * port is free, remove the temp dir. Safe to call twice and on a failed spawn. */
+void server_stop(struct server *s);
+
+/* The body every demo app answers GET / with. */
+#define SERVER_EXPECTED_BODY "{\"message\":\"Hello, World!\"}"
