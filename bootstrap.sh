@@ -40,6 +40,17 @@ build() {
   meson compile -C build >/dev/null || meson compile -C build
 }
 
+# One plain closing line from meson's log, e.g. "tests: 12 passed, 0 failed, 1 skipped".
+summarize_tests() {
+  local log=build/meson-logs/testlog.json
+  [ -f "$log" ] || return 0
+  local pass fail skip
+  pass=$(grep -c '"result": "OK"' "$log" || true)
+  fail=$(grep -c -E '"result": "(FAIL|TIMEOUT|ERROR|UNEXPECTEDPASS)"' "$log" || true)
+  skip=$(grep -c '"result": "SKIP"' "$log" || true)
+  echo "tests: $pass passed, $fail failed, $skip skipped"
+}
+
 cmd=${1:-run}; shift || true
 case "$cmd" in
   install) install_packages ;;
@@ -48,6 +59,9 @@ case "$cmd" in
            [ $# -gt 0 ] || set -- --server flask
            exec build/bench-ebpf "$@" ;;
   test)    install_packages; build
-           exec meson test -C build --print-errorlogs "$@" ;;
+           rc=0
+           meson test -C build --print-errorlogs --num-processes 1 "$@" || rc=$?
+           summarize_tests
+           exit $rc ;;
   *) die "unknown command '$cmd' (use: run, test, install, build)" ;;
 esac

@@ -31,6 +31,12 @@ struct server {
 	int port;
 	bool external;		/* not ours to start or stop */
 	int release_fd;		/* write end of the start gate; -1 once released */
+	/* Added by servers/: the launcher's own bookkeeping (read-only for others). */
+	bool builtin;		/* a demo app or nginx: GET / must answer SERVER_EXPECTED_BODY */
+	bool gate_open;		/* release_fd is a live descriptor */
+	bool reaped;		/* pid has been waited for; wait_status holds how it ended */
+	int wait_status;	/* waitpid() status once reaped */
+	bool stopped;		/* server_stop() has run (it runs once) */
 };
 
 /* Built-in names in display order, NULL-terminated. */

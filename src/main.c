@@ -1,1 +1,174 @@
-int main(void) { return 0; }
+#define _GNU_SOURCE
+/* bench-ebpf: parse options, then run each server's pipeline (src/run.c) and
+ * write one JSON report. */
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis/ranking.h"
+#include "analysis/report.h"
+#include "common/errbuf.h"
+#include "loader/probes.h"
+#include "servers/server.h"
+#include "src/cli.h"
+#include "src/output.h"
+#include "src/run.h"
+
+static volatile sig_atomic_t g_stop;
+
+static void on_signal(int sig)
+{
+	(void)sig;
+	g_stop = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa = { .sa_handler = on_signal };
+	sigemptyset(&sa.sa_mask);
+	sigaction(SIGINT, &sa, NULL);
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGHUP, &sa, NULL);
+	signal(SIGPIPE, SIG_IGN);
+}
+
+static int list_servers(const struct cli_options *o)
+{
+	for (const char *const *n = server_builtin_names; *n; n++) {
+		struct server_opts so = { .name = *n, .python = o->python };
+		struct errbuf e = { "" };
+		int avail = server_check_available(&so, &e) == 0;
+		printf("%-12s %s\n", *n, avail ? "available" : e.msg);
+	}
+	return EXIT_OK;
+}
+
+/* Which built-in servers to run: the named ones (all must be usable), or with
+ * 'all' every one usable here, the others noted. */
+static int pick_servers(const struct cli_options *o, const char **names, int *n,
+			json_t *notes, struct errbuf *err)
+{
+	*n = 0;
+	if (!o->all_servers) {
+		for (int i = 0; i < o->n_servers; i++) {
+			struct server_opts so = { .name = o->servers[i], .python = o->python };
+			if (server_check_available(&so, err))
+				return -ENOENT;
+			names[(*n)++] = o->servers[i];
+		}
+		return 0;
+	}
+	for (const char *const *s = server_builtin_names; *s && *n < CLI_MAX_SERVERS; s++) {
+		struct server_opts so = { .name = *s, .python = o->python };
+		struct errbuf e = { "" };
+		if (server_check_available(&so, &e) == 0)
+			names[(*n)++] = *s;
+		else
+			json_array_append_new(notes, json_sprintf("skipped %s: %s", *s, e.msg));
+	}
+	if (!*n) {
+		errbuf_set(err, "none of the built-in servers can run here (sudo ./bootstrap.sh install)");
+		return -ENOENT;
+	}
+	return 0;
+}
+
+static int exit_code_for(enum run_status st)
+{
+	switch (st) {
+	case RUN_OK: return EXIT_OK;
+	case RUN_UNAVAILABLE: return EXIT_UNAVAILABLE;
+	case RUN_NOPRIV: return EXIT_NOPRIV;
+	case RUN_INTERRUPTED: return EXIT_INTERRUPTED;
+	default: return EXIT_FAIL;
+	}
+}
+
+int main(int argc, char **argv)
+{
+	struct cli_options o;
+	struct errbuf err = { "" };
+	const char *names[CLI_MAX_SERVERS];
+	int n_names = 0, rc = EXIT_OK;
+
+	int p = cli_parse(argc, argv, &o, &err);
+	if (p < 0) {
+		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
+		return EXIT_USAGE;
+	}
+	if (p > 0)
+		return EXIT_OK;
+	if (o.list_servers)
+		return list_servers(&o);
+	if (!o.quiet)
+		for (int i = 0; i < o.n_warnings; i++)
+			fprintf(stderr, "bench-ebpf: warning: %s\n", o.warnings[i]);
+
+	json_t *notes = json_array();
+	for (int i = 0; i < o.n_warnings; i++)
+		json_array_append_new(notes, json_string(o.warnings[i]));
+	if (o.n_servers || o.all_servers) {
+		if (pick_servers(&o, names, &n_names, notes, &err)) {
+			fprintf(stderr, "bench-ebpf: %s\n", err.msg);
+			json_decref(notes);
+			return EXIT_UNAVAILABLE;
+		}
+	} else {
+		names[n_names++] = NULL;	/* --server-cmd or --url */
+	}
+	if (!o.no_ebpf && probes_check_privileges(&err)) {
+		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
+		json_decref(notes);
+		return EXIT_NOPRIV;
+	}
+
+	struct output out;
+	if (output_open(&out, o.output, &err)) {
+		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
+		json_decref(notes);
+		return EXIT_FAIL;
+	}
+	install_signals();
+
+	json_t *runs = json_array();
+	for (int i = 0; i < n_names && !g_stop; i++) {
+		json_t *run = NULL;
+		err.msg[0] = '\0';
+		enum run_status st = run_server(&o, names[i], &g_stop, &run, &err);
+		if (st != RUN_OK && st != RUN_INTERRUPTED)
+			fprintf(stderr, "bench-ebpf: %s\n", err.msg);
+		json_object_set_new(run, "command_line", output_command_line(argc, argv));
+		json_object_set_new(run, "notes", json_incref(notes));
+		json_array_append_new(runs, run);
+		if (rc == EXIT_OK || st == RUN_INTERRUPTED)
+			rc = exit_code_for(st);
+	}
+
+	json_t *report;
+	if (json_array_size(runs) == 1) {
+		report = json_incref(json_array_get(runs, 0));
+	} else {
+		json_t *ranking = ranking_build(runs);
+		if (!o.quiet)
+			ranking_print(stderr, ranking);
+		report = json_pack("{s:i, s:o, s:o, s:o, s:O, s:o, s:o, s:b}",
+			"schema_version", REPORT_SCHEMA_VERSION,
+			"tool", report_tool(), "host", report_host(),
+			"command_line", output_command_line(argc, argv),
+			"notes", notes, "runs", json_incref(runs), "ranking", ranking,
+			"interrupted", rc == EXIT_INTERRUPTED);
+	}
+	if (output_write(&out, report, &err)) {
+		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
+		rc = EXIT_FAIL;
+	}
+	json_decref(report);
+	json_decref(runs);
+	json_decref(notes);
+	if (rc == EXIT_INTERRUPTED && !o.quiet)
+		fprintf(stderr, "bench-ebpf: interrupted; partial results written, marked \"interrupted\": true\n");
+	return rc;
+}

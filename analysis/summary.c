@@ -1,0 +1,93 @@
+#define _GNU_SOURCE
+#include "analysis/summary.h"
+
+#include <math.h>
+#include <string.h>
+
+const char *summary_duration(double ns, char *buf, size_t len)
+{
+	if (!isfinite(ns))
+		snprintf(buf, len, "-");
+	else if (ns < 1e3)
+		snprintf(buf, len, "%.0f ns", ns);
+	else if (ns < 1e6)
+		snprintf(buf, len, "%.1f us", ns / 1e3);
+	else if (ns < 1e9)
+		snprintf(buf, len, "%.2f ms", ns / 1e6);
+	else
+		snprintf(buf, len, "%.2f s", ns / 1e9);
+	return buf;
+}
+
+static double num(json_t *o, const char *path)
+{
+	/* path like "client.latency_ns.p99": NaN when missing or null */
+	char key[64];
+	const char *p = path;
+	while (o && *p) {
+		size_t n = strcspn(p, ".");
+		snprintf(key, sizeof(key), "%.*s", (int)n, p);
+		o = json_object_get(o, key);
+		p += n + (p[n] == '.');
+	}
+	return o && json_is_number(o) ? json_number_value(o) : NAN;
+}
+
+static const char *str(json_t *o, const char *a, const char *b)
+{
+	const char *s = json_string_value(json_object_get(json_object_get(o, a), b));
+	return s ? s : "";
+}
+
+void summary_print_run(FILE *out, json_t *run)
+{
+	char b[6][32];
+	const char *version = str(run, "server", "version");
+	double rps = num(run, "client.rps");
+	double reqs = num(run, "client.requests_completed");
+	double errs = num(run, "client.errors.total");
+	double secs = num(run, "load.duration_ns") / 1e9;
+
+	fprintf(out, "\n%s%s%s%s, pid %.0f, port %.0f\n", str(run, "server", "name"),
+		*version ? " (" : "", version, *version ? ")" : "",
+		num(run, "server.pid"), num(run, "server.port"));
+	fprintf(out, "  Load:                 %.0f connections, %.0f thread(s), closed loop\n",
+		num(run, "load.connections"), num(run, "load.threads"));
+	fprintf(out, "  Complete requests:    %.0f\n", reqs);
+	fprintf(out, "  Failed requests:      %.0f", errs);
+	if (errs > 0) {
+		const char *k;
+		json_t *v;
+		const char *sep = " (";
+		json_object_foreach(json_object_get(json_object_get(run, "client"), "errors"), k, v) {
+			if (json_is_integer(v) && json_integer_value(v) && strcmp(k, "total")) {
+				fprintf(out, "%s%s %lld", sep, k, (long long)json_integer_value(v));
+				sep = ", ";
+			}
+		}
+		fputc(')', out);
+	}
+	fputc('\n', out);
+	fprintf(out, "  Time taken:           %.3f s\n", secs);
+	fprintf(out, "  Requests per second:  %.1f [#/sec] (mean)\n", rps);
+	fprintf(out, "  Time per request:     %s (mean)\n",
+		summary_duration(num(run, "client.time_per_request_ns.mean"), b[0], 32));
+	fprintf(out, "  Time per request:     %s (mean, across all concurrent requests)\n",
+		summary_duration(num(run, "client.time_per_request_ns.mean_across_concurrent"), b[0], 32));
+	fprintf(out, "  Transfer rate:        %.1f KiB/s received\n",
+		num(run, "client.transfer_bytes_per_s") / 1024);
+	fprintf(out, "  Latency:              mean %s, stdev %s, max %s\n",
+		summary_duration(num(run, "client.latency_ns.mean"), b[0], 32),
+		summary_duration(num(run, "client.latency_ns.stdev"), b[1], 32),
+		summary_duration(num(run, "client.latency_ns.max"), b[2], 32));
+	fprintf(out, "  Percentiles:          p50 %s, p90 %s, p99 %s, p99.9 %s, p99.99 %s\n",
+		summary_duration(num(run, "client.latency_ns.p50"), b[0], 32),
+		summary_duration(num(run, "client.latency_ns.p90"), b[1], 32),
+		summary_duration(num(run, "client.latency_ns.p99"), b[2], 32),
+		summary_duration(num(run, "client.latency_ns.p999"), b[3], 32),
+		summary_duration(num(run, "client.latency_ns.p9999"), b[4], 32));
+	double busy = num(run, "client.busy_fraction");
+	fprintf(out, "  Load generator CPU:   %.2f s (%.0f %% busy)%s\n",
+		num(run, "client.cpu_seconds"), busy * 100,
+		busy > 0.9 ? "  <- the load generator was the bottleneck: these figures describe it, not the server" : "");
+}

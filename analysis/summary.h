@@ -1,0 +1,9 @@
+/* Human-readable summary of a run, read back from its JSON object so the text
+ * and the report can never disagree. */
+#pragma once
+#include <stdio.h>
+#include <jansson.h>
+
+void summary_print_run(FILE *out, json_t *run);
+/* Scales ns to "812 us", "12.3 ms", "1.20 s". */
+const char *summary_duration(double ns, char *buf, size_t len);

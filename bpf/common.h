@@ -1,0 +1,40 @@
+/* ABI shared by the BPF programs and the loader: constants and plain
+ * __u32/__u64/char[] layouts only, so both compilers read it the same way. */
+#pragma once
+
+/* log2 histograms of durations in ns: slot 0 holds [0, 2), slot i >= 1 holds
+ * [2^i, 2^(i+1)); the last slot also takes everything above (2^39 ns is
+ * about 9 minutes). */
+#define HIST_SLOTS 40
+
+/* Largest number of processes (tgids) tracked at once: the server and what
+ * it forks. */
+#define TRACKED_MAX 4096
+
+/* Direct-mapped filter in front of the tracked-tgid hash: entry
+ * tgid & (TGID_TBL_SIZE - 1) holds that tgid when it is the only tracked
+ * one mapping there, TGID_TBL_COLLIDE when several do (then the hash
+ * decides), 0 when none. An array lookup is inlined by the verifier, a hash
+ * lookup is a call plus jhash: this keeps untracked processes cheap. */
+#define TGID_TBL_SIZE 16384
+#define TGID_TBL_COLLIDE 0xffffffffu
+
+/* Why a kernel-side record could not be kept (a map was full). Each object
+ * counts these in a per-CPU array "drops"; the loader sums them into
+ * kernel.records_lost. */
+enum drop_kind {
+	DROP_TRACKED_FULL = 0,	/* tracked tgids: a forked child was not added */
+	DROP_INFLIGHT_FULL,	/* syscall entry slot taken by another thread */
+	DROP_LOOP_FULL,		/* per-thread event-loop records */
+	DROP_THREADS_FULL,	/* per-thread scheduler state */
+	DROP_ESTAB_FULL,	/* established, not yet accepted sockets */
+	DROP_KINDS,
+};
+
+/* errno values the programs compare against (vmlinux.h has no errno.h). */
+#define BENCH_EAGAIN 11
+
+/* TCP states, as in include/net/tcp_states.h. */
+#define BENCH_TCP_ESTABLISHED 1
+#define BENCH_TCP_SYN_RECV 3
+#define BENCH_TCP_CLOSE 7

@@ -1,0 +1,54 @@
+"""bench-ebpf demo app: Flask's threaded development server.
+
+GET / answers {"message":"Hello, World!"} as application/json. The development
+server speaks HTTP/1.0 and closes the connection after every response; that is
+part of what is being measured, so it is kept.
+"""
+import argparse
+import json
+import logging
+import os
+import platform
+import sys
+
+try:
+    import flask
+except ImportError as e:
+    print(f"flask is not importable by {sys.executable}: {e}; install python3-flask",
+          file=sys.stderr, flush=True)
+    sys.exit(3)
+
+
+def dist_version(name, module=None):
+    try:
+        from importlib.metadata import version
+        return version(name)
+    except Exception:
+        return getattr(module, "__version__", "unknown")
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__)
+    ap.add_argument("--host", default="127.0.0.1")
+    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
+    args = ap.parse_args()
+
+    # werkzeug logs one line per request at INFO: keep the log from growing.
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)
+
+    app = flask.Flask(__name__)
+
+    @app.route("/")
+    def hello():
+        body = json.dumps({"message": "Hello, World!"}, separators=(",", ":"))
+        return flask.Response(body, mimetype="application/json")
+
+    print(f"bench-ebpf-server-version: Flask {dist_version('flask', flask)} "
+          f"(Werkzeug {dist_version('werkzeug')}, Python {platform.python_version()})",
+          flush=True)
+    app.run(host=args.host, port=args.port, threaded=True,
+            debug=False, use_reloader=False, use_debugger=False)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,326 @@
+/* Is the server up? GET / until it answers as expected, watching the process
+ * meanwhile; then tell its version. */
+#include <ctype.h>
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <jansson.h>
+#include <pthread.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include "servers/internal.h"
+
+#define POLL_INTERVAL_MS 25
+#define BODY_MAX 65536
+
+/* ---- the log --------------------------------------------------------------- */
+
+void log_tail(const char *path, int max_lines, char *out, size_t len)
+{
+	char buf[8192];
+	out[0] = 0;
+	if (!path || !*path || len == 0)
+		return;
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	struct stat st;
+	off_t start = 0;
+	if (fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(buf) - 1)
+		start = st.st_size - (off_t)sizeof(buf) + 1;
+	ssize_t n = pread(fd, buf, sizeof(buf) - 1, start);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (ssize_t i = 0; i < n; i++)	/* keep it printable: NULs and CRs out */
+		if (buf[i] == 0 || buf[i] == '\r')
+			buf[i] = ' ';
+
+	/* The last MAX_LINES lines (ignoring trailing blank ones). */
+	char *end = buf + n;
+	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
+		*--end = 0;
+	char *p = end;
+	for (int lines = 0; p > buf && lines < max_lines; lines++) {
+		while (p > buf && p[-1] != '\n')
+			p--;
+		if (lines + 1 < max_lines && p > buf)
+			p--;	/* onto the previous line's newline */
+	}
+	if (*p == '\n')
+		p++;
+
+	/* Lines longer than 200 characters are cut in the middle. */
+	size_t o = 0;
+	char *line = p;
+	while (line && *line && o + 1 < len) {
+		char *nl = strchr(line, '\n');
+		size_t l = nl ? (size_t)(nl - line) : strlen(line);
+		int w;
+		if (l > 200)
+			w = snprintf(out + o, len - o, "%s%.*s ... %.*s", o ? "\n" : "", 90, line, 90,
+				     line + l - 90);
+		else
+			w = snprintf(out + o, len - o, "%s%.*s", o ? "\n" : "", (int)l, line);
+		if (w < 0)
+			break;
+		o += (size_t)w;
+		if (o >= len)
+			o = len - 1;
+		line = nl ? nl + 1 : NULL;
+	}
+}
+
+void set_err_with_tail(struct errbuf *err, const struct server *s, const char *reason)
+{
+	if (!err)
+		return;
+	size_t cap = sizeof(err->msg);
+	char tail[4096];
+	log_tail(s->log_path, 10, tail, sizeof(tail));
+	if (!tail[0]) {
+		errbuf_set(err, "%s%s", reason, s->log_path[0] ? " (its log is empty)" : "");
+		return;
+	}
+	static const char intro[] = "; last lines of its log:\n";
+	size_t head = strlen(reason) + strlen(intro);
+	size_t room = head < cap - 1 ? cap - 1 - head : 0;
+	/* Keep the end of the log (the newest lines) when it does not all fit. */
+	const char *t = tail;
+	size_t tl = strlen(tail);
+	if (tl > room) {
+		t = tail + (tl - room);
+		const char *nl = strchr(t, '\n');
+		if (nl && (size_t)(nl - t) < room / 2)
+			t = nl + 1;
+	}
+	errbuf_set(err, "%s%s%s", reason, intro, t);
+}
+
+static void version_from_log(const char *path, char *out, size_t len)
+{
+	char buf[65536];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return;
+	buf[n] = 0;
+	for (char *p = buf; (p = strstr(p, SERVER_VERSION_TAG)); p++) {
+		if (p != buf && p[-1] != '\n')
+			continue;
+		p += strlen(SERVER_VERSION_TAG);
+		while (*p == ' ' || *p == '\t')
+			p++;
+		size_t l = strcspn(p, "\r\n");
+		while (l > 0 && isspace((unsigned char)p[l - 1]))
+			l--;
+		if (l > 0) {
+			snprintf(out, len, "%.*s", (int)l, p);
+			return;
+		}
+	}
+}
+
+/* ---- one GET / --------------------------------------------------------------- */
+
+struct reply {
+	char body[BODY_MAX];
+	size_t len;
+	bool truncated;
+	char server_hdr[256];
+};
+
+static size_t on_body(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct reply *r = user;
+	size_t n = size * nmemb;
+	size_t take = n;
+	if (take > sizeof(r->body) - 1 - r->len) {
+		take = sizeof(r->body) - 1 - r->len;
+		r->truncated = true;
+	}
+	memcpy(r->body + r->len, data, take);
+	r->len += take;
+	r->body[r->len] = 0;
+	return n;
+}
+
+static size_t on_header(char *data, size_t size, size_t nmemb, void *user)
+{
+	struct reply *r = user;
+	size_t n = size * nmemb;
+	if (n > 7 && strncasecmp(data, "Server:", 7) == 0) {
+		const char *v = data + 7;
+		size_t l = n - 7;
+		while (l && (*v == ' ' || *v == '\t'))
+			v++, l--;
+		while (l && isspace((unsigned char)v[l - 1]))
+			l--;
+		snprintf(r->server_hdr, sizeof(r->server_hdr), "%.*s", (int)l, v);
+	}
+	return n;
+}
+
+static pthread_once_t curl_once = PTHREAD_ONCE_INIT;
+static void curl_init_once(void)
+{
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+}
+
+enum outcome { GOT_NOTHING, GOT_OTHER, GOT_READY };
+
+static enum outcome try_get(CURL *h, struct server *s, long timeout_ms, struct reply *r,
+			    char *why, size_t whylen)
+{
+	memset(r, 0, sizeof(*r));
+	curl_easy_setopt(h, CURLOPT_TIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
+	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	CURLcode c = curl_easy_perform(h);
+	if (c != CURLE_OK) {
+		snprintf(why, whylen, "%s", curl_easy_strerror(c));
+		return GOT_NOTHING;
+	}
+	long code = 0;
+	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
+	if (code != 200) {
+		snprintf(why, whylen, "it answered HTTP %ld", code);
+		return GOT_OTHER;
+	}
+	if (!s->builtin)
+		return GOT_READY;	/* custom or external: any 200 will do */
+
+	json_t *want = json_loads(SERVER_EXPECTED_BODY, 0, NULL);
+	json_t *got = r->truncated ? NULL : json_loadb(r->body, r->len, 0, NULL);
+	bool same = want && got && json_equal(want, got);
+	json_decref(want);
+	json_decref(got);
+	if (same)
+		return GOT_READY;
+	snprintf(why, whylen, "it answered 200 with %.60s%s instead of %s", r->body,
+		 r->len > 60 ? "..." : "", SERVER_EXPECTED_BODY);
+	return GOT_OTHER;
+}
+
+static void fill_version(struct server *s, const struct reply *r)
+{
+	s->version[0] = 0;
+	if (s->builtin && strcmp(s->name, "nginx") == 0) {
+		char nginx[4096];
+		if (find_nginx(nginx, sizeof(nginx)) == 0)
+			nginx_version(nginx, s->version, sizeof(s->version));
+	} else if (s->builtin && s->log_path[0]) {
+		version_from_log(s->log_path, s->version, sizeof(s->version));
+	}
+	if (!s->version[0] && r->server_hdr[0])
+		snprintf(s->version, sizeof(s->version), "%s", r->server_hdr);
+}
+
+/* Has our process exited? Reaps it (and fills s->reaped / wait_status). */
+static bool process_exited(struct server *s)
+{
+	if (s->external || s->pid <= 0 || s->stopped)
+		return false;
+	if (s->reaped)
+		return true;
+	int st;
+	pid_t w;
+	do
+		w = waitpid(s->pid, &st, WNOHANG);
+	while (w < 0 && errno == EINTR);
+	if (w == s->pid) {
+		s->reaped = true;
+		s->wait_status = st;
+		/* Whatever it left in its group goes with it. */
+		kill(-s->pid, SIGKILL);
+		return true;
+	}
+	return false;
+}
+
+int server_wait_ready(struct server *s, double timeout_s, const volatile int *stop, struct errbuf *err)
+{
+	char why[256] = "no attempt made", reason[512];
+
+	if (s->external && s->pid > 0 && kill(s->pid, 0) < 0 && errno == ESRCH) {
+		errbuf_set(err, "%s: process %d is not running", s->name, (int)s->pid);
+		return -ESRCH;
+	}
+	if (!s->external && (s->pid <= 0 || s->stopped)) {
+		errbuf_set(err, "%s was not started", s->name);
+		return -EINVAL;
+	}
+
+	pthread_once(&curl_once, curl_init_once);
+	CURL *h = curl_easy_init();
+	struct reply *r = calloc(1, sizeof(*r));
+	if (!h || !r) {
+		curl_easy_cleanup(h);
+		free(r);
+		errbuf_set(err, "cannot set up libcurl");
+		return -ENOMEM;
+	}
+	curl_easy_setopt(h, CURLOPT_URL, s->url);
+	curl_easy_setopt(h, CURLOPT_NOSIGNAL, 1L);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_FOLLOWLOCATION, 0L);
+	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);	/* external https: we test liveness only */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+
+	int ret;
+	double t0 = mono_now(), deadline = t0 + (timeout_s > 0 ? timeout_s : 0.0);
+	for (;;) {
+		if (stop && *stop) {
+			errbuf_set(err, "interrupted while waiting for %s to answer", s->name);
+			ret = -EINTR;
+			break;
+		}
+		if (process_exited(s)) {
+			char st[96];
+			describe_status(s->wait_status, st, sizeof(st));
+			snprintf(reason, sizeof(reason), "%s %s before answering GET /", s->name, st);
+			set_err_with_tail(err, s, reason);
+			ret = -ECHILD;
+			break;
+		}
+		double left = deadline - mono_now();
+		long tmo = left > 1.0 ? 1000 : left > 0.1 ? (long)(left * 1000) : 100;
+		enum outcome o = try_get(h, s, tmo, r, why, sizeof(why));
+		if (o == GOT_READY) {
+			fill_version(s, r);
+			ret = 0;
+			break;
+		}
+		if (mono_now() >= deadline) {
+			if (process_exited(s))
+				continue;	/* report the exit, not the timeout */
+			int w = snprintf(reason, sizeof(reason), "%s did not answer GET / within %gs (last attempt: %s)",
+					 s->name, timeout_s, why);
+			if (!s->builtin && !s->external && w > 0 && (size_t)w < sizeof(reason))
+				snprintf(reason + w, sizeof(reason) - (size_t)w,
+					 "; it must listen on 127.0.0.1:%d ({port} or $PORT)", s->port);
+			set_err_with_tail(err, s, reason);
+			ret = -ETIMEDOUT;
+			break;
+		}
+		for (int slept = 0; slept < POLL_INTERVAL_MS && !(stop && *stop); slept += 5)
+			sleep_ms(5);
+	}
+	curl_easy_cleanup(h);
+	free(r);
+	return ret;
+}

@@ -1,0 +1,62 @@
+/* Command-line options: parsed and validated once, then read-only. */
+#pragma once
+#include <sched.h>
+#include <stdbool.h>
+#include <stdint.h>
+#include <sys/types.h>
+#include "common/errbuf.h"
+
+#define CLI_MAX_SERVERS 16
+
+/* Exit codes, documented in the man page. */
+enum {
+	EXIT_OK = 0,
+	EXIT_FAIL = 1,		/* the run failed: server would not start, load failed, ... */
+	EXIT_USAGE = 2,		/* bad options */
+	EXIT_NOPRIV = 3,	/* eBPF needs privileges we do not have */
+	EXIT_UNAVAILABLE = 4,	/* a requested server cannot run here (not installed) */
+	EXIT_INTERRUPTED = 130,	/* Ctrl-C: partial results written, marked interrupted */
+};
+
+struct cli_options {
+	/* what to run: exactly one of servers / server_cmd / url */
+	const char *servers[CLI_MAX_SERVERS];
+	int n_servers;
+	bool all_servers;	/* --server all: every built-in usable here */
+	char server_list[1024];	/* copy of --server's value; servers[] point into it */
+	const char *server_cmd;
+	const char *url;
+	pid_t pid;		/* --pid, with --url */
+	const char *python;
+	int port;		/* 0: pick a free one */
+	double ready_timeout_s;
+	cpu_set_t server_cpus, client_cpus;
+	int n_client_cpus;
+	bool pin;		/* false on a single-CPU machine */
+
+	/* load */
+	int connections, threads;
+	uint64_t requests;	/* 0 when only a duration is given */
+	uint64_t duration_ns;
+	uint64_t warmup_ns;
+	uint64_t timeout_ns;
+
+	/* probes and output */
+	bool no_ebpf;
+	const char *probes;	/* groups */
+	const char *disable_probes;
+	const char *output;	/* NULL: stdout */
+	bool verbose;
+	bool quiet;		/* no human summary */
+	bool list_servers;	/* --list-servers: print availability and exit */
+
+	int argc;
+	char **argv;		/* for the report's command_line */
+	char warnings[4][256];	/* non-fatal remarks found while parsing */
+	int n_warnings;
+};
+
+/* 0: options ready to use. 1: --help/--version printed, exit 0.
+ * -EINVAL: a one-line reason in err, exit EXIT_USAGE. */
+int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err);
+void cli_usage(FILE *out);

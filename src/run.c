@@ -1,0 +1,252 @@
+#define _GNU_SOURCE
+#include "src/run.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "analysis/report.h"
+#include "analysis/summary.h"
+#include "common/clock.h"
+#include "loader/probes.h"
+#include "loadgen/loadgen.h"
+#include "servers/server.h"
+
+struct run {
+	const struct cli_options *o;
+	const volatile sig_atomic_t *stop;
+	struct server srv;
+	bool spawned;		/* server_spawn was called: server_stop owns cleanup */
+	struct probes *probes;
+	json_t *kernel;		/* the report's "kernel" object */
+	struct lg_result res;
+	bool interrupted;
+	struct report_load load;
+	char client_cpus[64];
+	char server_cpus[64];
+};
+
+static void server_opts_from_cli(const struct cli_options *o, const char *name,
+				 struct server_opts *so)
+{
+	memset(so, 0, sizeof(*so));
+	so->name = name ? name : o->url ? "external" : "custom";
+	so->command = o->server_cmd;
+	so->url = o->url;
+	so->pid = o->pid;
+	so->python = o->python;
+	so->port = o->port;
+	so->cpus = o->server_cpus;
+	so->pin = o->pin;
+	so->verbose = o->verbose;
+}
+
+static bool show_progress(const struct cli_options *o)
+{
+	return !o->quiet && isatty(STDERR_FILENO);
+}
+
+/* Attach the probes to the server process while it still waits at its gate,
+ * so nothing it does (or forks) escapes them. */
+static enum run_status attach_probes(struct run *r, struct errbuf *err)
+{
+	if (r->o->no_ebpf) {
+		r->kernel = report_kernel_disabled("--no-ebpf");
+		return RUN_OK;
+	}
+	if (r->srv.pid <= 0) {
+		r->kernel = report_kernel_disabled("no process to trace: give --pid with --url");
+		return RUN_OK;
+	}
+	struct probes_opts po = {
+		.server_tgid = r->srv.pid,
+		.client_tgid = getpid(),
+		.server_port = r->srv.port,
+		.groups = r->o->probes,
+		.disable = r->o->disable_probes,
+		.verbose = r->o->verbose,
+	};
+	int e = probes_open(&po, &r->probes, err);
+	if (e)
+		return e == -EPERM ? RUN_NOPRIV : RUN_FAILED;
+	r->kernel = json_object();
+	return RUN_OK;
+}
+
+static void print_progress(struct lg_run *lg, uint64_t t0, uint64_t goal)
+{
+	uint64_t done = lg_progress(lg);
+	double secs = (double)(mono_ns() - t0) / 1e9;
+	if (goal)
+		fprintf(stderr, "\r  %llu/%llu requests, %.0f req/s   ", (unsigned long long)done,
+			(unsigned long long)goal, secs > 0 ? (double)done / secs : 0);
+	else
+		fprintf(stderr, "\r  %llu requests, %.1f s, %.0f req/s   ", (unsigned long long)done,
+			secs, secs > 0 ? (double)done / secs : 0);
+}
+
+static enum run_status drive_load(struct run *r, struct errbuf *err)
+{
+	const struct cli_options *o = r->o;
+	struct lg_target target;
+	struct lg_options lo = {
+		.connections = o->connections,
+		.threads = o->threads,
+		.requests = o->requests,
+		.duration_ns = o->duration_ns,
+		.warmup_ns = o->warmup_ns,
+		.timeout_ns = o->timeout_ns,
+		.cpus = o->client_cpus,
+		.pin = o->pin,
+	};
+	struct lg_run *lg;
+	uint64_t measure_start, last_print = 0;
+
+	if (lg_target_from_url(&target, r->srv.url, err))
+		return RUN_FAILED;
+	if (!o->server_cmd && !o->url) {
+		target.expect_body = SERVER_EXPECTED_BODY;
+		target.expect_body_len = strlen(SERVER_EXPECTED_BODY);
+	}
+	if (lg_start(&target, &lo, &lg, &measure_start, err))
+		return RUN_FAILED;
+	if (r->probes)
+		probes_set_window(r->probes, measure_start, UINT64_MAX);
+	while (!lg_done(lg)) {
+		if (*r->stop && !r->interrupted) {
+			r->interrupted = true;
+			lg_stop(lg);
+		}
+		uint64_t now = mono_ns();
+		if (show_progress(o) && now > measure_start && now - last_print > 200 * NS_PER_MS) {
+			print_progress(lg, measure_start, o->requests);
+			last_print = now;
+		}
+		usleep(20000);
+	}
+	/* Close the kernel window as soon as the load is over, so the server's
+	 * idle time afterwards is not counted; then narrow it to the exact end. */
+	if (r->probes)
+		probes_set_window(r->probes, measure_start, mono_ns());
+	lg_join(lg, &r->res);
+	if (r->probes && r->res.end_ns > measure_start)
+		probes_set_window(r->probes, measure_start, r->res.end_ns);
+	if (show_progress(o))
+		fprintf(stderr, "\r%60s\r", "");
+	r->interrupted |= r->res.interrupted;
+	return RUN_OK;
+}
+
+static json_t *server_json(const struct run *r)
+{
+	const struct server *s = &r->srv;
+	return json_pack("{s:s, s:s, s:o, s:i, s:s, s:o, s:b, s:o}",
+		"name", s->name, "command", s->command,
+		"pid", s->pid > 0 ? json_integer(s->pid) : json_null(),
+		"port", s->port, "url", s->url,
+		"version", s->version[0] ? json_string(s->version) : json_null(),
+		"external", s->external,
+		"cpus", r->o->pin && !s->external ? json_string(r->server_cpus) : json_null());
+}
+
+static json_t *build_run(struct run *r, const char *error)
+{
+	json_t *run = json_object();
+	json_object_set_new(run, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
+	json_object_set_new(run, "tool", report_tool());
+	json_object_set_new(run, "host", report_host());
+	json_object_set_new(run, "server", server_json(r));
+	json_object_set_new(run, "load", report_load(&r->load, &r->res));
+	json_object_set_new(run, "client", report_client(&r->load, &r->res));
+	if (!r->kernel)
+		r->kernel = report_kernel_disabled(error ? "the run failed before probes ran" : "not run");
+	json_object_set_new(run, "kernel", json_incref(r->kernel));
+	json_object_set_new(run, "interrupted", json_boolean(r->interrupted));
+	json_object_set_new(run, "error", error ? json_string(error) : json_null());
+	return run;
+}
+
+static void collect_kernel(struct run *r)
+{
+	struct errbuf e = { "" };
+	if (r->probes && probes_report(r->probes, r->kernel, &e))
+		json_object_set_new(r->kernel, "error", json_string(e.msg));
+}
+
+enum run_status run_server(const struct cli_options *o, const char *name,
+			   const volatile sig_atomic_t *stop, json_t **run_out,
+			   struct errbuf *err)
+{
+	struct run r = { .o = o, .stop = stop };
+	struct server_opts so;
+	enum run_status st = RUN_OK;
+
+	server_opts_from_cli(o, name, &so);
+	r.load = (struct report_load){
+		.mode = "closed", .engine = "epoll",
+		.connections = o->connections, .threads = o->threads,
+		.requests = o->requests, .duration_limit_ns = o->duration_ns,
+		.warmup_ns = o->warmup_ns, .timeout_ns = o->timeout_ns,
+		.client_cpus = o->pin ? report_cpulist(&o->client_cpus, r.client_cpus,
+						       sizeof(r.client_cpus)) : NULL,
+		.client_cpu_count = o->pin ? o->n_client_cpus : (int)sysconf(_SC_NPROCESSORS_ONLN),
+	};
+	report_cpulist(&o->server_cpus, r.server_cpus, sizeof(r.server_cpus));
+	snprintf(r.srv.name, sizeof(r.srv.name), "%s", so.name);
+	hist_init(&r.res.latency);
+
+	if (name && server_check_available(&so, err)) {
+		st = RUN_UNAVAILABLE;
+		goto out;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "bench-ebpf: starting %s\n", so.name);
+	r.spawned = true;
+	if (server_spawn(&so, &r.srv, err)) {
+		st = RUN_FAILED;
+		goto out;
+	}
+	st = attach_probes(&r, err);
+	if (st != RUN_OK)
+		goto out;
+	if (server_release(&r.srv, err)) {
+		st = RUN_FAILED;
+		goto out;
+	}
+	int e = server_wait_ready(&r.srv, o->ready_timeout_s, (const volatile int *)stop, err);
+	if (e == -EINTR) {
+		r.interrupted = true;
+		goto out;
+	}
+	if (e) {
+		st = RUN_FAILED;
+		goto out;
+	}
+	if (!o->quiet)
+		fprintf(stderr, "bench-ebpf: %s ready at %s (pid %d); %d connections, %s\n",
+			r.srv.name, r.srv.url, (int)r.srv.pid, o->connections,
+			o->requests ? "measuring requests" : "measuring for a duration");
+	lg_result_free(&r.res);
+	memset(&r.res, 0, sizeof(r.res));
+	st = drive_load(&r, err);
+	if (st == RUN_OK)
+		collect_kernel(&r);
+	if (st != RUN_OK)
+		hist_init(&r.res.latency);
+out:
+	if (r.interrupted && st == RUN_OK)
+		st = RUN_INTERRUPTED;
+	*run_out = build_run(&r, st == RUN_OK || st == RUN_INTERRUPTED ? NULL : err->msg);
+	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED)) {
+		summary_print_run(stderr, *run_out);
+		if (r.probes)
+			probes_summary(r.probes, stderr);
+	}
+	probes_close(r.probes);
+	if (r.spawned)
+		server_stop(&r.srv);
+	json_decref(r.kernel);
+	lg_result_free(&r.res);
+	return st;
+}

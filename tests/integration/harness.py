@@ -1,0 +1,147 @@
+"""Shared helpers for the integration tests: run the real bench-ebpf binary
+against real servers, validate its JSON against the schema, and check that
+nothing was left behind."""
+import glob
+import json
+import os
+import signal
+import socket
+import subprocess
+import sys
+import time
+import unittest
+
+BENCH = os.environ.get("BENCH_EBPF", os.path.join(os.path.dirname(__file__), "../../build/bench-ebpf"))
+SOURCE_ROOT = os.environ.get("SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
+SCHEMA = os.path.join(SOURCE_ROOT, "schema", "report.schema.json")
+PYTHON = "/usr/bin/python3"
+SKIP = 77  # meson's exit code for a skipped test
+
+try:
+    import jsonschema
+except ImportError:  # the bootstrap script installs python3-jsonschema
+    jsonschema = None
+
+
+def require_root():
+    if os.geteuid() != 0:
+        print("skipped: needs root (eBPF, pinning, starting servers as another user)")
+        sys.exit(SKIP)
+
+
+def python_has(module):
+    return subprocess.run([PYTHON, "-c", "import " + module],
+                          stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL).returncode == 0
+
+
+def available_servers():
+    """Built-in servers this machine can run, as bench-ebpf itself says."""
+    out = subprocess.run([BENCH, "--list-servers"], capture_output=True, text=True, check=True).stdout
+    return [line.split()[0] for line in out.splitlines() if line.split()[1:2] == ["available"]]
+
+
+class Result:
+    def __init__(self, proc, stdout, stderr, elapsed):
+        self.rc = proc.returncode
+        self.stdout = stdout
+        self.stderr = stderr
+        self.elapsed = elapsed
+        self._json = None
+
+    @property
+    def json(self):
+        if self._json is None:
+            self._json = json.loads(self.stdout)
+        return self._json
+
+    def runs(self):
+        j = self.json
+        return j["runs"] if "runs" in j else [j]
+
+
+def run(args, timeout=120, user=None, sigint_after=None, env=None):
+    """Run bench-ebpf; optionally as another user, or with a SIGINT after N s."""
+    cmd = [BENCH] + list(args)
+    preexec = None
+    if user is not None:
+        uid, gid = user
+        def preexec():  # noqa: E306
+            os.setgid(gid)
+            os.setuid(uid)
+    t0 = time.monotonic()
+    p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                         preexec_fn=preexec, env=env, cwd="/")
+    if sigint_after is not None:
+        time.sleep(sigint_after)
+        p.send_signal(signal.SIGINT)
+    try:
+        out, err = p.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        out, err = p.communicate()
+        raise AssertionError("bench-ebpf %s did not finish in %ss; stderr:\n%s" % (args, timeout, err))
+    return Result(p, out, err, time.monotonic() - t0)
+
+
+def validate(report):
+    if jsonschema is None:
+        raise AssertionError("python3-jsonschema is missing: run ./bootstrap.sh install")
+    with open(SCHEMA) as f:
+        schema = json.load(f)
+    jsonschema.Draft202012Validator(schema).validate(report)
+
+
+def port_free(port):
+    s = socket.socket()
+    try:
+        s.settimeout(0.5)
+        return s.connect_ex(("127.0.0.1", port)) != 0
+    finally:
+        s.close()
+
+
+def pid_gone(pid):
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    # a zombie is gone for our purpose only if it is not ours; check its state
+    try:
+        with open("/proc/%d/stat" % pid) as f:
+            return f.read().split(")")[-1].split()[0] == "Z"
+    except OSError:
+        return True
+
+
+def leftover_tmpdirs():
+    return glob.glob("/tmp/bench-ebpf-*")
+
+
+class BenchTest(unittest.TestCase):
+    """Base class: every run is checked for leaks."""
+
+    def setUp(self):
+        self.tmp_before = set(leftover_tmpdirs())
+
+    def assertCleanAfter(self, result):
+        for r in result.runs():
+            srv = r["server"]
+            if srv.get("pid") and not srv.get("external"):
+                self.assertTrue(pid_gone(srv["pid"]), "server pid %s still running" % srv["pid"])
+            if srv.get("port") and not srv.get("external"):
+                self.assertTrue(port_free(srv["port"]), "port %s still in use" % srv["port"])
+        left = set(leftover_tmpdirs()) - self.tmp_before
+        self.assertFalse(left, "temp dirs left behind: %s" % sorted(left))
+
+    def assertOneLineError(self, result, needle, rc=None):
+        if rc is not None:
+            self.assertEqual(result.rc, rc, "exit code; stderr:\n" + result.stderr)
+        else:
+            self.assertNotEqual(result.rc, 0, "expected failure; stderr:\n" + result.stderr)
+        lines = [l for l in result.stderr.splitlines() if l.startswith("bench-ebpf: ") and "warning" not in l]
+        self.assertTrue(lines, "no 'bench-ebpf: ' error line in:\n" + result.stderr)
+        self.assertIn(needle, result.stderr)
+
+
+def main():
+    unittest.main(verbosity=2)

@@ -1,0 +1,139 @@
+"""What a user can get wrong, and what can go wrong under them: each gets a
+clear one-line error, a non-zero exit, and leaves nothing behind."""
+import os
+import signal
+import socket
+import subprocess
+import time
+
+import harness
+from harness import BenchTest, run, validate
+
+
+class Failures(BenchTest):
+    def test_bad_options(self):
+        for args, needle in ((["--server", "tomcat"], "unknown server"),
+                             (["--server", "flask", "-c", "0"], "-c"),
+                             (["--server", "flask", "-n", "-5"], "-n"),
+                             (["--server", "flask", "-d", "10x"], "-d"),
+                             (["--server", "flask", "-c", "1", "-t", "2"], "fewer connections"),
+                             ([], "no server given")):
+            with self.subTest(args=args):
+                r = run(args)
+                self.assertOneLineError(r, needle, rc=2)
+                self.assertEqual(len(r.stderr.strip().splitlines()), 1, r.stderr)
+
+    def test_server_exits_at_once(self):
+        r = run(["--server-cmd", "sh -c 'echo boom-from-server; exit 7'", "-n", "10"])
+        self.assertOneLineError(r, "exited", rc=1)
+        self.assertIn("boom-from-server", r.stderr, "the tail of the server's log is shown")
+        self.assertLess(r.elapsed, 10)
+        validate(r.json)
+        self.assertTrue(r.json["error"])
+        self.assertCleanAfter(r)
+
+    def test_server_never_answers(self):
+        r = run(["--server-cmd", "sleep 60", "--ready-timeout", "1s", "-n", "10", "--no-ebpf"])
+        self.assertOneLineError(r, "did not answer", rc=1)
+        self.assertLess(r.elapsed, 10)
+        out = subprocess.run(["pgrep", "-f", "^sleep 60$"], capture_output=True, text=True).stdout
+        self.assertEqual(out.strip(), "", "the silent server was not killed")
+        self.assertCleanAfter(r)
+
+    def test_port_in_use(self):
+        s = socket.socket()
+        s.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        s.bind(("127.0.0.1", 0))
+        s.listen()
+        port = s.getsockname()[1]
+        try:
+            r = run(["--server", "aiohttp", "--port", str(port), "-n", "10", "--no-ebpf"])
+            self.assertOneLineError(r, "in use", rc=1)
+        finally:
+            s.close()
+        self.assertCleanAfter(r)
+
+    def test_pymongoose_missing(self):
+        if harness.python_has("pymongoose"):
+            self.skipTest("pymongoose is installed here")
+        r = run(["--server", "pymongoose", "-n", "10"])
+        self.assertOneLineError(r, "pip install pymongoose", rc=4)
+
+    def test_ctrl_c_keeps_partial_results(self):
+        r = run(["--server", "aiohttp", "-d", "30s", "-c", "10"], sigint_after=4)
+        self.assertEqual(r.rc, 130, r.stderr)
+        rep = r.json
+        validate(rep)
+        self.assertTrue(rep["interrupted"])
+        self.assertGreater(rep["client"]["requests_completed"], 0)
+        self.assertLess(r.elapsed, 20)
+        self.assertCleanAfter(r)
+
+    def test_unprivileged(self):
+        nobody = (65534, 65534)
+        r = run(["--server", "aiohttp", "-n", "10"], user=nobody)
+        self.assertOneLineError(r, "--no-ebpf", rc=3)
+        r = run(["--server", "aiohttp", "-n", "200", "-c", "5", "--no-ebpf"], user=nobody)
+        self.assertEqual(r.rc, 0, r.stderr)
+        validate(r.json)
+        self.assertEqual(r.json["client"]["errors"]["total"], 0)
+        self.assertCleanAfter(r)
+
+    def test_output_file(self):
+        path = "/tmp/bench-ebpf-test-report.json"
+        try:
+            r = run(["--server", "aiohttp", "-n", "200", "-c", "5", "--no-ebpf", "-o", path])
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertEqual(r.stdout, "")
+            with open(path) as f:
+                import json
+                validate(json.load(f))
+        finally:
+            if os.path.exists(path):
+                os.unlink(path)
+        r = run(["--server", "aiohttp", "-n", "10", "--no-ebpf", "-o", "/nonexistent/dir/r.json"])
+        self.assertOneLineError(r, "cannot write the report", rc=1)
+
+
+class CustomAndExternal(BenchTest):
+    def test_server_cmd_with_port(self):
+        cmd = "%s %s/servers/aiohttp_app.py --port {port}" % (harness.PYTHON, harness.SOURCE_ROOT)
+        r = run(["--server-cmd", cmd, "-n", "300", "-c", "5"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        rep = r.json
+        validate(rep)
+        self.assertEqual(rep["server"]["name"], "custom")
+        self.assertNotIn("{port}", rep["server"]["command"])
+        self.assertEqual(rep["client"]["errors"]["total"], 0)
+        self.assertGreater(sum(v["count"] for v in rep["kernel"]["syscalls"].values()), 300)
+        self.assertCleanAfter(r)
+
+    def test_url_and_pid(self):
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        app = os.path.join(harness.SOURCE_ROOT, "servers", "aiohttp_app.py")
+        srv = subprocess.Popen([harness.PYTHON, app, "--port", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            for _ in range(100):
+                if not harness.port_free(port):
+                    break
+                time.sleep(0.1)
+            r = run(["--url", "http://127.0.0.1:%d/" % port, "--pid", str(srv.pid), "-n", "300", "-c", "5"])
+            self.assertEqual(r.rc, 0, r.stderr)
+            rep = r.json
+            validate(rep)
+            self.assertTrue(rep["server"]["external"])
+            self.assertEqual(rep["server"]["pid"], srv.pid)
+            self.assertIsNone(srv.poll(), "bench-ebpf must not stop a server it did not start")
+            self.assertGreater(sum(v["count"] for v in rep["kernel"]["syscalls"].values()), 300)
+        finally:
+            srv.send_signal(signal.SIGTERM)
+            srv.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    harness.require_root()
+    harness.main()

@@ -1,0 +1,81 @@
+"""Every built-in server usable here: a real run with real probes, exact counts,
+zero errors, a schema-valid report, and nothing left behind."""
+import harness
+from harness import BenchTest, run, validate
+
+RECV = ("read", "readv", "recvfrom", "recvmsg")
+SEND = ("write", "writev", "sendto", "sendmsg", "sendfile")
+
+
+class ServerRuns(BenchTest):
+    def check_server(self, name, n, c):
+        r = run(["--server", name, "-n", str(n), "-c", str(c)])
+        self.assertEqual(r.rc, 0, r.stderr)
+        rep = r.json
+        validate(rep)
+        cl = rep["client"]
+        self.assertEqual(cl["requests_completed"], n)
+        self.assertEqual(cl["requests_ok"], n)
+        self.assertEqual(cl["errors"]["total"], 0, cl["errors"])
+        self.assertEqual(cl["latency_ns"]["count"], n)
+        lat = cl["latency_ns"]
+        self.assertTrue(0 < lat["min"] <= lat["p50"] <= lat["p99"] <= lat["max"], lat)
+        self.assertGreater(cl["rps"], 0)
+        self.assertGreater(cl["bytes_read"], n * len('{"message":"Hello, World!"}'))
+        self.assertEqual(rep["server"]["name"], name)
+        self.assertTrue(rep["server"]["version"], "server version missing")
+        self.assertFalse(rep["interrupted"])
+        k = rep["kernel"]
+        self.assertTrue(k["probes"]["attached"], "no probe attached")
+        sc = k["syscalls"]
+        recv = sum(sc[s]["count"] for s in RECV if s in sc)
+        send = sum(sc[s]["count"] for s in SEND if s in sc)
+        self.assertGreaterEqual(recv, n, "receive syscalls %s < requests; %s" % (recv, sorted(sc)))
+        self.assertGreaterEqual(send, n, "send syscalls %s < requests; %s" % (send, sorted(sc)))
+        self.assertEqual(k["records_lost"], 0)
+        self.assertIn("Requests per second", r.stderr)
+        self.assertCleanAfter(r)
+        return rep
+
+    def test_each_available_server(self):
+        sizes = {"flask": (500, 10)}
+        servers = harness.available_servers()
+        for must in ("flask", "aiohttp", "fastapi", "nginx"):
+            self.assertIn(must, servers, "bootstrap.sh should have installed %s" % must)
+        for name in servers:
+            with self.subTest(server=name):
+                n, c = sizes.get(name, (2000, 20))
+                self.check_server(name, n, c)
+
+    def test_flask_reconnects_every_request(self):
+        rep = run(["--server", "flask", "-n", "300", "-c", "5"]).json
+        # Flask's development server closes after each response: one TCP
+        # connection per request, and still no error.
+        self.assertGreaterEqual(rep["client"]["connections_opened"], 300)
+        self.assertEqual(rep["client"]["errors"]["total"], 0)
+
+    def test_duration_mode(self):
+        r = run(["--server", "aiohttp", "-d", "1s", "-c", "10", "--warmup", "200ms"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        rep = r.json
+        validate(rep)
+        self.assertIsNone(rep["load"]["requests"])
+        d = rep["load"]["duration_ns"]
+        self.assertTrue(0.9e9 < d < 2.5e9, d)
+        self.assertGreater(rep["client"]["requests_completed"], 100)
+        self.assertCleanAfter(r)
+
+    def test_no_ebpf(self):
+        r = run(["--server", "aiohttp", "-n", "500", "-c", "10", "--no-ebpf"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        rep = r.json
+        validate(rep)
+        self.assertEqual(rep["kernel"]["probes"]["attached"], [])
+        self.assertEqual(rep["kernel"]["syscalls"], {})
+        self.assertFalse(rep["kernel"]["enabled"])
+        self.assertCleanAfter(r)
+
+
+if __name__ == "__main__":
+    harness.require_root()
+    harness.main()

@@ -1,0 +1,452 @@
+/* The engine against a tiny HTTP server running in a thread of this test,
+ * on 127.0.0.1 with an ephemeral port: keep-alive and close-per-response
+ * servers, request counts split across threads, 500s, body mismatches,
+ * timeouts, a closed port, warmup + duration, lg_stop, URL parsing. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "loadgen/loadgen.h"
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+	printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+#define BODY "{\"message\":\"Hello, World!\"}"
+
+enum mode {
+	KEEPALIVE,	/* HTTP/1.1 keep-alive */
+	CLOSE,		/* Connection: close, then close (like Flask's dev server) */
+	HTTP10,		/* HTTP/1.0 response without keep-alive, then close */
+	SILENT_CLOSE,	/* keep-alive response, but close after it anyway */
+	CHUNKED,	/* chunked keep-alive */
+	ERROR500,
+	BLACKHOLE,	/* reads requests, never answers */
+	BIG,		/* a 300 kB body: many reads per response */
+};
+
+struct server {
+	enum mode mode;
+	int lfd, stop_pipe[2];
+	uint16_t port;
+	pthread_t tid;
+	uint64_t served;	/* requests answered */
+};
+
+#define MAX_CLIENTS 64
+struct client {
+	int fd;
+	size_t len;
+	char buf[4096];
+};
+
+#define BIG_BODY 300000
+static char big_response[BIG_BODY + 128];
+
+static const char *response(enum mode m, size_t *len)
+{
+	if (m == BIG) {
+		int n = snprintf(big_response, sizeof(big_response),
+				 "HTTP/1.1 200 OK\r\nContent-Length: %d\r\n\r\n", BIG_BODY);
+		memset(big_response + n, 'x', BIG_BODY);
+		*len = (size_t)n + BIG_BODY;
+		return big_response;
+	}
+	static const char *r[] = {
+		[KEEPALIVE] = "HTTP/1.1 200 OK\r\nServer: test\r\nContent-Type: application/json\r\n"
+			      "Content-Length: 27\r\n\r\n" BODY,
+		[CLOSE] = "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n"
+			  "Connection: close\r\n\r\n" BODY,
+		[HTTP10] = "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\n\r\n" BODY,
+		[SILENT_CLOSE] = "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n" BODY,
+		[CHUNKED] = "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+			    "b\r\n{\"message\":\r\n10\r\n\"Hello, World!\"}\r\n0\r\n\r\n",
+		[ERROR500] = "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\noops!",
+		[BLACKHOLE] = "",
+	};
+	*len = strlen(r[m]);
+	return r[m];
+}
+
+static void drop(struct client *c)
+{
+	close(c->fd);
+	c->fd = -1;
+	c->len = 0;
+}
+
+static void *server_main(void *arg)
+{
+	struct server *s = arg;
+	struct client cl[MAX_CLIENTS];
+	struct pollfd pfd[MAX_CLIENTS + 2];
+	size_t rlen;
+	const char *resp = response(s->mode, &rlen);
+
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		cl[i].fd = -1, cl[i].len = 0;
+	for (;;) {
+		int n = 0, map[MAX_CLIENTS];
+		pfd[n++] = (struct pollfd){ .fd = s->stop_pipe[0], .events = POLLIN };
+		pfd[n++] = (struct pollfd){ .fd = s->lfd, .events = POLLIN };
+		for (int i = 0; i < MAX_CLIENTS; i++)
+			if (cl[i].fd >= 0) {
+				map[n - 2] = i;
+				pfd[n++] = (struct pollfd){ .fd = cl[i].fd, .events = POLLIN };
+			}
+		if (poll(pfd, (nfds_t)n, -1) < 0)
+			continue;
+		if (pfd[0].revents)
+			break;
+		if (pfd[1].revents & POLLIN) {
+			int fd = accept4(s->lfd, NULL, NULL, SOCK_CLOEXEC);
+			int i;
+			for (i = 0; fd >= 0 && i < MAX_CLIENTS && cl[i].fd >= 0; i++)
+				;
+			if (fd >= 0 && i < MAX_CLIENTS)
+				cl[i].fd = fd, cl[i].len = 0;
+			else if (fd >= 0)
+				close(fd);
+		}
+		for (int k = 2; k < n; k++) {
+			if (!pfd[k].revents)
+				continue;
+			struct client *c = &cl[map[k - 2]];
+			ssize_t r = read(c->fd, c->buf + c->len, sizeof(c->buf) - c->len);
+			if (r <= 0) {
+				drop(c);
+				continue;
+			}
+			c->len += (size_t)r;
+			char *end;
+			while (c->fd >= 0 && (end = memmem(c->buf, c->len, "\r\n\r\n", 4))) {
+				size_t used = (size_t)(end + 4 - c->buf);
+				memmove(c->buf, c->buf + used, c->len - used);
+				c->len -= used;
+				if (s->mode == BLACKHOLE)
+					continue;
+				if (write(c->fd, resp, rlen) != (ssize_t)rlen) {
+					drop(c);
+					break;
+				}
+				__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
+				if (s->mode == CLOSE || s->mode == HTTP10 || s->mode == SILENT_CLOSE)
+					drop(c);
+			}
+			if (c->fd >= 0 && c->len == sizeof(c->buf))
+				drop(c);
+		}
+	}
+	for (int i = 0; i < MAX_CLIENTS; i++)
+		if (cl[i].fd >= 0)
+			close(cl[i].fd);
+	return NULL;
+}
+
+static int listen_any(uint16_t *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t l = sizeof(a);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one));
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 128) ||
+	    getsockname(fd, (struct sockaddr *)&a, &l)) {
+		perror("test server");
+		exit(1);
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+static void server_start(struct server *s, enum mode m)
+{
+	memset(s, 0, sizeof(*s));
+	s->mode = m;
+	s->lfd = listen_any(&s->port);
+	if (pipe(s->stop_pipe) || pthread_create(&s->tid, NULL, server_main, s)) {
+		perror("test server");
+		exit(1);
+	}
+}
+
+static void server_stop(struct server *s)
+{
+	if (write(s->stop_pipe[1], "x", 1) != 1)
+		perror("stop");
+	pthread_join(s->tid, NULL);
+	if (s->lfd >= 0)
+		close(s->lfd);
+	close(s->stop_pipe[0]);
+	close(s->stop_pipe[1]);
+}
+
+struct run_args {
+	int threads, conns;
+	uint64_t requests;
+	double duration_s, warmup_s, timeout_s;
+	const char *expect;
+	double stop_after_s;	/* > 0: lg_stop() then */
+	struct server *kill;	/* stopped after kill_after_s */
+	double kill_after_s;
+};
+
+static void server_stop(struct server *s);
+
+/* Runs the load generator; returns the wall time in seconds. */
+static double drive(uint16_t port, struct run_args *a, struct lg_result *res)
+{
+	char url[64];
+	struct lg_target t;
+	struct errbuf err = { "" };
+	struct lg_options o = {
+		.connections = a->conns, .threads = a->threads, .requests = a->requests,
+		.duration_ns = (uint64_t)(a->duration_s * 1e9), .warmup_ns = (uint64_t)(a->warmup_s * 1e9),
+		.timeout_ns = (uint64_t)((a->timeout_s ? a->timeout_s : 2) * 1e9),
+	};
+	struct lg_run *run;
+	uint64_t ms;
+
+	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", port);
+	if (lg_target_from_url(&t, url, &err)) {
+		printf("FAIL: %s\n", err.msg);
+		exit(1);
+	}
+	t.expect_body = a->expect ? a->expect : BODY;
+	t.expect_body_len = strlen(t.expect_body);
+	if (!*t.expect_body)
+		t.expect_body = NULL;	/* "": any body */
+	uint64_t t0 = mono_ns();
+	if (lg_start(&t, &o, &run, &ms, &err)) {
+		printf("FAIL: lg_start: %s\n", err.msg);
+		exit(1);
+	}
+	CHECK(ms >= t0 && ms - t0 < 10 * NS_PER_MS + o.warmup_ns, "measure start");
+	bool stopped = false;
+	while (!lg_done(run)) {
+		if (mono_ns() - t0 > 20 * NS_PER_SEC) {
+			printf("FAIL: the run does not end\n");
+			exit(1);
+		}
+		if (a->stop_after_s > 0 && !stopped && mono_ns() - t0 > a->stop_after_s * 1e9) {
+			lg_stop(run);
+			stopped = true;
+		}
+		if (a->kill && mono_ns() - t0 > a->kill_after_s * 1e9) {
+			server_stop(a->kill);
+			a->kill->lfd = -1;
+			a->kill = NULL;
+		}
+		usleep(2000);
+	}
+	lg_progress(run);
+	CHECK(lg_join(run, res) == 0, "lg_join");
+	return (double)(mono_ns() - t0) / 1e9;
+}
+
+static uint64_t others(const struct lg_result *r, enum lg_error_class except)
+{
+	uint64_t n = 0;
+	for (int c = 0; c < LG_ERR__COUNT; c++)
+		if (c != (int)except)
+			n += r->errors[c];
+	return n;
+}
+
+static void print_errors(const char *name, const struct lg_result *r)
+{
+	if (!r->errors_total)
+		return;
+	printf("  %s errors:", name);
+	for (int c = 0; c < LG_ERR__COUNT; c++)
+		for (int e = 0; e < LG_ERRNO_SLOTS; e++)
+			if (r->errnos[c][e])
+				printf(" %s/%s=%llu", lg_error_names[c], e ? strerror(e) : "-",
+				       (unsigned long long)r->errnos[c][e]);
+	printf("\n");
+}
+
+static void expect_clean(const char *name, enum mode m, struct run_args *a, uint64_t want_connects)
+{
+	struct server s;
+	struct lg_result r;
+
+	server_start(&s, m);
+	double secs = drive(s.port, a, &r);
+	server_stop(&s);
+	print_errors(name, &r);
+	CHECK(r.requests_completed == a->requests && r.requests_ok == a->requests,
+	      "%s: %llu completed, %llu ok, want %llu", name, (unsigned long long)r.requests_completed,
+	      (unsigned long long)r.requests_ok, (unsigned long long)a->requests);
+	CHECK(r.errors_total == 0, "%s: %llu errors", name, (unsigned long long)r.errors_total);
+	CHECK(r.latency.total == a->requests, "%s: %llu latency samples", name,
+	      (unsigned long long)r.latency.total);
+	CHECK(r.status_classes[2] == a->requests, "%s: 2xx count", name);
+	CHECK(s.served >= a->requests && s.served <= a->requests + (uint64_t)a->conns,
+	      "%s: server answered %llu", name, (unsigned long long)s.served);
+	CHECK(!want_connects || r.connects == want_connects, "%s: %llu connects, want %llu", name,
+	      (unsigned long long)r.connects, (unsigned long long)want_connects);
+	CHECK(r.bytes_read > 0 && r.end_ns > r.start_ns && !r.interrupted, "%s: bytes/window", name);
+	CHECK(r.latency.min > 0 && r.latency.max < 2 * NS_PER_SEC, "%s: latency range", name);
+	CHECK(r.cpu_user_s + r.cpu_sys_s > 0, "%s: cpu time", name);
+	printf("%s: %llu requests in %.3f s, p50 %.1f us, %llu connects\n", name,
+	       (unsigned long long)r.requests_completed, secs, hist_percentile(&r.latency, 50) / 1e3,
+	       (unsigned long long)r.connects);
+	lg_result_free(&r);
+}
+
+static void test_urls(void)
+{
+	struct lg_target t;
+	struct errbuf e = { "" };
+
+	CHECK(lg_target_from_url(&t, "http://127.0.0.1:8080/a/b?x=1#frag", &e) == 0 &&
+	      !strcmp(t.host, "127.0.0.1:8080") && !strcmp(t.path, "/a/b?x=1") &&
+	      t.addr.ss_family == AF_INET && ntohs(((struct sockaddr_in *)&t.addr)->sin_port) == 8080,
+	      "url with port and path: host '%s' path '%s'", t.host, t.path);
+	CHECK(lg_target_from_url(&t, "http://127.0.0.1", &e) == 0 && !strcmp(t.path, "/") &&
+	      ntohs(((struct sockaddr_in *)&t.addr)->sin_port) == 80, "url without port and path");
+	CHECK(lg_target_from_url(&t, "http://[::1]:81?q", &e) == 0 && t.addr.ss_family == AF_INET6 &&
+	      !strcmp(t.host, "[::1]:81") && !strcmp(t.path, "/?q"), "ipv6 url");
+	CHECK(lg_target_from_url(&t, "localhost:9000/x", &e) == 0 && !strcmp(t.path, "/x"),
+	      "url without scheme");
+	CHECK(lg_target_from_url(&t, "https://127.0.0.1/", &e) < 0 && strstr(e.msg, "https"),
+	      "https must be rejected: %s", e.msg);
+	CHECK(lg_target_from_url(&t, "ftp://127.0.0.1/", &e) < 0, "ftp");
+	CHECK(lg_target_from_url(&t, "http://127.0.0.1:0/", &e) < 0, "port 0");
+	CHECK(lg_target_from_url(&t, "http://127.0.0.1:99999/", &e) < 0, "port 99999");
+	CHECK(lg_target_from_url(&t, "http://127.0.0.1:8x/", &e) < 0, "port 8x");
+	CHECK(lg_target_from_url(&t, "http:///x", &e) < 0, "no host");
+	CHECK(lg_target_from_url(&t, "http://host.invalid./", &e) < 0, "unresolvable host");
+}
+
+int main(void)
+{
+	struct lg_result r;
+	struct server s;
+
+	test_urls();
+
+	expect_clean("keep-alive, 1 thread, 5 conns, -n 2000", KEEPALIVE,
+		     &(struct run_args){ .threads = 1, .conns = 5, .requests = 2000 }, 5);
+	expect_clean("keep-alive, 2 threads, 5 conns, -n 1001", KEEPALIVE,
+		     &(struct run_args){ .threads = 2, .conns = 5, .requests = 1001 }, 5);
+	expect_clean("keep-alive, more connections than requests", KEEPALIVE,
+		     &(struct run_args){ .threads = 2, .conns = 9, .requests = 5 }, 0);
+	expect_clean("chunked, 2 threads, 4 conns, -n 1000", CHUNKED,
+		     &(struct run_args){ .threads = 2, .conns = 4, .requests = 1000 }, 4);
+	expect_clean("close per response, 2 threads, 5 conns, -n 500", CLOSE,
+		     &(struct run_args){ .threads = 2, .conns = 5, .requests = 500 }, 500);
+	expect_clean("HTTP/1.0 EOF-delimited, 1 thread, 3 conns, -n 300", HTTP10,
+		     &(struct run_args){ .threads = 1, .conns = 3, .requests = 300 }, 300);
+	expect_clean("keep-alive closed by the server without notice, -n 300", SILENT_CLOSE,
+		     &(struct run_args){ .threads = 1, .conns = 3, .requests = 300 }, 0);
+	expect_clean("300 kB bodies, 2 threads, 4 conns, -n 200", BIG,
+		     &(struct run_args){ .threads = 2, .conns = 4, .requests = 200, .expect = "" }, 4);
+
+	/* 500s: complete, counted, status errors, no latency samples */
+	server_start(&s, ERROR500);
+	drive(s.port, &(struct run_args){ .threads = 2, .conns = 5, .requests = 400 }, &r);
+	server_stop(&s);
+	CHECK(r.requests_completed == 400 && r.errors[LG_ERR_STATUS] == 400 &&
+	      r.errors_total == 400 && r.status_classes[5] == 400 && r.requests_ok == 0 &&
+	      r.latency.total == 0 && r.errnos[LG_ERR_STATUS][0] == 400,
+	      "500s: completed %llu status errors %llu total %llu",
+	      (unsigned long long)r.requests_completed, (unsigned long long)r.errors[LG_ERR_STATUS],
+	      (unsigned long long)r.errors_total);
+	lg_result_free(&r);
+
+	/* unexpected body */
+	server_start(&s, KEEPALIVE);
+	drive(s.port, &(struct run_args){ .threads = 1, .conns = 2, .requests = 100,
+					  .expect = "{\"message\":\"Goodbye\"}" }, &r);
+	server_stop(&s);
+	CHECK(r.requests_completed == 100 && r.errors[LG_ERR_BODY] == 100 && r.requests_ok == 0 &&
+	      others(&r, LG_ERR_BODY) == 0 && r.latency.total == 0, "body mismatch: %llu body errors",
+	      (unsigned long long)r.errors[LG_ERR_BODY]);
+	lg_result_free(&r);
+
+	/* warmup + duration */
+	server_start(&s, KEEPALIVE);
+	double secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 0.3,
+							.warmup_s = 0.2 }, &r);
+	server_stop(&s);
+	double window = (double)(r.end_ns - r.start_ns) / 1e9;
+	CHECK(r.requests_completed > 100 && r.errors_total == 0 &&
+	      r.latency.total == r.requests_completed && s.served > r.requests_completed,
+	      "duration: %llu completed, %llu errors, server %llu", (unsigned long long)r.requests_completed,
+	      (unsigned long long)r.errors_total, (unsigned long long)s.served);
+	CHECK(window >= 0.29 && window < 0.4 && secs >= 0.49 && secs < 1.0,
+	      "duration: window %.3f s, wall %.3f s", window, secs);
+	lg_result_free(&r);
+
+	/* timeouts: a server that never answers */
+	server_start(&s, BLACKHOLE);
+	secs = drive(s.port, &(struct run_args){ .threads = 1, .conns = 2, .requests = 4,
+						 .timeout_s = 0.15 }, &r);
+	server_stop(&s);
+	CHECK(r.errors[LG_ERR_TIMEOUT] == 4 && others(&r, LG_ERR_TIMEOUT) == 0 &&
+	      r.requests_completed == 0 && secs < 1.0,
+	      "timeouts: %llu timeouts, %llu other errors, %.3f s", (unsigned long long)r.errors[LG_ERR_TIMEOUT],
+	      (unsigned long long)others(&r, LG_ERR_TIMEOUT), secs);
+	lg_result_free(&r);
+
+	/* lg_stop: returns promptly, interrupted */
+	server_start(&s, BLACKHOLE);
+	secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 10,
+						 .timeout_s = 5, .stop_after_s = 0.1 }, &r);
+	server_stop(&s);
+	CHECK(r.interrupted && secs < 0.5, "lg_stop: interrupted %d after %.3f s", r.interrupted, secs);
+	lg_result_free(&r);
+
+	/* a closed port: connect errors, and the run ends (requests and duration) */
+	uint16_t port;
+	int fd = listen_any(&port);
+	close(fd);
+	secs = drive(port, &(struct run_args){ .threads = 1, .conns = 2, .requests = 1000000,
+					       .timeout_s = 0.5 }, &r);
+	CHECK(r.errors[LG_ERR_CONNECT] > 0 && r.errnos[LG_ERR_CONNECT][ECONNREFUSED] == r.errors[LG_ERR_CONNECT] &&
+	      r.requests_completed == 0 && secs < 2.0,
+	      "closed port, -n: %llu connect errors (%llu refused) in %.3f s",
+	      (unsigned long long)r.errors[LG_ERR_CONNECT],
+	      (unsigned long long)r.errnos[LG_ERR_CONNECT][ECONNREFUSED], secs);
+	printf("closed port, -n: %llu connect errors in %.3f s\n",
+	       (unsigned long long)r.errors[LG_ERR_CONNECT], secs);
+	lg_result_free(&r);
+	secs = drive(port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 0.3 }, &r);
+	CHECK(r.errors[LG_ERR_CONNECT] >= 4 && r.errors[LG_ERR_CONNECT] < 1000 && secs < 1.0,
+	      "closed port, -d: %llu connect errors in %.3f s", (unsigned long long)r.errors[LG_ERR_CONNECT], secs);
+	lg_result_free(&r);
+	secs = drive(port, &(struct run_args){ .threads = 1, .conns = 2, .duration_s = 10,
+					       .timeout_s = 0.3 }, &r);
+	CHECK(r.errors[LG_ERR_CONNECT] > 0 && secs < 1.0,
+	      "closed port, -d 10s: %llu connect errors in %.3f s", (unsigned long long)r.errors[LG_ERR_CONNECT], secs);
+	lg_result_free(&r);
+
+	/* the server dies in the middle of a run: it ends within the timeout */
+	server_start(&s, KEEPALIVE);
+	secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 10,
+						 .timeout_s = 0.3, .kill = &s, .kill_after_s = 0.2 }, &r);
+	CHECK(r.requests_completed > 0 && r.errors[LG_ERR_CONNECT] > 0 && secs < 1.0,
+	      "server dies: %llu completed, %llu connect errors, ended after %.3f s",
+	      (unsigned long long)r.requests_completed, (unsigned long long)r.errors[LG_ERR_CONNECT], secs);
+	printf("server dies after 0.2 s: %llu completed, %llu errors, ended after %.3f s\n",
+	       (unsigned long long)r.requests_completed, (unsigned long long)r.errors_total, secs);
+	print_errors("server dies", &r);
+	lg_result_free(&r);
+
+	if (failures) {
+		printf("%d failures\n", failures);
+		return 1;
+	}
+	printf("engine: all checks passed\n");
+	return 0;
+}

@@ -1,0 +1,270 @@
+/* The incremental response parser: keep-alive, Connection: close, HTTP/1.0,
+ * chunked with trailers, EOF-delimited bodies, no-body statuses, pipelined
+ * responses, every split position, byte-at-a-time, malformed input, body
+ * comparison. */
+#include <stdio.h>
+#include <string.h>
+
+#include "loadgen/http_parse.h"
+
+static int failures;
+#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
+	printf(__VA_ARGS__); printf("\n"); } } while (0)
+
+#define BODY "{\"message\":\"Hello, World!\"}"
+
+struct resp {
+	int status;
+	bool must_close, mismatch;
+	uint64_t body_len;
+};
+
+/* Feeds buf in pieces cut at the given positions (sorted, < len), then
+ * (eof) closes. Collects up to max responses. Returns the count, or -1 on a
+ * parse error. */
+static int run(const char *expect, const char *buf, size_t len, const size_t *cuts, int ncuts,
+	       bool eof, struct resp *out, int max)
+{
+	struct http_parser p;
+	int n = 0;
+	size_t start = 0;
+
+	hp_init(&p, expect, expect ? strlen(expect) : 0);
+	for (int k = 0; k <= ncuts; k++) {
+		size_t end = k < ncuts ? cuts[k] : len;
+		size_t off = start;
+		while (off < end) {
+			size_t used;
+			enum hp_result r = hp_feed(&p, buf + off, end - off, &used);
+			if (r == HP_ERROR)
+				return -1;
+			off += used;
+			if (r == HP_DONE) {
+				if (n < max)
+					out[n] = (struct resp){ p.status, p.must_close, p.body_mismatch, p.body_len };
+				n++;
+			} else if (off != end) {
+				return -2;	/* HP_AGAIN must consume everything */
+			}
+		}
+		start = end;
+	}
+	if (eof) {
+		enum hp_result r = hp_finish(&p);
+		if (r == HP_ERROR)
+			return -1;
+		if (r == HP_DONE) {
+			if (n < max)
+				out[n] = (struct resp){ p.status, p.must_close, p.body_mismatch, p.body_len };
+			n++;
+		}
+	}
+	return n;
+}
+
+struct expect_resp {
+	int status;
+	bool must_close, mismatch;
+	int body_len;
+};
+
+/* Parses whole, at every single split point, every pair of split points
+ * (for short inputs) and byte by byte; all must give the same responses. */
+static void check(const char *name, const char *expect_body, const char *buf, bool eof,
+		  const struct expect_resp *want, int nwant)
+{
+	size_t len = strlen(buf);
+	struct resp got[16];
+	size_t cuts[4096];
+
+	int n = run(expect_body, buf, len, NULL, 0, eof, got, 16);
+	CHECK(n == nwant, "%s: %d responses, want %d", name, n, nwant);
+	for (int i = 0; i < n && i < nwant; i++)
+		CHECK(got[i].status == want[i].status && got[i].must_close == want[i].must_close &&
+		      got[i].mismatch == want[i].mismatch &&
+		      (want[i].body_len < 0 || got[i].body_len == (uint64_t)want[i].body_len),
+		      "%s: response %d: status %d close %d mismatch %d body %llu", name, i,
+		      got[i].status, got[i].must_close, got[i].mismatch,
+		      (unsigned long long)got[i].body_len);
+
+	for (size_t c = 1; c < len; c++) {
+		struct resp g2[16];
+		int n2 = run(expect_body, buf, len, &c, 1, eof, g2, 16);
+		CHECK(n2 == n && !memcmp(g2, got, sizeof(got[0]) * (size_t)(n < 16 ? n : 16)),
+		      "%s: split at %zu gives %d responses", name, c, n2);
+	}
+	if (len < 300) {
+		for (size_t a = 1; a < len; a++)
+			for (size_t b = a + 1; b < len; b++) {
+				size_t cc[2] = { a, b };
+				struct resp g2[16];
+				int n2 = run(expect_body, buf, len, cc, 2, eof, g2, 16);
+				if (n2 != n || memcmp(g2, got, sizeof(got[0]) * (size_t)(n < 16 ? n : 16))) {
+					CHECK(0, "%s: split at %zu,%zu gives %d responses", name, a, b, n2);
+					a = len;
+					break;
+				}
+			}
+	}
+	if (len <= 4096) {
+		for (size_t c = 1; c < len; c++)
+			cuts[c - 1] = c;
+		struct resp g2[16];
+		int n2 = run(expect_body, buf, len, cuts, (int)len - 1, eof, g2, 16);
+		CHECK(n2 == n && !memcmp(g2, got, sizeof(got[0]) * (size_t)(n < 16 ? n : 16)),
+		      "%s: byte by byte gives %d responses", name, n2);
+	}
+}
+
+static void check_error(const char *name, const char *buf, bool eof)
+{
+	size_t len = strlen(buf);
+	struct resp got[4];
+	int n = run(NULL, buf, len, NULL, 0, eof, got, 4);
+	CHECK(n == -1, "%s: want a parse error, got %d", name, n);
+	for (size_t c = 1; c < len; c++) {
+		n = run(NULL, buf, len, &c, 1, eof, got, 4);
+		CHECK(n == -1, "%s: split at %zu: want a parse error, got %d", name, c, n);
+	}
+}
+
+int main(void)
+{
+	const char *nginx =
+		"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
+		"Content-Type: application/json\r\nContent-Length: 27\r\nConnection: keep-alive\r\n\r\n"
+		BODY;
+	check("keep-alive", BODY, nginx, false,
+	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
+	check("keep-alive, no expected body", NULL, nginx, false,
+	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
+
+	check("close", BODY,
+	      "HTTP/1.1 200 OK\r\nconnection: Close\r\ncontent-length: 27\r\n\r\n" BODY, false,
+	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
+	check("connection token list", BODY,
+	      "HTTP/1.1 200 OK\r\nConnection: Upgrade, close\r\nContent-Length: 27\r\n\r\n" BODY, false,
+	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
+	check("HTTP/1.0 closes", BODY,
+	      "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n" BODY, false,
+	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
+	check("HTTP/1.0 keep-alive", BODY,
+	      "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 27\r\n\r\n" BODY, false,
+	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
+	check("werkzeug HTTP/1.1 close", BODY,
+	      "HTTP/1.1 200 OK\r\nServer: Werkzeug/2.2.2 Python/3.11.2\r\nDate: x\r\n"
+	      "Content-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n" BODY, true,
+	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
+
+	check("chunked with trailers", BODY,
+	      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+	      "5\r\n{\"mes\r\n"
+	      "0000000A;ext=1;q=\"x\"\r\nsage\":\"Hel\r\n"
+	      "c\r\nlo, World!\"}\r\n"
+	      "0\r\nX-Checksum: abc\r\nX-Other: d\r\n\r\n", false,
+	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
+	check("chunked, bare LF", BODY,
+	      "HTTP/1.1 200 OK\nTransfer-Encoding: gzip, Chunked\n\n1b\n" BODY "\n0\n\n", false,
+	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
+	check("chunked wins over content-length", BODY,
+	      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
+	      "1B\r\n" BODY "\r\n0\r\n\r\n", false,
+	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
+
+	check("EOF-delimited body", BODY,
+	      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" BODY, true,
+	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
+	check("EOF-delimited, non-chunked coding", NULL,
+	      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc", true,
+	      (struct expect_resp[]){ { 200, true, false, 3 } }, 1);
+	check("EOF-delimited empty body", NULL, "HTTP/1.0 200 OK\r\n\r\n", true,
+	      (struct expect_resp[]){ { 200, true, false, 0 } }, 1);
+
+	check("pipelined: 204, 304, 100 + 200, 500, chunked, 200", NULL,
+	      "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"
+	      "HTTP/1.1 304 Not Modified\r\nETag: x\r\n\r\n"
+	      "HTTP/1.1 100 Continue\r\n\r\n"
+	      "HTTP/1.1 200 OK\r\nContent-Length: 2\r\n\r\nok"
+	      "HTTP/1.1 500 Internal Server Error\r\nContent-Length: 5\r\n\r\nerror"
+	      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nhi\r\n0\r\n\r\n"
+	      "HTTP/1.1 200\r\nContent-Length: 0\r\n\r\n", false,
+	      (struct expect_resp[]){ { 204, false, false, 0 }, { 304, false, false, 0 },
+				      { 100, false, false, 0 }, { 200, false, false, 2 },
+				      { 500, false, false, 5 }, { 200, false, false, 2 },
+				      { 200, false, false, 0 } }, 7);
+	check("pipelined keep-alive x3", BODY,
+	      "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n" BODY
+	      "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n" BODY
+	      "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n" BODY, false,
+	      (struct expect_resp[]){ { 200, false, false, 27 }, { 200, false, false, 27 },
+				      { 200, false, false, 27 } }, 3);
+	check("odd but valid headers", NULL,
+	      "HTTP/1.1 404 \r\nX-Empty:\r\nX-Folded: a\r\n  b\r\nContent-Length:   4  \r\n"
+	      "Content-Length: 4\r\nX-Long-Content-Length-Lookalike: 99\r\nContent-Lengthy: 7\r\n\r\nnope", false,
+	      (struct expect_resp[]){ { 404, false, false, 4 } }, 1);
+
+	/* body checks */
+	check("body differs", BODY,
+	      "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n{\"message\":\"Hello, World?\"}", false,
+	      (struct expect_resp[]){ { 200, false, true, 27 } }, 1);
+	check("body shorter", BODY,
+	      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{\"mes", false,
+	      (struct expect_resp[]){ { 200, false, true, 5 } }, 1);
+	check("body longer", BODY,
+	      "HTTP/1.1 200 OK\r\nContent-Length: 28\r\n\r\n" BODY "\n", false,
+	      (struct expect_resp[]){ { 200, false, true, 28 } }, 1);
+	check("chunked body differs", BODY,
+	      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1b\r\n{\"message\":\"Hello, World!\"]\r\n0\r\n\r\n",
+	      false, (struct expect_resp[]){ { 200, false, true, 27 } }, 1);
+	check("204 with an expected body", BODY, "HTTP/1.1 204 No Content\r\n\r\n", false,
+	      (struct expect_resp[]){ { 204, false, true, 0 } }, 1);
+
+	/* incomplete / clean close */
+	{
+		struct resp g[2];
+		const char *s = "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n{\"mes";
+		CHECK(run(NULL, s, strlen(s), NULL, 0, false, g, 2) == 0, "incomplete response must not complete");
+		CHECK(run(NULL, s, strlen(s), NULL, 0, true, g, 2) == -1, "close mid-body must be an error");
+		CHECK(run(NULL, "HTTP/1.1 2", 10, NULL, 0, true, g, 2) == -1, "close mid-status must be an error");
+		CHECK(run(NULL, "", 0, NULL, 0, true, g, 2) == 0, "close before a response must be clean");
+
+		struct http_parser p;
+		size_t used;
+		hp_init(&p, NULL, 0);
+		CHECK(!hp_in_progress(&p), "in progress at start");
+		hp_feed(&p, "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nHTT", 41, &used);
+		CHECK(used == 38 && p.done && !hp_in_progress(&p), "used %zu after the first response", used);
+		CHECK(hp_finish(&p) == HP_AGAIN, "clean close after a response");
+		CHECK(hp_feed(&p, "HTT", 3, &used) == HP_AGAIN && hp_in_progress(&p), "next response in progress");
+		CHECK(hp_finish(&p) == HP_ERROR, "close inside the next response");
+	}
+
+	/* malformed */
+	check_error("not HTTP", "SSH-2.0-OpenSSH_9.2\r\n", false);
+	check_error("HTTP/2", "HTTP/2 200\r\n\r\n", false);
+	check_error("bad status", "HTTP/1.1 2x0 OK\r\nContent-Length: 0\r\n\r\n", false);
+	check_error("status too short", "HTTP/1.1 20 OK\r\n\r\n", false);
+	check_error("status 099", "HTTP/1.1 099 OK\r\n\r\n", false);
+	check_error("space before colon", "HTTP/1.1 200 OK\r\nContent-Length : 0\r\n\r\n", false);
+	check_error("bad header name", "HTTP/1.1 200 OK\r\nCont(ent: 0\r\n\r\n", false);
+	check_error("bad content-length", "HTTP/1.1 200 OK\r\nContent-Length: 12a\r\n\r\n", false);
+	check_error("negative content-length", "HTTP/1.1 200 OK\r\nContent-Length: -1\r\n\r\n", false);
+	check_error("empty content-length", "HTTP/1.1 200 OK\r\nContent-Length:\r\n\r\n", false);
+	check_error("conflicting content-length",
+		    "HTTP/1.1 200 OK\r\nContent-Length: 2\r\nContent-Length: 3\r\n\r\nabc", false);
+	check_error("huge content-length",
+		    "HTTP/1.1 200 OK\r\nContent-Length: 99999999999999999999999\r\n\r\n", false);
+	check_error("bad chunk size", "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\n", false);
+	check_error("chunk without CRLF",
+		    "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n2\r\nabc\r\n0\r\n\r\n", false);
+	check_error("CR without LF", "HTTP/1.1 200 OK\r\n\rX", false);
+	check_error("garbage after a response",
+		    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nxyz", false);
+
+	if (failures) {
+		printf("%d failures\n", failures);
+		return 1;
+	}
+	printf("http-parse: all checks passed\n");
+	return 0;
+}

@@ -1,0 +1,617 @@
+/* Privileged tests of the eBPF probes, on the real kernel.
+ *
+ *   test-probes SCENARIO PROBE-SERVER
+ *
+ * Each scenario starts tests/probes/probe-server (exactly one read and one
+ * write per request), attaches the probes the way bench-ebpf does (server
+ * held at a gate until they are attached, this process as the load
+ * generator), drives requests with its own small client and checks the
+ * report's "kernel" object. Exit 77 (skip) only when not root or the kernel
+ * has no BTF; the unprivileged scenario runs as nobody in a child. */
+#define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <netinet/in.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+#include <jansson.h>
+#include "loader/probes.h"
+
+static const char *server_path;
+static int fails;
+
+#define CHECK(cond, ...)                                                            \
+	do {                                                                        \
+		if (!(cond)) {                                                      \
+			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);        \
+			fprintf(stderr, __VA_ARGS__);                               \
+			fputc('\n', stderr);                                        \
+			fails++;                                                    \
+		}                                                                   \
+	} while (0)
+
+static uint64_t now_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- JSON paths ---------------------------------------------------------- */
+
+static json_t *jat(json_t *o, const char *path)
+{
+	char buf[256], *save = NULL, *tok;
+
+	snprintf(buf, sizeof(buf), "%s", path);
+	for (tok = strtok_r(buf, ".", &save); tok && o; tok = strtok_r(NULL, ".", &save))
+		o = json_object_get(o, tok);
+	return o;
+}
+
+/* Integer at path, -1 when absent or null. */
+static long long jint(json_t *o, const char *path)
+{
+	json_t *v = jat(o, path);
+
+	return json_is_integer(v) ? json_integer_value(v) : -1;
+}
+
+static bool has_named(json_t *arr, const char *name, const char *key, const char *val)
+{
+	size_t i;
+	json_t *e;
+
+	json_array_foreach(arr, i, e) {
+		const char *n = json_string_value(json_object_get(e, "name"));
+		const char *v = json_string_value(json_object_get(e, key));
+
+		if (n && !strcmp(n, name) && (!val || (v && strstr(v, val))))
+			return true;
+	}
+	return false;
+}
+
+/* accept() and accept4() that returned a connection. */
+static long long accepted(json_t *k)
+{
+	long long n = 0;
+
+	for (int i = 0; i < 2; i++) {
+		char p[64];
+		const char *name = i ? "accept4" : "accept";
+		long long c;
+
+		snprintf(p, sizeof(p), "syscalls.%s.count", name);
+		c = jint(k, p);
+		if (c <= 0)
+			continue;
+		snprintf(p, sizeof(p), "syscalls.%s.eagain", name);
+		n += c - jint(k, p);
+		snprintf(p, sizeof(p), "syscalls.%s.errors", name);
+		n -= jint(k, p);
+	}
+	return n;
+}
+
+/* ---- server ------------------------------------------------------------------- */
+
+struct server {
+	pid_t pid;
+	int port;
+	int gate;	/* write end; -1 once released */
+	int ready;	/* read end */
+};
+
+static int listener(int *port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	int one = 1, fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
+
+	if (fd < 0 || setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof(one)) ||
+	    bind(fd, (void *)&a, sizeof(a)) || listen(fd, 256) ||
+	    getsockname(fd, (void *)&a, &len)) {
+		perror("listener");
+		exit(1);
+	}
+	*port = ntohs(a.sin_port);
+	return fd;
+}
+
+/* Fork the server; with `gated` it waits before exec until server_release()
+ * (as bench-ebpf holds its servers until the probes are attached). */
+static void server_start(struct server *s, int workers, bool gated)
+{
+	int gate[2], ready[2], lfd = listener(&s->port);
+	char w[16];
+
+	if (pipe2(gate, O_CLOEXEC) || pipe(ready)) {
+		perror("pipe");
+		exit(1);
+	}
+	snprintf(w, sizeof(w), "%d", workers);
+	s->pid = fork();
+	if (s->pid < 0) {
+		perror("fork");
+		exit(1);
+	}
+	if (s->pid == 0) {
+		char c;
+
+		setpgid(0, 0);
+		close(gate[1]);
+		close(ready[0]);
+		if (gated && read(gate[0], &c, 1) != 1)
+			_exit(1);
+		if (dup2(lfd, 3) < 0 || dup2(ready[1], 4) < 0)
+			_exit(1);
+		execl(server_path, "probe-server", "--listen-fd", "3", "--workers", w,
+		      "--ready-fd", "4", (char *)NULL);
+		_exit(127);
+	}
+	setpgid(s->pid, s->pid);
+	close(lfd);
+	close(gate[0]);
+	close(ready[1]);
+	s->gate = gate[1];
+	s->ready = ready[0];
+}
+
+static void server_release(struct server *s)
+{
+	struct pollfd pfd = { .fd = s->ready, .events = POLLIN };
+	char c;
+
+	if (s->gate >= 0) {
+		if (write(s->gate, "G", 1) != 1)
+			perror("gate");
+		close(s->gate);
+		s->gate = -1;
+	}
+	if (poll(&pfd, 1, 10000) != 1 || read(s->ready, &c, 1) != 1) {
+		fprintf(stderr, "probe-server did not get ready\n");
+		kill(-s->pid, SIGKILL);
+		exit(1);
+	}
+	close(s->ready);
+}
+
+static void server_stop(struct server *s)
+{
+	kill(-s->pid, SIGKILL);
+	waitpid(s->pid, NULL, 0);
+}
+
+/* ---- clients -------------------------------------------------------------------- */
+
+static int dial(int port)
+{
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+				 .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+	if (fd < 0 || connect(fd, (void *)&a, sizeof(a))) {
+		perror("connect");
+		exit(1);
+	}
+	return fd;
+}
+
+static void request(int fd, char c)
+{
+	char r;
+
+	if (write(fd, &c, 1) != 1 || read(fd, &r, 1) != 1 || r != 'r') {
+		fprintf(stderr, "request failed\n");
+		exit(1);
+	}
+}
+
+/* `requests` requests over `conns` keep-alive connections (requests >= conns:
+ * a connection that never sends would cost the server an extra read of
+ * EOF). */
+static void client_keepalive(int port, int conns, int requests)
+{
+	int fds[64];
+
+	for (int j = 0; j < conns; j++)
+		fds[j] = dial(port);
+	for (int i = 0; i < requests; i++)
+		request(fds[i % conns], i + conns >= requests ? 'Q' : 'q');
+	for (int j = 0; j < conns; j++)
+		close(fds[j]);
+}
+
+/* One connection per request, like Flask's development server. */
+static void client_per_request(int port, int requests)
+{
+	for (int i = 0; i < requests; i++) {
+		int fd = dial(port);
+
+		request(fd, 'Q');
+		close(fd);
+	}
+}
+
+/* A busy neighbour: socket I/O on its own port, all the time, with a new
+ * connection every 50 round trips. None of it may show up in the report. */
+static pid_t neighbour_start(void)
+{
+	pid_t pid = fork();
+
+	if (pid == 0) {
+		int port, lfd = listener(&port);
+
+		for (;;) {
+			int c = dial(port), a;
+			struct pollfd pfd = { .fd = lfd, .events = POLLIN };
+
+			poll(&pfd, 1, 1000);
+			a = accept(lfd, NULL, NULL);
+			for (int i = 0; a >= 0 && i < 50; i++) {
+				char x = 'x';
+
+				if (write(c, &x, 1) != 1 || read(a, &x, 1) != 1 ||
+				    write(a, &x, 1) != 1 || read(c, &x, 1) != 1)
+					break;
+			}
+			close(a);
+			close(c);
+		}
+	}
+	return pid;
+}
+
+/* ---- one probed run ------------------------------------------------------------------ */
+
+struct run_cfg {
+	int workers;
+	bool external;		/* server already running with its workers */
+	bool neighbour;
+	int conns;		/* keep-alive connections; 0: one per request */
+	int requests;
+	const char *disable;
+	const char *groups;
+};
+
+static json_t *probed_run(const struct run_cfg *c)
+{
+	struct probes_opts o = { 0 };
+	struct probes *p = NULL;
+	struct errbuf err = { { 0 } };
+	struct server s;
+	json_t *k = json_object();
+	pid_t nb = -1;
+	uint64_t t0;
+	int rc;
+
+	server_start(&s, c->workers, !c->external);
+	if (c->external)
+		server_release(&s);	/* running, workers forked, before the probes */
+	o.server_tgid = s.pid;
+	o.client_tgid = getpid();
+	o.server_port = s.port;
+	o.disable = c->disable;
+	o.groups = c->groups;
+	o.verbose = getenv("PROBES_VERBOSE") != NULL;
+	rc = probes_open(&o, &p, &err);
+	if (rc) {
+		fprintf(stderr, "FAIL probes_open: %s (%d)\n", err.msg, rc);
+		server_stop(&s);
+		exit(1);
+	}
+	if (!c->external)
+		server_release(&s);
+	if (c->neighbour) {
+		nb = neighbour_start();
+		usleep(100000);	/* let it get going */
+	}
+
+	t0 = now_ns();
+	probes_set_window(p, t0, UINT64_MAX);
+	if (c->conns)
+		client_keepalive(s.port, c->conns, c->requests);
+	else
+		client_per_request(s.port, c->requests);
+	/* The server's last write() returns after the client has its reply:
+	 * give it time to return inside the window. */
+	usleep(100000);
+	probes_set_window(p, t0, now_ns());
+
+	if (probes_report(p, k, &err)) {
+		fprintf(stderr, "FAIL probes_report: %s\n", err.msg);
+		fails++;
+	}
+	if (getenv("PROBES_VERBOSE"))
+		probes_summary(p, stderr);
+	probes_close(p);
+	if (nb > 0) {
+		kill(nb, SIGKILL);
+		waitpid(nb, NULL, 0);
+	}
+	server_stop(&s);
+	return k;
+}
+
+static void dump_on_failure(json_t *k, int before)
+{
+	if (fails != before || getenv("PROBES_VERBOSE")) {
+		char *s = json_dumps(k, JSON_INDENT(1) | JSON_SORT_KEYS);
+
+		fprintf(stderr, "kernel object:\n%s\n", s ? s : "(null)");
+		free(s);
+	}
+}
+
+/* The figures every run with all probes must show. */
+static void check_common(json_t *k, const struct run_cfg *c)
+{
+	long long n = c->requests, conns = c->conns ? c->conns : c->requests;
+
+	CHECK(jint(k, "syscalls.read.count") == n, "read count %lld, want %lld",
+	      jint(k, "syscalls.read.count"), n);
+	CHECK(jint(k, "syscalls.write.count") == n, "write count %lld, want %lld",
+	      jint(k, "syscalls.write.count"), n);
+	CHECK(jint(k, "syscalls.read.errors") == 0 && jint(k, "syscalls.read.eagain") == 0,
+	      "read errors");
+	CHECK(jint(k, "syscalls.epoll_wait.count") >= 1, "no epoll_wait");
+	CHECK(jint(k, "syscalls.read.total_ns") > 0 && jint(k, "syscalls.read.p99_ns") > 0 &&
+	      json_array_size(jat(k, "syscalls.read.hist")) > 0, "read latency figures");
+	CHECK(accepted(k) == conns, "accepted %lld connections, want %lld", accepted(k), conns);
+	CHECK(jint(k, "records_lost") == 0, "records lost: %lld", jint(k, "records_lost"));
+	CHECK(jint(k, "window_ns") > 0, "window_ns");
+	CHECK(jint(k, "tracked_processes") >= c->workers, "tracked_processes %lld < %d",
+	      jint(k, "tracked_processes"), c->workers);
+	CHECK(json_is_array(jat(k, "probes.attached")) && json_is_array(jat(k, "probes.missing")),
+	      "probes lists");
+}
+
+static void check_full(json_t *k, const struct run_cfg *c)
+{
+	long long conns = c->conns ? c->conns : c->requests;
+	json_t *bf = jat(k, "event_loop.busy_fraction");
+
+	check_common(k, c);
+	CHECK(json_array_size(jat(k, "probes.missing")) == 0, "probes missing");
+	CHECK(jint(k, "accept.wait_ns.count") == conns, "accept waits %lld, want %lld",
+	      jint(k, "accept.wait_ns.count"), conns);
+	CHECK(jint(k, "accept.wait_ns.p99") >= 0 && jint(k, "accept.wait_ns.max") >= 0,
+	      "accept wait percentiles");
+	CHECK(jint(k, "tcp.established") == conns, "established %lld, want %lld",
+	      jint(k, "tcp.established"), conns);
+	CHECK(jint(k, "tcp.resets_sent") == 0 && jint(k, "tcp.retransmits") == 0,
+	      "tcp resets or retransmits on loopback");
+	CHECK(jint(k, "tcp.listen_overflows") >= 0, "listen_overflows");
+	CHECK(jint(k, "sched.runq_delay_ns.count") > 0, "no run-queue waits");
+	CHECK(jint(k, "sched.oncpu_ns") > 0, "no on-CPU time");
+	CHECK(jint(k, "sched.voluntary_switches") > 0, "no voluntary switches");
+	CHECK(jint(k, "sched.involuntary_switches") >= 0, "involuntary switches");
+	CHECK(json_is_real(bf) && json_real_value(bf) >= 0 && json_real_value(bf) <= 1,
+	      "event_loop.busy_fraction");
+	CHECK(json_array_size(jat(k, "event_loop.threads")) >= (size_t)c->workers,
+	      "event loop threads %zu < %d", json_array_size(jat(k, "event_loop.threads")),
+	      c->workers);
+}
+
+/* ---- scenarios ------------------------------------------------------------------------- */
+
+static void scenario_counts(void)
+{
+	struct run_cfg c = { .workers = 1, .conns = 4, .requests = 2000 };
+	int before = fails;
+	json_t *k = probed_run(&c);
+
+	check_full(k, &c);
+	CHECK(has_named(jat(k, "probes.attached"), "sys_exit", "mode", "tp_btf"), "sys_exit tp_btf");
+	dump_on_failure(k, before);
+	json_decref(k);
+}
+
+static void scenario_neighbour(void)
+{
+	struct run_cfg c = { .workers = 1, .conns = 4, .requests = 2000, .neighbour = true };
+	int before = fails;
+	json_t *k = probed_run(&c);
+
+	check_full(k, &c);
+	dump_on_failure(k, before);
+	json_decref(k);
+}
+
+static void scenario_fork(void)
+{
+	struct run_cfg c = { .workers = 3, .conns = 12, .requests = 1200 };
+	int before = fails;
+	json_t *k = probed_run(&c);
+
+	check_full(k, &c);
+	CHECK(jint(k, "tracked_processes") == 3, "tracked_processes %lld, want 3",
+	      jint(k, "tracked_processes"));
+	dump_on_failure(k, before);
+	json_decref(k);
+}
+
+static void scenario_external(void)
+{
+	struct run_cfg c = { .workers = 3, .conns = 12, .requests = 1200, .external = true };
+	int before = fails;
+	json_t *k = probed_run(&c);
+
+	check_full(k, &c);
+	CHECK(jint(k, "tracked_processes") == 3, "tracked_processes %lld, want 3",
+	      jint(k, "tracked_processes"));
+	dump_on_failure(k, before);
+	json_decref(k);
+}
+
+static void scenario_accept(void)
+{
+	struct run_cfg c = { .workers = 1, .conns = 0, .requests = 300, .neighbour = true };
+	int before = fails;
+	json_t *k = probed_run(&c);
+
+	check_full(k, &c);
+	CHECK(jint(k, "syscalls.close.count") >= c.requests, "close count %lld",
+	      jint(k, "syscalls.close.count"));
+	dump_on_failure(k, before);
+	json_decref(k);
+}
+
+static void scenario_disable(void)
+{
+	struct run_cfg c = { .workers = 1, .conns = 4, .requests = 1000,
+			     .disable = "sched_wakeup, tcp_retransmit_skb" };
+	int before = fails;
+	json_t *k = probed_run(&c);
+	json_t *mis = jat(k, "probes.missing"), *att = jat(k, "probes.attached");
+
+	check_common(k, &c);
+	CHECK(json_array_size(mis) == 2, "missing has %zu entries, want 2", json_array_size(mis));
+	CHECK(has_named(mis, "sched_wakeup", "reason", "disabled by user"), "sched_wakeup not missing");
+	CHECK(has_named(mis, "tcp_retransmit_skb", "reason", "disabled by user"),
+	      "tcp_retransmit_skb not missing");
+	CHECK(!has_named(att, "sched_wakeup", "mode", NULL), "sched_wakeup attached");
+	CHECK(has_named(att, "sched_switch", "mode", NULL), "sched_switch not attached");
+	CHECK(json_is_null(jat(k, "tcp.retransmits")), "tcp.retransmits not null");
+	CHECK(jint(k, "tcp.resets_sent") == 0, "tcp.resets_sent");
+	CHECK(jint(k, "accept.wait_ns.count") == c.conns, "accept waits");
+	dump_on_failure(k, before);
+	json_decref(k);
+
+	/* A mistyped probe name is an error, not a silent no-op. */
+	{
+		struct probes_opts o = { .server_tgid = getpid(), .client_tgid = getpid(),
+					 .server_port = 1, .disable = "sched_wakup" };
+		struct probes *p = NULL;
+		struct errbuf err = { { 0 } };
+		int rc = probes_open(&o, &p, &err);
+
+		CHECK(rc == -EINVAL && strstr(err.msg, "sched_wakup"), "bad probe name: rc %d, '%s'",
+		      rc, err.msg);
+		probes_close(p);
+	}
+}
+
+/* The raw_tp twins: switch the tp_btf ones off and the figures stay exact. */
+static void scenario_fallback(void)
+{
+	struct run_cfg c = { .workers = 1, .conns = 0, .requests = 300,
+			     .disable = "sys_enter:tp_btf,sys_exit:tp_btf,sched_switch:tp_btf,"
+					"sched_wakeup:tp_btf,sched_wakeup_new:tp_btf,"
+					"inet_sock_set_state:tp_btf,sched_process_fork:tp_btf" };
+	int before = fails;
+	json_t *k = probed_run(&c);
+	json_t *att = jat(k, "probes.attached");
+
+	check_full(k, &c);
+	CHECK(has_named(att, "sys_exit", "mode", "raw_tp"), "sys_exit not raw_tp");
+	CHECK(has_named(att, "sched_switch", "mode", "raw_tp"), "sched_switch not raw_tp");
+	CHECK(has_named(att, "inet_sock_set_state", "mode", "raw_tp"), "inet_sock_set_state not raw_tp");
+	CHECK(has_named(att, "tcp_send_reset", "mode", "tp_btf"), "tcp_send_reset not tp_btf");
+	dump_on_failure(k, before);
+	json_decref(k);
+}
+
+/* --probes tcp: only that group loads; the others report null, not zero. */
+static void scenario_groups(void)
+{
+	struct run_cfg c = { .workers = 1, .conns = 0, .requests = 100, .groups = "tcp" };
+	int before = fails;
+	json_t *k = probed_run(&c);
+
+	CHECK(json_object_size(jat(k, "syscalls")) == 0, "syscalls present without the group");
+	CHECK(json_is_null(jat(k, "sched.oncpu_ns")), "sched.oncpu_ns not null");
+	CHECK(jint(k, "tcp.established") == c.requests, "established %lld",
+	      jint(k, "tcp.established"));
+	CHECK(!has_named(jat(k, "probes.attached"), "sys_exit", "mode", NULL), "sys_exit attached");
+	CHECK(json_array_size(jat(k, "probes.missing")) == 0, "unselected groups are not missing");
+	dump_on_failure(k, before);
+	json_decref(k);
+}
+
+static void check_unprivileged_here(void)
+{
+	struct errbuf err = { { 0 } };
+	int rc = probes_check_privileges(&err);
+
+	CHECK(rc == -EPERM, "probes_check_privileges as uid %d: %d", (int)getuid(), rc);
+	CHECK(strstr(err.msg, "CAP_BPF") && strstr(err.msg, "--no-ebpf") && !strchr(err.msg, '\n'),
+	      "unclear message: '%s'", err.msg);
+}
+
+static void scenario_unprivileged(void)
+{
+	struct errbuf err = { { 0 } };
+	pid_t pid;
+	int st;
+
+	if (geteuid() != 0) {	/* already the unprivileged path */
+		check_unprivileged_here();
+		return;
+	}
+	CHECK(probes_check_privileges(&err) == 0, "root refused: %s", err.msg);
+	pid = fork();
+	if (pid == 0) {
+		if (setgroups(0, NULL) || setgid(65534) || setuid(65534))
+			_exit(3);
+		check_unprivileged_here();
+		_exit(fails ? 1 : 0);
+	}
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && WEXITSTATUS(st) == 0,
+	      "unprivileged child failed (status %d)", st);
+}
+
+int main(int argc, char **argv)
+{
+	static const struct {
+		const char *name;
+		void (*fn)(void);
+	} scenarios[] = {
+		{ "counts", scenario_counts },
+		{ "neighbour", scenario_neighbour },
+		{ "fork", scenario_fork },
+		{ "external", scenario_external },
+		{ "accept", scenario_accept },
+		{ "disable", scenario_disable },
+		{ "fallback", scenario_fallback },
+		{ "groups", scenario_groups },
+		{ "unprivileged", scenario_unprivileged },
+	};
+
+	if (argc < 3) {
+		fprintf(stderr, "usage: test-probes SCENARIO PROBE-SERVER\n");
+		return 2;
+	}
+	server_path = argv[2];
+	signal(SIGPIPE, SIG_IGN);
+	for (size_t i = 0; i < sizeof(scenarios) / sizeof(scenarios[0]); i++) {
+		if (strcmp(argv[1], scenarios[i].name))
+			continue;
+		if (strcmp(argv[1], "unprivileged")) {
+			if (geteuid() != 0) {
+				fprintf(stderr, "SKIP: needs root\n");
+				return 77;
+			}
+			if (access("/sys/kernel/btf/vmlinux", R_OK)) {
+				fprintf(stderr, "SKIP: no kernel BTF\n");
+				return 77;
+			}
+		}
+		scenarios[i].fn();
+		fprintf(stderr, "%s: %s\n", argv[1], fails ? "FAILED" : "ok");
+		return fails ? 1 : 0;
+	}
+	fprintf(stderr, "unknown scenario %s\n", argv[1]);
+	return 2;
+}

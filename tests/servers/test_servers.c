@@ -1,0 +1,631 @@
+/* Tests for servers/: `test-servers NAME` runs one case. Exit 0 = pass,
+ * 77 = skipped (privileged case and not root, or the server is not
+ * installed here), anything else = failure. */
+#include <curl/curl.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <sched.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "servers/server.h"
+
+#define SKIP 77
+
+static int failures;
+
+#define CHECK(cond, ...)                                                              \
+	do {                                                                          \
+		if (!(cond)) {                                                        \
+			fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
+			fprintf(stderr, __VA_ARGS__);                                 \
+			fputc('\n', stderr);                                          \
+			failures++;                                                   \
+		}                                                                     \
+	} while (0)
+
+#define REQUIRE(cond, ...)                    \
+	do {                                  \
+		int f_ = failures;            \
+		CHECK(cond, __VA_ARGS__);     \
+		if (failures != f_)           \
+			return 1;             \
+	} while (0)
+
+static double now_s(void)
+{
+	struct timespec ts;
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (double)ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+static const char *python(void)
+{
+	const char *p = getenv("BENCH_EBPF_TEST_PYTHON");
+	return p && *p ? p : "/usr/bin/python3";
+}
+
+static struct server_opts opts_for(const char *name)
+{
+	struct server_opts o;
+	memset(&o, 0, sizeof(o));
+	o.name = name;
+	o.python = python();
+	return o;
+}
+
+static bool port_accepts(int port)
+{
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_port = htons((uint16_t)port) };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	bool ok = connect(fd, (struct sockaddr *)&a, sizeof(a)) == 0;
+	close(fd);
+	return ok;
+}
+
+static bool path_exists(const char *p)
+{
+	struct stat st;
+	return p[0] && stat(p, &st) == 0;
+}
+
+static bool process_gone(pid_t pid)
+{
+	return kill(pid, 0) < 0 && errno == ESRCH;
+}
+
+/* What stop must leave: no process, no listener, no directory. */
+static void check_cleaned(const struct server *s, const char *tmpdir)
+{
+	CHECK(process_gone(s->pid), "pid %d still exists", (int)s->pid);
+	CHECK(kill(-s->pid, 0) < 0 && errno == ESRCH, "process group %d still exists", (int)s->pid);
+	CHECK(!port_accepts(s->port), "port %d still accepts connections", s->port);
+	CHECK(!path_exists(tmpdir), "temp dir %s was not removed", tmpdir);
+}
+
+static bool need_root(void)
+{
+	if (geteuid() != 0) {
+		fprintf(stderr, "skipped: needs root\n");
+		return false;
+	}
+	return true;
+}
+
+/* ---- one GET / with libcurl ---- */
+struct got {
+	char body[4096];
+	size_t len;
+	char ctype[256];
+	long code;
+};
+
+static size_t on_body(char *d, size_t sz, size_t n, void *u)
+{
+	struct got *g = u;
+	size_t k = sz * n;
+	if (k > sizeof(g->body) - 1 - g->len)
+		k = sizeof(g->body) - 1 - g->len;
+	memcpy(g->body + g->len, d, k);
+	g->len += k;
+	g->body[g->len] = 0;
+	return sz * n;
+}
+
+static bool http_get(const char *url, struct got *g)
+{
+	memset(g, 0, sizeof(*g));
+	CURL *h = curl_easy_init();
+	if (!h)
+		return false;
+	curl_easy_setopt(h, CURLOPT_URL, url);
+	curl_easy_setopt(h, CURLOPT_NOPROXY, "*");
+	curl_easy_setopt(h, CURLOPT_TIMEOUT, 5L);
+	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
+	curl_easy_setopt(h, CURLOPT_WRITEDATA, g);
+	CURLcode c = curl_easy_perform(h);
+	char *ct = NULL;
+	if (c == CURLE_OK) {
+		curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &g->code);
+		curl_easy_getinfo(h, CURLINFO_CONTENT_TYPE, &ct);
+		snprintf(g->ctype, sizeof(g->ctype), "%s", ct ? ct : "");
+	}
+	curl_easy_cleanup(h);
+	return c == CURLE_OK;
+}
+
+static bool file_contains(const char *path, const char *needle)
+{
+	char buf[65536];
+	int fd = open(path, O_RDONLY);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n < 0)
+		return false;
+	buf[n] = 0;
+	return strstr(buf, needle) != NULL;
+}
+
+/* ---- unit cases ---- */
+
+static int t_names(void)
+{
+	static const char *const want[] = { "flask", "aiohttp", "fastapi", "pymongoose", "nginx" };
+	size_t n = 0;
+	while (server_builtin_names[n])
+		n++;
+	REQUIRE(n == 5, "%zu built-in names", n);
+	for (size_t i = 0; i < n; i++) {
+		CHECK(strcmp(server_builtin_names[i], want[i]) == 0, "name %zu is %s", i,
+		      server_builtin_names[i]);
+		CHECK(server_is_builtin(want[i]), "%s not built-in", want[i]);
+	}
+	CHECK(!server_is_builtin("custom"), "custom is not built-in");
+	CHECK(!server_is_builtin(""), "empty is not built-in");
+	CHECK(!server_is_builtin(NULL), "NULL is not built-in");
+	return failures ? 1 : 0;
+}
+
+static int t_unknown(void)
+{
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("gunicornx");
+	CHECK(server_check_available(&o, &err) == -ENOENT, "unknown name accepted");
+	CHECK(strstr(err.msg, "gunicornx") && strstr(err.msg, "flask"), "msg: %s", err.msg);
+
+	struct server s;
+	err.msg[0] = 0;
+	CHECK(server_spawn(&o, &s, &err) < 0, "spawned an unknown server");
+	CHECK(strstr(err.msg, "unknown server"), "msg: %s", err.msg);
+	CHECK(s.tmpdir[0] == 0, "temp dir %s left", s.tmpdir);
+	server_stop(&s);
+	return failures ? 1 : 0;
+}
+
+static int t_bad_python(void)
+{
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("flask");
+	o.python = "/nonexistent/bin/python3";
+	CHECK(server_check_available(&o, &err) == -ENOENT, "missing interpreter accepted");
+	CHECK(strstr(err.msg, "/nonexistent/bin/python3") && strstr(err.msg, "No such file"),
+	      "msg: %s", err.msg);
+
+	struct server s;
+	err.msg[0] = 0;
+	double t0 = now_s();
+	CHECK(server_spawn(&o, &s, &err) < 0, "spawned with a missing interpreter");
+	CHECK(now_s() - t0 < 1.0, "took %.2fs", now_s() - t0);
+	CHECK(strstr(err.msg, "/nonexistent/bin/python3"), "msg: %s", err.msg);
+	CHECK(s.pid == 0 && s.tmpdir[0] == 0, "pid %d, temp dir '%s'", (int)s.pid, s.tmpdir);
+	server_stop(&s);
+
+	/* A file that is not executable is no interpreter either. */
+	o.python = "/etc/hostname";
+	err.msg[0] = 0;
+	CHECK(server_check_available(&o, &err) == -ENOENT, "/etc/hostname accepted");
+	CHECK(strstr(err.msg, "/etc/hostname"), "msg: %s", err.msg);
+	return failures ? 1 : 0;
+}
+
+static int t_external(void)
+{
+	struct errbuf err = { "" };
+	struct server s;
+	struct server_opts o = opts_for("external");
+	o.url = "http://127.0.0.1:8123/";
+	o.pid = 4242;
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "%s", err.msg);
+	CHECK(s.external && s.port == 8123 && s.pid == 4242, "external %d port %d pid %d",
+	      s.external, s.port, (int)s.pid);
+	CHECK(strcmp(s.url, o.url) == 0, "url %s", s.url);
+	CHECK(s.tmpdir[0] == 0, "external got a temp dir");
+	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	server_stop(&s);
+	server_stop(&s);
+
+	static const struct { const char *url; int port; } cases[] = {
+		{ "http://localhost/", 80 },
+		{ "https://example.org/x", 443 },
+		{ "http://[::1]:9000/a", 9000 },
+		{ "http://user@10.0.0.1:81", 81 },
+		{ "127.0.0.1:8080", 8080 },
+		{ "http://h:0/", -1 },
+		{ "http://h:99999/", -1 },
+		{ "http://h:12ab/", -1 },
+	};
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		o.url = cases[i].url;
+		o.pid = 0;
+		int r = server_spawn(&o, &s, &err);
+		if (cases[i].port < 0)
+			CHECK(r < 0, "%s accepted (port %d)", cases[i].url, s.port);
+		else
+			CHECK(r == 0 && s.port == cases[i].port, "%s: r=%d port %d", cases[i].url, r,
+			      s.port);
+		server_stop(&s);
+	}
+
+	/* A zeroed struct is safe to stop, and does not lose fd 0. */
+	memset(&s, 0, sizeof(s));
+	server_stop(&s);
+	CHECK(fcntl(0, F_GETFD) >= 0 || errno != EBADF, "fd 0 was closed");
+	return failures ? 1 : 0;
+}
+
+/* ---- privileged cases: real processes ---- */
+
+static int lifecycle(const char *name, const char *extra_pythonpath)
+{
+	if (!need_root())
+		return SKIP;
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for(name);
+	if (strcmp(name, "nginx") == 0) {
+		/* Also: the pin reaches the server. */
+		CPU_ZERO(&o.cpus);
+		CPU_SET(0, &o.cpus);
+		o.pin = true;
+	}
+	if (extra_pythonpath)
+		setenv("PYTHONPATH", extra_pythonpath, 1);
+	if (server_check_available(&o, &err) < 0) {
+		fprintf(stderr, "skipped: %s\n", err.msg);
+		return SKIP;
+	}
+
+	struct server s;
+	volatile int stop = 0;
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	char tmpdir[sizeof(s.tmpdir)];
+	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	fprintf(stderr, "%s: pid %d port %d: %s\n", name, (int)s.pid, s.port, s.command);
+	CHECK(s.pid > 0 && !s.external && s.builtin, "pid %d", (int)s.pid);
+	CHECK(path_exists(tmpdir), "no temp dir");
+	CHECK(strncmp(tmpdir, "/tmp/bench-ebpf-", 16) == 0, "temp dir %s", tmpdir);
+	CHECK(s.command[0], "empty command");
+	CHECK(getpgid(s.pid) == s.pid, "pgid %d != pid %d", (int)getpgid(s.pid), (int)s.pid);
+	usleep(100 * 1000);
+	CHECK(!port_accepts(s.port), "%s listens before release", name);
+
+	double t0 = now_s();
+	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	CHECK(server_release(&s, &err) < 0, "second release accepted");
+	int r = server_wait_ready(&s, 30.0, &stop, &err);
+	CHECK(r == 0, "wait_ready: %s", err.msg);
+	if (r == 0) {
+		fprintf(stderr, "%s: ready in %.2fs, version '%s'\n", name, now_s() - t0, s.version);
+		CHECK(s.version[0], "no version");
+		struct got g;
+		CHECK(http_get(s.url, &g), "GET failed");
+		CHECK(g.code == 200, "code %ld", g.code);
+		CHECK(strcmp(g.body, SERVER_EXPECTED_BODY) == 0, "body '%s'", g.body);
+		CHECK(strncmp(g.ctype, "application/json", 16) == 0, "content type '%s'", g.ctype);
+		if (o.pin) {
+			cpu_set_t got;
+			CHECK(sched_getaffinity(s.pid, sizeof(got), &got) == 0 && CPU_EQUAL(&got, &o.cpus),
+			      "server not pinned to CPU 0");
+		}
+	}
+	if (extra_pythonpath) {
+		/* The fake Mongoose logs per request unless mg_log_level was cleared. */
+		struct got g;
+		for (int i = 0; i < 3; i++)
+			http_get(s.url, &g);
+		CHECK(!file_contains(s.log_path, "fake-mongoose debug"),
+		      "mg_log_level was not set to 0 (Mongoose logs every request)");
+	}
+	t0 = now_s();
+	server_stop(&s);
+	double took = now_s() - t0;
+	server_stop(&s);
+	fprintf(stderr, "%s: stopped in %.2fs\n", name, took);
+	CHECK(s.reaped, "not reaped");
+	check_cleaned(&s, tmpdir);
+	CHECK(took < 3.0, "stop took %.2fs (SIGTERM ignored?)", took);
+	if (strcmp(name, "pymongoose") == 0)
+		CHECK(WIFEXITED(s.wait_status) && WEXITSTATUS(s.wait_status) == 0,
+		      "pymongoose did not exit cleanly on SIGTERM (status 0x%x)", s.wait_status);
+	return failures ? 1 : 0;
+}
+
+/* pymongoose through a stand-in package (the real one cannot be installed here). */
+static int t_pymongoose_fake(void)
+{
+	if (!need_root())
+		return SKIP;
+	char dir[] = "/tmp/test-fake-pymongoose-XXXXXX", pkg[128], cmd[1024];
+	REQUIRE(mkdtemp(dir), "mkdtemp");
+	chmod(dir, 0755);
+	snprintf(pkg, sizeof(pkg), "%s/pymongoose", dir);
+	snprintf(cmd, sizeof(cmd),
+		 "mkdir -m 755 '%s' && cp '%s' '%s/__init__.py' && cp '%s' '%s/_mongoose.so' && chmod -R a+rX '%s'",
+		 pkg, FAKE_PYMONGOOSE_PY, pkg, FAKE_MONGOOSE_SO, pkg, dir);
+	int rc = system(cmd);
+	int r = rc == 0 ? lifecycle("pymongoose", dir) : 1;
+	CHECK(rc == 0, "could not build the stand-in package: %s", cmd);
+	snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+	if (system(cmd) != 0)
+		fprintf(stderr, "could not remove %s\n", dir);
+	return r;
+}
+
+static int t_pymongoose_missing(void)
+{
+	if (!need_root())
+		return SKIP;
+	char cmd[512];
+	snprintf(cmd, sizeof(cmd), "'%s' -c 'import pymongoose' >/dev/null 2>&1", python());
+	if (system(cmd) == 0) {
+		fprintf(stderr, "skipped: pymongoose is installed here\n");
+		return SKIP;
+	}
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("pymongoose");
+	CHECK(server_check_available(&o, &err) == -ENOENT, "reported available");
+	CHECK(strstr(err.msg, "pip install pymongoose"), "no install hint: %s", err.msg);
+	CHECK(!strchr(err.msg, '\n'), "not one line: %s", err.msg);
+
+	/* And the app itself says so when started anyway. */
+	struct server s;
+	volatile int stop = 0;
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	char tmpdir[sizeof(s.tmpdir)];
+	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	CHECK(server_wait_ready(&s, 20.0, &stop, &err) < 0, "ready without pymongoose");
+	CHECK(strstr(err.msg, "status 3") && strstr(err.msg, "pip install pymongoose"), "msg: %s",
+	      err.msg);
+	server_stop(&s);
+	check_cleaned(&s, tmpdir);
+	return failures ? 1 : 0;
+}
+
+static int t_custom_exits(void)
+{
+	if (!need_root())
+		return SKIP;
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("custom");
+	o.command = "sh -c 'echo boom; echo port={port}; exit 7'";
+	struct server s;
+	volatile int stop = 0;
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	char tmpdir[sizeof(s.tmpdir)], want[64];
+	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	CHECK(!s.builtin, "custom counted as built-in");
+	CHECK(!strstr(s.command, "{port}"), "command '%s'", s.command);
+	snprintf(want, sizeof(want), "port=%d", s.port);
+	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	double t0 = now_s();
+	CHECK(server_wait_ready(&s, 20.0, &stop, &err) < 0, "ready?");
+	double took = now_s() - t0;
+	fprintf(stderr, "error after %.2fs: %s\n", took, err.msg);
+	CHECK(took < 2.0, "took %.2fs", took);
+	CHECK(strstr(err.msg, "exited with status 7"), "msg: %s", err.msg);
+	CHECK(strstr(err.msg, "boom"), "no log tail: %s", err.msg);
+	CHECK(strstr(err.msg, want), "{port} not substituted: %s", err.msg);
+	server_stop(&s);
+	check_cleaned(&s, tmpdir);
+	return failures ? 1 : 0;
+}
+
+static int t_custom_timeout(void)
+{
+	if (!need_root())
+		return SKIP;
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("custom");
+	o.command = "sleep 60";
+	struct server s;
+	volatile int stop = 0;
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	char tmpdir[sizeof(s.tmpdir)];
+	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	double t0 = now_s();
+	CHECK(server_wait_ready(&s, 1.0, &stop, &err) == -ETIMEDOUT, "no timeout");
+	double took = now_s() - t0;
+	fprintf(stderr, "error after %.2fs: %s\n", took, err.msg);
+	CHECK(took >= 0.9 && took < 3.0, "took %.2fs", took);
+	CHECK(strstr(err.msg, "did not answer") && strstr(err.msg, "1s"), "msg: %s", err.msg);
+	/* The pid is sleep itself (exec), so the kill reaches it. */
+	char comm[64] = "";
+	char path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)s.pid);
+	FILE *f = fopen(path, "r");
+	if (f) {
+		if (!fgets(comm, sizeof(comm), f))
+			comm[0] = 0;
+		fclose(f);
+	}
+	CHECK(strncmp(comm, "sleep", 5) == 0, "pid %d is '%s', not sleep", (int)s.pid, comm);
+	server_stop(&s);
+	CHECK(WIFSIGNALED(s.wait_status) && WTERMSIG(s.wait_status) == SIGTERM, "status 0x%x",
+	      s.wait_status);
+	check_cleaned(&s, tmpdir);
+	return failures ? 1 : 0;
+}
+
+static int t_interrupt(void)
+{
+	if (!need_root())
+		return SKIP;
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("custom");
+	o.command = "sleep 60";
+	struct server s;
+	volatile int stop = 1;
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	char tmpdir[sizeof(s.tmpdir)];
+	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	double t0 = now_s();
+	CHECK(server_wait_ready(&s, 30.0, &stop, &err) == -EINTR, "not interrupted");
+	CHECK(now_s() - t0 < 0.5, "took %.2fs", now_s() - t0);
+	server_stop(&s);
+	check_cleaned(&s, tmpdir);
+	return failures ? 1 : 0;
+}
+
+/* Nothing runs before release; a server never released leaves quietly. */
+static int t_gate(void)
+{
+	if (!need_root())
+		return SKIP;
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("custom");
+	o.command = "echo ran";
+	struct server s;
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	char tmpdir[sizeof(s.tmpdir)];
+	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	usleep(200 * 1000);
+	CHECK(!process_gone(s.pid), "child gone before release");
+	CHECK(!file_contains(s.log_path, "ran"), "command ran before release");
+	double t0 = now_s();
+	server_stop(&s);
+	CHECK(now_s() - t0 < 1.0, "stop of an unreleased child took %.2fs", now_s() - t0);
+	check_cleaned(&s, tmpdir);
+
+	/* Released, it runs. */
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	for (int i = 0; i < 200 && !file_contains(s.log_path, "ran"); i++)
+		usleep(10 * 1000);
+	CHECK(file_contains(s.log_path, "ran"), "did not run after release");
+	server_stop(&s);
+	check_cleaned(&s, tmpdir);
+	return failures ? 1 : 0;
+}
+
+static int t_port_in_use(void)
+{
+	if (!need_root())
+		return SKIP;
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET };
+	a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	socklen_t len = sizeof(a);
+	REQUIRE(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0 && listen(fd, 4) == 0 &&
+		getsockname(fd, (struct sockaddr *)&a, &len) == 0, "listen: %s", strerror(errno));
+	int port = ntohs(a.sin_port);
+
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("custom");
+	o.command = "sleep 60";
+	o.port = port;
+	struct server s;
+	CHECK(server_spawn(&o, &s, &err) == -EADDRINUSE, "spawned on a used port");
+	CHECK(strstr(err.msg, "in use"), "msg: %s", err.msg);
+	CHECK(s.pid == 0 && s.tmpdir[0] == 0, "pid %d, temp dir '%s'", (int)s.pid, s.tmpdir);
+	server_stop(&s);
+
+	/* Bound but not listening counts too. */
+	close(fd);
+	fd = socket(AF_INET, SOCK_STREAM, 0);
+	REQUIRE(bind(fd, (struct sockaddr *)&a, sizeof(a)) == 0, "bind: %s", strerror(errno));
+	CHECK(server_spawn(&o, &s, &err) == -EADDRINUSE, "spawned on a bound port");
+	CHECK(strstr(err.msg, "in use"), "msg: %s", err.msg);
+	server_stop(&s);
+	close(fd);
+	return failures ? 1 : 0;
+}
+
+/* Under sudo the server runs as the invoking user. */
+static int t_drop_privileges(void)
+{
+	if (!need_root())
+		return SKIP;
+	struct errbuf err = { "" };
+	struct server_opts o = opts_for("nginx");
+	if (server_check_available(&o, &err) < 0) {
+		fprintf(stderr, "skipped: %s\n", err.msg);
+		return SKIP;
+	}
+	setenv("SUDO_UID", "65534", 1);
+	setenv("SUDO_GID", "65534", 1);
+	struct server s;
+	volatile int stop = 0;
+	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	char tmpdir[sizeof(s.tmpdir)];
+	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	CHECK(server_wait_ready(&s, 20.0, &stop, &err) == 0, "wait_ready: %s", err.msg);
+	char path[64], line[256];
+	unsigned uid = 0;
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)s.pid);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		if (sscanf(line, "Uid: %u", &uid) == 1)
+			break;
+	if (f)
+		fclose(f);
+	CHECK(uid == 65534, "server runs as uid %u", uid);
+	server_stop(&s);
+	check_cleaned(&s, tmpdir);
+	return failures ? 1 : 0;
+}
+
+static int t_flask(void) { return lifecycle("flask", NULL); }
+static int t_aiohttp(void) { return lifecycle("aiohttp", NULL); }
+static int t_fastapi(void) { return lifecycle("fastapi", NULL); }
+static int t_nginx(void) { return lifecycle("nginx", NULL); }
+
+static const struct {
+	const char *name;
+	int (*fn)(void);
+} cases[] = {
+	{ "names", t_names },
+	{ "unknown", t_unknown },
+	{ "bad-python", t_bad_python },
+	{ "external", t_external },
+	{ "flask", t_flask },
+	{ "aiohttp", t_aiohttp },
+	{ "fastapi", t_fastapi },
+	{ "nginx", t_nginx },
+	{ "pymongoose-fake", t_pymongoose_fake },
+	{ "pymongoose-missing", t_pymongoose_missing },
+	{ "custom-exits", t_custom_exits },
+	{ "custom-timeout", t_custom_timeout },
+	{ "interrupt", t_interrupt },
+	{ "gate", t_gate },
+	{ "port-in-use", t_port_in_use },
+	{ "drop-privileges", t_drop_privileges },
+};
+
+int main(int argc, char **argv)
+{
+	if (argc != 2) {
+		fprintf(stderr, "usage: %s CASE\ncases:", argv[0]);
+		for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++)
+			fprintf(stderr, " %s", cases[i].name);
+		fputc('\n', stderr);
+		return 2;
+	}
+	curl_global_init(CURL_GLOBAL_DEFAULT);
+	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+		if (strcmp(cases[i].name, argv[1]) == 0) {
+			int r = cases[i].fn();
+			if (r == 0 && failures)
+				r = 1;
+			fprintf(stderr, "%s: %s\n", argv[1], r == 0 ? "ok" : r == SKIP ? "skipped" : "FAILED");
+			return r;
+		}
+	}
+	fprintf(stderr, "unknown case '%s'\n", argv[1]);
+	return 2;
+}
