@@ -18,7 +18,7 @@
 enum {
 	OPT_SERVER = 0x100, OPT_SERVER_CMD, OPT_URL, OPT_PID, OPT_PYTHON, OPT_PORT,
 	OPT_READY_TIMEOUT, OPT_SERVER_CPU, OPT_CLIENT_CPU, OPT_WARMUP, OPT_TIMEOUT,
-	OPT_NO_EBPF, OPT_PROBES, OPT_DISABLE_PROBE, OPT_LIST_SERVERS,
+	OPT_NO_EBPF, OPT_PROBES, OPT_DISABLE_PROBE, OPT_LIST_SERVERS, OPT_OVERHEAD,
 };
 
 static const struct option long_opts[] = {
@@ -40,6 +40,7 @@ static const struct option long_opts[] = {
 	{ "no-ebpf", no_argument, NULL, OPT_NO_EBPF },
 	{ "probes", required_argument, NULL, OPT_PROBES },
 	{ "disable-probe", required_argument, NULL, OPT_DISABLE_PROBE },
+	{ "overhead", optional_argument, NULL, OPT_OVERHEAD },
 	{ "output", required_argument, NULL, 'o' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -85,6 +86,8 @@ void cli_usage(FILE *out)
 "      --no-ebpf        run without eBPF probes (no root needed)\n"
 "      --probes LIST    probe groups to load: syscalls,sched,tcp (default all)\n"
 "      --disable-probe LIST  switch off these probes by name (to test the degraded path)\n"
+"      --overhead[=N]   measure the probes' cost: N pairs (default 3) of the same load\n"
+"                       with probes off and on, interleaved; the report gains \"overhead\"\n"
 "  -o, --output FILE    write the JSON report to FILE instead of stdout\n"
 "  -q, --quiet          no human summary on stderr\n"
 "  -v, --verbose        libbpf and server start-up details on stderr\n"
@@ -283,6 +286,11 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 		case OPT_DISABLE_PROBE:
 			o->disable_probes = optarg;
 			break;
+		case OPT_OVERHEAD:
+			o->overhead_pairs = 3;
+			if (optarg && (positive_int(optarg, &o->overhead_pairs) || o->overhead_pairs > 100))
+				return bad(err, "--overhead", optarg, "expected a number of pairs from 1 to 100");
+			break;
 		case 'o':
 			o->output = optarg;
 			break;
@@ -327,6 +335,10 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 	}
 	if (o->pid && !o->url) {
 		errbuf_set(err, "--pid goes with --url (for a server started elsewhere)");
+		return -EINVAL;
+	}
+	if (o->overhead_pairs && o->no_ebpf) {
+		errbuf_set(err, "--overhead compares probes off and on: it cannot go with --no-ebpf");
 		return -EINVAL;
 	}
 	if (server_list && split_servers(o, server_list, err))

@@ -45,6 +45,7 @@ struct cli_options {
 	bool no_ebpf;
 	const char *probes;	/* groups */
 	const char *disable_probes;
+	int overhead_pairs;	/* --overhead[=N]: N interleaved off/on pairs; 0 = off */
 	const char *output;	/* NULL: stdout */
 	bool verbose;
 	bool quiet;		/* no human summary */

@@ -1,5 +1,6 @@
 #define _GNU_SOURCE
 #include "src/run.h"
+#include "src/run_internal.h"
 
 #include <errno.h>
 #include <stdio.h>
@@ -13,19 +14,6 @@
 #include "loadgen/loadgen.h"
 #include "servers/server.h"
 
-struct run {
-	const struct cli_options *o;
-	const volatile sig_atomic_t *stop;
-	struct server srv;
-	bool spawned;		/* server_spawn was called: server_stop owns cleanup */
-	struct probes *probes;
-	json_t *kernel;		/* the report's "kernel" object */
-	struct lg_result res;
-	bool interrupted;
-	struct report_load load;
-	char client_cpus[64];
-	char server_cpus[64];
-};
 
 static void server_opts_from_cli(const struct cli_options *o, const char *name,
 				 struct server_opts *so)
@@ -49,7 +37,7 @@ static bool show_progress(const struct cli_options *o)
 
 /* Attach the probes to the server process while it still waits at its gate,
  * so nothing it does (or forks) escapes them. */
-static enum run_status attach_probes(struct run *r, struct errbuf *err)
+enum run_status run_attach_probes(struct run *r, struct errbuf *err)
 {
 	if (r->o->no_ebpf) {
 		r->kernel = report_kernel_disabled("--no-ebpf");
@@ -70,8 +58,15 @@ static enum run_status attach_probes(struct run *r, struct errbuf *err)
 	int e = probes_open(&po, &r->probes, err);
 	if (e)
 		return e == -EPERM ? RUN_NOPRIV : RUN_FAILED;
+	json_decref(r->kernel);
 	r->kernel = json_object();
 	return RUN_OK;
+}
+
+void run_detach_probes(struct run *r)
+{
+	probes_close(r->probes);
+	r->probes = NULL;
 }
 
 static void print_progress(struct lg_run *lg, uint64_t t0, uint64_t goal)
@@ -86,7 +81,7 @@ static void print_progress(struct lg_run *lg, uint64_t t0, uint64_t goal)
 			secs, secs > 0 ? (double)done / secs : 0);
 }
 
-static enum run_status drive_load(struct run *r, struct errbuf *err)
+enum run_status run_drive_load(struct run *r, struct errbuf *err)
 {
 	const struct cli_options *o = r->o;
 	struct lg_target target;
@@ -129,7 +124,10 @@ static enum run_status drive_load(struct run *r, struct errbuf *err)
 	 * idle time afterwards is not counted; then narrow it to the exact end. */
 	if (r->probes)
 		probes_set_window(r->probes, measure_start, mono_ns());
+	if (r->have_res)
+		lg_result_free(&r->res);
 	lg_join(lg, &r->res);
+	r->have_res = true;
 	if (r->probes && r->res.end_ns > measure_start)
 		probes_set_window(r->probes, measure_start, r->res.end_ns);
 	if (show_progress(o))
@@ -152,6 +150,11 @@ static json_t *server_json(const struct run *r)
 
 static json_t *build_run(struct run *r, const char *error)
 {
+	if (!r->have_res) {	/* no load ran: report zeros, not garbage */
+		memset(&r->res, 0, sizeof(r->res));
+		hist_init(&r->res.latency);
+		r->have_res = true;
+	}
 	json_t *run = json_object();
 	json_object_set_new(run, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
 	json_object_set_new(run, "tool", report_tool());
@@ -162,6 +165,8 @@ static json_t *build_run(struct run *r, const char *error)
 	if (!r->kernel)
 		r->kernel = report_kernel_disabled(error ? "the run failed before probes ran" : "not run");
 	json_object_set_new(run, "kernel", json_incref(r->kernel));
+	if (r->overhead)
+		json_object_set_new(run, "overhead", json_incref(r->overhead));
 	json_object_set_new(run, "interrupted", json_boolean(r->interrupted));
 	json_object_set_new(run, "error", error ? json_string(error) : json_null());
 	return run;
@@ -174,13 +179,42 @@ static void collect_kernel(struct run *r)
 		json_object_set_new(r->kernel, "error", json_string(e.msg));
 }
 
+/* Start the server with the probes attached before it runs, and wait until it
+ * answers. With --overhead the probes come and go per load instead. */
+static enum run_status start_server(struct run *r, const struct server_opts *so,
+				    struct errbuf *err)
+{
+	enum run_status st;
+	if (!r->o->quiet)
+		fprintf(stderr, "bench-ebpf: starting %s\n", so->name);
+	r->spawned = true;
+	if (server_spawn(so, &r->srv, err))
+		return RUN_FAILED;
+	if (!r->o->overhead_pairs && (st = run_attach_probes(r, err)) != RUN_OK)
+		return st;
+	if (server_release(&r->srv, err))
+		return RUN_FAILED;
+	int e = server_wait_ready(&r->srv, r->o->ready_timeout_s, (const volatile int *)r->stop, err);
+	if (e == -EINTR) {
+		r->interrupted = true;
+		return RUN_INTERRUPTED;
+	}
+	if (e)
+		return RUN_FAILED;
+	if (!r->o->quiet)
+		fprintf(stderr, "bench-ebpf: %s ready at %s (pid %d); %d connections, %s\n",
+			r->srv.name, r->srv.url, (int)r->srv.pid, r->o->connections,
+			r->o->requests ? "measuring requests" : "measuring for a duration");
+	return RUN_OK;
+}
+
 enum run_status run_server(const struct cli_options *o, const char *name,
 			   const volatile sig_atomic_t *stop, json_t **run_out,
 			   struct errbuf *err)
 {
 	struct run r = { .o = o, .stop = stop };
 	struct server_opts so;
-	enum run_status st = RUN_OK;
+	enum run_status st;
 
 	server_opts_from_cli(o, name, &so);
 	r.load = (struct report_load){
@@ -194,59 +228,32 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 	};
 	report_cpulist(&o->server_cpus, r.server_cpus, sizeof(r.server_cpus));
 	snprintf(r.srv.name, sizeof(r.srv.name), "%s", so.name);
-	hist_init(&r.res.latency);
 
-	if (name && server_check_available(&so, err)) {
+	if (name && server_check_available(&so, err))
 		st = RUN_UNAVAILABLE;
-		goto out;
-	}
-	if (!o->quiet)
-		fprintf(stderr, "bench-ebpf: starting %s\n", so.name);
-	r.spawned = true;
-	if (server_spawn(&so, &r.srv, err)) {
-		st = RUN_FAILED;
-		goto out;
-	}
-	st = attach_probes(&r, err);
-	if (st != RUN_OK)
-		goto out;
-	if (server_release(&r.srv, err)) {
-		st = RUN_FAILED;
-		goto out;
-	}
-	int e = server_wait_ready(&r.srv, o->ready_timeout_s, (const volatile int *)stop, err);
-	if (e == -EINTR) {
-		r.interrupted = true;
-		goto out;
-	}
-	if (e) {
-		st = RUN_FAILED;
-		goto out;
-	}
-	if (!o->quiet)
-		fprintf(stderr, "bench-ebpf: %s ready at %s (pid %d); %d connections, %s\n",
-			r.srv.name, r.srv.url, (int)r.srv.pid, o->connections,
-			o->requests ? "measuring requests" : "measuring for a duration");
-	lg_result_free(&r.res);
-	memset(&r.res, 0, sizeof(r.res));
-	st = drive_load(&r, err);
-	if (st == RUN_OK)
+	else if ((st = start_server(&r, &so, err)) == RUN_OK)
+		st = o->overhead_pairs ? overhead_measure(&r, err) : run_drive_load(&r, err);
+	if (r.have_res && (st == RUN_OK || st == RUN_INTERRUPTED)) {
 		collect_kernel(&r);
-	if (st != RUN_OK)
-		hist_init(&r.res.latency);
-out:
-	if (r.interrupted && st == RUN_OK)
+	} else if (r.kernel && !json_object_get(r.kernel, "probes")) {
+		json_decref(r.kernel);	/* probes attached, but nothing was measured */
+		r.kernel = report_kernel_disabled("no load ran");
+	}
+	if (r.interrupted && (st == RUN_OK || st == RUN_INTERRUPTED))
 		st = RUN_INTERRUPTED;
+
 	*run_out = build_run(&r, st == RUN_OK || st == RUN_INTERRUPTED ? NULL : err->msg);
 	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED)) {
 		summary_print_run(stderr, *run_out);
 		if (r.probes)
 			probes_summary(r.probes, stderr);
 	}
-	probes_close(r.probes);
+	run_detach_probes(&r);
 	if (r.spawned)
 		server_stop(&r.srv);
 	json_decref(r.kernel);
-	lg_result_free(&r.res);
+	json_decref(r.overhead);
+	if (r.have_res)
+		lg_result_free(&r.res);
 	return st;
 }
