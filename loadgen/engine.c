@@ -64,6 +64,7 @@ enum conn_state {
 
 struct conn {
 	int fd;
+	uint16_t lport;		/* local port, known when records are kept */
 	int old_fd;		/* closed by the server's choice: waiting for its FIN */
 	uint8_t state;
 	bool measured;		/* the request in flight counts */
@@ -76,8 +77,19 @@ struct conn {
 	struct http_parser hp;
 };
 
+/* Per-request records, in chunks so recording never copies or reallocates:
+ * one malloc per RECS_PER_CHUNK requests. */
+#define RECS_PER_CHUNK 65536
+struct rec_chunk {
+	struct rec_chunk *next;
+	size_t n;
+	struct lg_record v[RECS_PER_CHUNK];
+};
+
 struct worker {
 	struct lg_run *run;
+	struct rec_chunk *recs;	/* newest first; NULL unless record_requests */
+	bool rec_oom;		/* a chunk could not be allocated: records stop */
 	int idx;
 	int epfd;
 	int cpu;		/* -1: not pinned */
@@ -413,6 +425,15 @@ static void start_connect(struct worker *w, struct conn *c)
 		fail_request(w, c, LG_ERR_CONNECT, errno);
 		return;
 	}
+	if (w->run->opts.record_requests) {
+		/* connect() has bound the ephemeral port, even while in progress */
+		struct sockaddr_storage a;
+		socklen_t al = sizeof(a);
+		c->lport = 0;
+		if (!getsockname(c->fd, (struct sockaddr *)&a, &al))
+			c->lport = ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
+							       : ((struct sockaddr_in *)&a)->sin_port);
+	}
 	struct epoll_event ev = { .events = EPOLLIN | EPOLLOUT | EPOLLRDHUP | EPOLLET,
 				  .data.ptr = c };
 	if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, c->fd, &ev)) {
@@ -453,6 +474,30 @@ static void issue(struct worker *w, struct conn *c, uint64_t due)
 		send_request(w, c);
 }
 
+static inline bool r_records(const struct worker *w)
+{
+	return w->run->opts.record_requests && !w->rec_oom;
+}
+
+static void keep_record(struct worker *w, const struct conn *c, uint64_t now, bool ok)
+{
+	struct rec_chunk *k = w->recs;
+	if (!k || k->n == RECS_PER_CHUNK) {
+		k = malloc(sizeof(*k));
+		if (!k) {
+			w->rec_oom = true;
+			return;
+		}
+		k->n = 0;
+		k->next = w->recs;
+		w->recs = k;
+	}
+	k->v[k->n++] = (struct lg_record){
+		.c0 = c->due_ns, .c5 = now, .seq = (uint32_t)c->served,
+		.lport = c->lport, .ok = ok, .new_conn = c->served == 0,
+	};
+}
+
 /* A complete response on c. Returns whether c goes on reading the same
  * socket (the next request was sent on it). */
 static bool response_done(struct worker *w, struct conn *c, bool fin_seen)
@@ -476,6 +521,8 @@ static bool response_done(struct worker *w, struct conn *c, bool fin_seen)
 			w->ok++;
 			hist_record(&w->lat, now - c->due_ns);
 		}
+		if (r_records(w))
+			keep_record(w, c, now, cls == 2 && !p->body_mismatch);
 		w->last_resp_ns = now;
 		__atomic_store_n(&w->progress, w->completed, __ATOMIC_RELAXED);
 	}
@@ -705,6 +752,11 @@ static void free_run(struct lg_run *r)
 		if (w->epfd >= 0)
 			close(w->epfd);
 		hist_free(&w->lat);
+		while (w->recs) {	/* left only when lg_join did not collect them */
+			struct rec_chunk *k = w->recs;
+			w->recs = k->next;
+			free(k);
+		}
 		free(w->conns);
 		free(w->bufs);
 		free(w->events);
@@ -877,6 +929,30 @@ void lg_stop(struct lg_run *r)
 	}
 }
 
+/* All workers' records into one array; the chunks are freed. */
+static int collect_records(struct lg_run *r, struct lg_result *res)
+{
+	size_t n = 0;
+	for (int i = 0; i < r->nworkers; i++)
+		for (struct rec_chunk *k = r->workers[i]->recs; k; k = k->next)
+			n += k->n;
+	res->records = n ? malloc(n * sizeof(*res->records)) : NULL;
+	for (int i = 0; i < r->nworkers; i++) {
+		struct worker *w = r->workers[i];
+		while (w->recs) {
+			struct rec_chunk *k = w->recs;
+			if (res->records)
+				memcpy(res->records + res->n_records, k->v, k->n * sizeof(*k->v));
+			res->n_records += res->records ? k->n : 0;
+			w->recs = k->next;
+			free(k);
+		}
+		if (w->rec_oom)
+			return -ENOMEM;
+	}
+	return n && !res->records ? -ENOMEM : 0;
+}
+
 int lg_join(struct lg_run *r, struct lg_result *res)
 {
 	int ret = 0;
@@ -912,6 +988,8 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 		if (!ret && hist_merge(&res->latency, &w->lat))
 			ret = -EINVAL;
 	}
+	if (r->opts.record_requests && collect_records(r, res))
+		ret = -ENOMEM;
 	if (!res->end_ns)	/* no response while measuring */
 		res->end_ns = last_end > res->start_ns ? last_end : res->start_ns;
 	res->interrupted = __atomic_load_n(&r->stop, __ATOMIC_RELAXED) != 0;
@@ -922,4 +1000,7 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 void lg_result_free(struct lg_result *res)
 {
 	hist_free(&res->latency);
+	free(res->records);
+	res->records = NULL;
+	res->n_records = 0;
 }

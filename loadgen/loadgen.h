@@ -34,6 +34,17 @@ struct lg_target {
 /* "http://host[:port][/path]" -> target (resolved now). */
 int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err);
 
+/* One measured request, kept when lg_options.record_requests is set, so the
+ * kernel's view can be joined to it (by port and time: ports are reused). */
+struct lg_record {
+	uint64_t c0;		/* became due, CLOCK_MONOTONIC ns */
+	uint64_t c5;		/* response parsed */
+	uint32_t seq;		/* request ordinal on its TCP connection, from 0 */
+	uint16_t lport;		/* the connection's local port (the server's remote port) */
+	uint8_t ok;		/* 2xx with the expected body */
+	uint8_t new_conn;	/* first request on its connection: c0..c5 includes the connect */
+};
+
 struct lg_options {
 	int connections;	/* >= threads */
 	int threads;		/* >= 1 */
@@ -43,6 +54,7 @@ struct lg_options {
 	uint64_t timeout_ns;	/* per request */
 	cpu_set_t cpus;		/* worker i is pinned to the i-th CPU of the set, round robin */
 	bool pin;		/* false: do not pin */
+	bool record_requests;	/* keep one lg_record per measured complete response */
 };
 
 struct lg_result {
@@ -58,6 +70,8 @@ struct lg_result {
 	uint64_t start_ns, end_ns;	/* measurement window, CLOCK_MONOTONIC */
 	double cpu_user_s, cpu_sys_s;	/* worker threads' CPU time over the whole run */
 	bool interrupted;		/* lg_stop() was called before the end */
+	struct lg_record *records;	/* record_requests: n_records, in no particular order */
+	size_t n_records;
 };
 
 struct lg_run;
