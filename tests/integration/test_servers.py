@@ -75,6 +75,23 @@ class ServerRuns(BenchTest):
         self.assertFalse(rep["kernel"]["enabled"])
         self.assertCleanAfter(r)
 
+    def test_overhead_pairs(self):
+        r = run(["--server", "aiohttp", "--overhead=2", "-n", "1500", "-c", "20"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        rep = r.json
+        validate(rep)
+        o = rep["overhead"]
+        self.assertEqual(o["pairs"], 2)
+        self.assertEqual([p["order"] for p in o["runs"]], ["on,off", "off,on"])
+        for p in o["runs"]:
+            self.assertGreater(p["rps_off"], 0)
+            self.assertGreater(p["rps_on"], 0)
+        self.assertGreater(o["throughput_ratio"], 0.3)
+        # the rest of the report describes the last load, which ran with probes
+        self.assertTrue(rep["kernel"]["probes"]["attached"])
+        self.assertGreaterEqual(rep["kernel"]["syscalls"]["recvfrom"]["count"], 1500)
+        self.assertCleanAfter(r)
+
 
 if __name__ == "__main__":
     harness.require_root()
