@@ -29,8 +29,11 @@ struct {
 	__type(value, struct sc_stat);
 } sc_stats SEC(".maps");
 
+/* LRU: a server that makes a thread per connection and polls in each
+ * (Python sockets with a timeout do) would otherwise fill it with dead
+ * threads; a live event loop refreshes its record at every wait. */
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 4096);
 	__type(key, __u32);	/* tid */
 	__type(value, struct loop_thread);

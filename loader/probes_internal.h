@@ -3,6 +3,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
+#include <linux/types.h>	/* __u32/__u64 of the shared BPF headers */
 #include "loader/probes.h"
 #include "bpf/common.h"
 #include "bpf/syscalls.h"

@@ -600,7 +600,8 @@ void probes_summary(struct probes *p, FILE *out)
 			fmt_ns(probes_hist_percentile(&r->runq, 0.99), b, sizeof(b)),
 			fmt_ns(r->runq.count ? (double)r->runq.max : NAN, c, sizeof(c)),
 			(unsigned long long)r->runq.count,
-			100.0 * (double)r->oncpu_ns / (double)r->window_ns,
+			/* the window may have been narrowed after the fact */
+			fmin(100.0, 100.0 * (double)r->oncpu_ns / (double)r->window_ns),
 			(unsigned long long)r->voluntary, (unsigned long long)r->involuntary);
 	}
 	if (p->accept_wait && r->accept.count)

@@ -1,6 +1,10 @@
 /* The load generator: share-nothing worker threads, each owning a slice of the
- * connections, driving HTTP/1.1 GETs in a closed loop (issue 5 adds open loop
- * and other engines behind the same interface). */
+ * connections, driving GETs in a closed loop (each connection sends its next
+ * request when the last response is in) or an open loop (requests scheduled
+ * at a rate, latency from the scheduled time). Engines: "epoll" (HTTP/1.1,
+ * the default and the fastest), "curl" (libcurl's multi interface: https,
+ * HTTP/2) and "uring" (io_uring prototype, when built with liburing).
+ * See loadgen/README.md. */
 #pragma once
 #include <sched.h>
 #include <stdbool.h>
@@ -30,14 +34,44 @@ struct lg_target {
 	char path[1024];	/* request target, e.g. "/" */
 	const char *expect_body;	/* NULL: any body is accepted */
 	size_t expect_body_len;
+	bool https;		/* https:// (only the curl engine speaks it) */
+	char url[1400];		/* scheme://host[:port]/path, for the curl engine */
 };
-/* "http://host[:port][/path]" -> target (resolved now). */
+/* "http[s]://host[:port][/path]" (no scheme: http) -> target (resolved now). */
 int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err);
+
+enum lg_mode {
+	LG_MODE_CLOSED = 0,	/* each connection sends its next request when the last response is in */
+	LG_MODE_OPEN,		/* requests scheduled at lg_options.rate, whatever the server does */
+	LG_MODE__COUNT,
+};
+enum lg_arrival {
+	LG_ARRIVAL_CONSTANT = 0,	/* evenly spaced */
+	LG_ARRIVAL_POISSON,		/* exponential gaps (seeded PRNG: reproducible) */
+	LG_ARRIVAL__COUNT,
+};
+enum lg_engine {
+	LG_ENGINE_EPOLL = 0,	/* HTTP/1.1 over plain TCP, one epoll loop per thread */
+	LG_ENGINE_CURL,		/* libcurl multi: http, https, HTTP/2 */
+	LG_ENGINE_URING,	/* io_uring prototype (HTTP/1.1); see loadgen/README.md */
+	LG_ENGINE__COUNT,
+};
+/* Names as used on the command line and in the JSON: "closed"/"open",
+ * "constant"/"poisson", "epoll"/"curl"/"uring". */
+extern const char *const lg_mode_names[LG_MODE__COUNT];
+extern const char *const lg_arrival_names[LG_ARRIVAL__COUNT];
+extern const char *const lg_engine_names[LG_ENGINE__COUNT];
+/* Name -> enum value (>= 0), or -1 for an unknown name. */
+int lg_mode_from_name(const char *name);
+int lg_arrival_from_name(const char *name);
+int lg_engine_from_name(const char *name);
+/* Whether this build has the engine (uring needs liburing at build time). */
+bool lg_engine_available(enum lg_engine e);
 
 /* One measured request, kept when lg_options.record_requests is set, so the
  * kernel's view can be joined to it (by port and time: ports are reused). */
 struct lg_record {
-	uint64_t c0;		/* became due, CLOCK_MONOTONIC ns */
+	uint64_t c0;		/* became due, CLOCK_MONOTONIC ns (open loop: the intended send time) */
 	uint64_t c5;		/* response parsed */
 	uint32_t seq;		/* request ordinal on its TCP connection, from 0 */
 	uint16_t lport;		/* the connection's local port (the server's remote port) */
@@ -55,7 +89,25 @@ struct lg_options {
 	cpu_set_t cpus;		/* worker i is pinned to the i-th CPU of the set, round robin */
 	bool pin;		/* false: do not pin */
 	bool record_requests;	/* keep one lg_record per measured complete response */
+
+	/* issue 5: open loop and engines (all zero = closed loop on epoll) */
+	enum lg_mode mode;
+	double rate;		/* open loop: total requests/s over all threads (> 0, >= threads) */
+	enum lg_arrival arrival;	/* open loop: gaps between a thread's requests */
+	uint64_t seed;		/* poisson PRNG seed; 0 = a fixed default (runs are reproducible) */
+	uint64_t late_ns;	/* open loop: a send this far behind its schedule is late; 0 = 1 ms */
+	enum lg_engine engine;
+	bool insecure;		/* curl: do not verify the server's TLS certificate */
+	bool http2;		/* curl: HTTP/2 (TLS ALPN for https, prior knowledge for http) */
 };
+
+/* Checks a combination of options before a run. Returns -EINVAL with one
+ * line in err for an impossible one (rate <= 0 or below the thread count in
+ * open loop, a rate in closed loop, --http2 without the curl engine, ...);
+ * 1 with one line of warnings in err (e.g. a rate the connections can hardly
+ * carry); 0 when all is well (err untouched). lg_start makes the same checks
+ * (ignoring warnings), plus those that need the target (https needs curl). */
+int lg_check_options(const struct lg_options *o, struct errbuf *err);
 
 struct lg_result {
 	uint64_t requests_completed;	/* measured, successful or not-2xx-but-complete */
@@ -66,12 +118,34 @@ struct lg_result {
 	uint64_t errnos[LG_ERR__COUNT][LG_ERRNO_SLOTS];
 	uint64_t status_classes[6];	/* [1]=1xx .. [5]=5xx, [0]=other */
 	uint64_t connects;		/* TCP connections opened while measuring */
-	struct hist latency;		/* due time -> response parsed, successful requests */
+	struct hist latency;		/* due time -> response parsed, successful requests;
+					 * open loop: from the intended (scheduled) send time,
+					 * corrected for coordinated omission */
+	struct hist latency_uncorrected;	/* actual send -> response parsed (in closed
+						 * loop the same samples as latency) */
 	uint64_t start_ns, end_ns;	/* measurement window, CLOCK_MONOTONIC */
 	double cpu_user_s, cpu_sys_s;	/* worker threads' CPU time over the whole run */
 	bool interrupted;		/* lg_stop() was called before the end */
 	struct lg_record *records;	/* record_requests: n_records, in no particular order */
 	size_t n_records;
+
+	/* issue 5 */
+	uint64_t sent;			/* measured requests issued (due and handed to a connection) */
+	double achieved_rate;		/* sent / send window (open loop: the schedule's window, so
+					 * it is comparable with lg_options.rate); 0 if no window */
+	uint64_t send_window_ns;	/* the window achieved_rate divides by */
+	struct hist send_lag;		/* open loop: intended -> actual send time, measured requests */
+	uint64_t late_sends;		/* open loop: sent >= late_ns behind schedule */
+	uint64_t conn_waits;		/* open loop: due while every connection of the thread was busy */
+	uint64_t max_lag_ns;		/* open loop: largest intended -> actual send delay */
+	uint64_t unsent;		/* open loop: due inside the window but never sent (the run
+					 * ended, or the server was gone, with them still queued) */
+	uint64_t tls_errors;		/* of errors[LG_ERR_CONNECT]: TLS handshake/certificate (curl) */
+	double busy_fraction;		/* workers' time not waiting for events, over their run time
+					 * (mean over threads): near 1, the load generator is the
+					 * bottleneck */
+	double busy_max;		/* the busiest thread's share */
+	char first_error[192];		/* the first error's text ("" if none), e.g. curl's message */
 };
 
 struct lg_run;

@@ -104,9 +104,13 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		target.expect_body = SERVER_EXPECTED_BODY;
 		target.expect_body_len = strlen(SERVER_EXPECTED_BODY);
 	}
+	/* Open the kernel window before the first connect: workers start inside
+	 * lg_start, and this thread may not run again for a while. */
+	if (r->probes)
+		probes_set_window(r->probes, mono_ns() + o->warmup_ns, UINT64_MAX);
 	if (lg_start(&target, &lo, &lg, &measure_start, err))
 		return RUN_FAILED;
-	if (r->probes)
+	if (r->probes && o->warmup_ns)	/* the exact start, still in the future */
 		probes_set_window(r->probes, measure_start, UINT64_MAX);
 	while (!lg_done(lg)) {
 		if (*r->stop && !r->interrupted) {

@@ -3,9 +3,11 @@
  *
  *   loadgen-run URL [-c CONNS] [-t THREADS] [-n REQUESTS] [-d SECONDS]
  *               [--warmup SECONDS] [--timeout SECONDS] [--cpu LIST]
- *               [--expect BODY]
+ *               [--expect BODY] [--rate R [--arrival constant|poisson] [--seed N]]
+ *               [--engine epoll|curl|uring] [--insecure] [--http2]
  *
- * --cpu 1,3-4 pins worker i to the i-th listed CPU (round robin). */
+ * --cpu 1,3-4 pins worker i to the i-th listed CPU (round robin).
+ * --rate R switches to open loop at R requests/s in total. */
 #define _GNU_SOURCE
 #include <errno.h>
 #include <getopt.h>
@@ -58,8 +60,19 @@ static uint64_t secs_ns(const char *s)
 static void usage(void)
 {
 	fprintf(stderr, "usage: loadgen-run URL [-c CONNS] [-t THREADS] [-n REQUESTS] [-d SECONDS]\n"
-			"                   [--warmup SECONDS] [--timeout SECONDS] [--cpu LIST] [--expect BODY]\n");
+			"                   [--warmup SECONDS] [--timeout SECONDS] [--cpu LIST] [--expect BODY]\n"
+			"                   [--rate R [--arrival constant|poisson] [--seed N]]\n"
+			"                   [--engine epoll|curl|uring] [--insecure] [--http2]\n");
 	exit(2);
+}
+
+static void print_hist(const char *name, const struct hist *h)
+{
+	printf("%s us: p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f p99.99 %.1f max %.1f mean %.1f stdev %.1f min %.1f\n",
+	       name, hist_percentile(h, 50) / 1e3, hist_percentile(h, 90) / 1e3,
+	       hist_percentile(h, 99) / 1e3, hist_percentile(h, 99.9) / 1e3,
+	       hist_percentile(h, 99.99) / 1e3, h->total ? (double)h->max / 1e3 : 0,
+	       hist_mean(h) / 1e3, hist_stdev(h) / 1e3, h->total ? (double)h->min / 1e3 : 0);
 }
 
 int main(int argc, char **argv)
@@ -73,6 +86,12 @@ int main(int argc, char **argv)
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "cpu", required_argument, NULL, 'C' },
 		{ "expect", required_argument, NULL, 'e' },
+		{ "rate", required_argument, NULL, 'R' },
+		{ "arrival", required_argument, NULL, 'A' },
+		{ "seed", required_argument, NULL, 'S' },
+		{ "engine", required_argument, NULL, 'E' },
+		{ "insecure", no_argument, NULL, 'k' },
+		{ "http2", no_argument, NULL, '2' },
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
@@ -97,6 +116,37 @@ int main(int argc, char **argv)
 			o.pin = true;
 			break;
 		case 'e': expect = optarg; break;
+		case 'R': {
+			char *end;
+			o.rate = strtod(optarg, &end);
+			if (end == optarg || *end) {
+				fprintf(stderr, "loadgen-run: bad rate '%s'\n", optarg);
+				return 2;
+			}
+			o.mode = LG_MODE_OPEN;
+			break;
+		}
+		case 'A': {
+			int a = lg_arrival_from_name(optarg);
+			if (a < 0) {
+				fprintf(stderr, "loadgen-run: --arrival is constant or poisson\n");
+				return 2;
+			}
+			o.arrival = (enum lg_arrival)a;
+			break;
+		}
+		case 'S': o.seed = strtoull(optarg, NULL, 0); break;
+		case 'E': {
+			int e = lg_engine_from_name(optarg);
+			if (e < 0) {
+				fprintf(stderr, "loadgen-run: --engine is epoll, curl or uring\n");
+				return 2;
+			}
+			o.engine = (enum lg_engine)e;
+			break;
+		}
+		case 'k': o.insecure = true; break;
+		case '2': o.http2 = true; break;
 		default: usage();
 		}
 	}
@@ -105,6 +155,13 @@ int main(int argc, char **argv)
 	if (!o.requests && !o.duration_ns)
 		o.duration_ns = 5 * NS_PER_SEC;
 
+	int w = lg_check_options(&o, &err);
+	if (w < 0) {
+		fprintf(stderr, "loadgen-run: %s\n", err.msg);
+		return 2;
+	}
+	if (w > 0)
+		fprintf(stderr, "loadgen-run: warning: %s\n", err.msg);
 	struct lg_target t;
 	if (lg_target_from_url(&t, argv[optind], &err)) {
 		fprintf(stderr, "loadgen-run: %s\n", err.msg);
@@ -129,18 +186,23 @@ int main(int argc, char **argv)
 
 	double secs = (double)(res.end_ns - res.start_ns) / 1e9;
 	double cpu = res.cpu_user_s + res.cpu_sys_s;
-	const struct hist *h = &res.latency;
 	printf("%llu requests (%llu ok) in %.3f s, %.0f req/s, %.2f MB read, %llu connects\n",
 	       (unsigned long long)res.requests_completed, (unsigned long long)res.requests_ok,
 	       secs, secs > 0 ? (double)res.requests_completed / secs : 0,
 	       (double)res.bytes_read / 1e6, (unsigned long long)res.connects);
-	printf("latency us: p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f p99.99 %.1f max %.1f mean %.1f stdev %.1f min %.1f\n",
-	       hist_percentile(h, 50) / 1e3, hist_percentile(h, 90) / 1e3,
-	       hist_percentile(h, 99) / 1e3, hist_percentile(h, 99.9) / 1e3,
-	       hist_percentile(h, 99.99) / 1e3, h->total ? (double)h->max / 1e3 : 0,
-	       hist_mean(h) / 1e3, hist_stdev(h) / 1e3, h->total ? (double)h->min / 1e3 : 0);
-	printf("cpu: user %.3f s sys %.3f s, %.0f requests per CPU second\n",
-	       res.cpu_user_s, res.cpu_sys_s, cpu > 0 ? (double)res.requests_completed / cpu : 0);
+	print_hist("latency", &res.latency);
+	if (o.mode == LG_MODE_OPEN) {
+		print_hist("uncorrected", &res.latency_uncorrected);
+		print_hist("send lag", &res.send_lag);
+		printf("open loop: rate %.1f achieved %.1f req/s (%+.3f %%), %llu sent in %.3f s, %llu late (>= 1 ms), %llu waited for a connection, %llu unsent, max lag %.1f us\n",
+		       o.rate, res.achieved_rate, (res.achieved_rate - o.rate) / o.rate * 100,
+		       (unsigned long long)res.sent, (double)res.send_window_ns / 1e9,
+		       (unsigned long long)res.late_sends, (unsigned long long)res.conn_waits,
+		       (unsigned long long)res.unsent, (double)res.max_lag_ns / 1e3);
+	}
+	printf("cpu: user %.3f s sys %.3f s, %.0f requests per CPU second, busy %.1f %% (max %.1f %%)\n",
+	       res.cpu_user_s, res.cpu_sys_s, cpu > 0 ? (double)res.requests_completed / cpu : 0,
+	       res.busy_fraction * 100, res.busy_max * 100);
 	printf("errors: %llu", (unsigned long long)res.errors_total);
 	for (int c = 0; c < LG_ERR__COUNT; c++) {
 		if (!res.errors[c])
@@ -150,6 +212,10 @@ int main(int argc, char **argv)
 			if (res.errnos[c][e] && e)
 				printf(" [%s: %llu]", strerror(e), (unsigned long long)res.errnos[c][e]);
 	}
+	if (res.tls_errors)
+		printf(" (TLS %llu)", (unsigned long long)res.tls_errors);
+	if (res.first_error[0])
+		printf("\nfirst error: %s", res.first_error);
 	printf("\nstatus: 1xx %llu 2xx %llu 3xx %llu 4xx %llu 5xx %llu other %llu%s\n",
 	       (unsigned long long)res.status_classes[1], (unsigned long long)res.status_classes[2],
 	       (unsigned long long)res.status_classes[3], (unsigned long long)res.status_classes[4],

@@ -1,0 +1,707 @@
+/* The run, whatever the engine: URL parsing, option checks, the open-loop
+ * schedule, worker threads and merging their results (see loadgen.h). The
+ * engines (engine.c: epoll, engine_curl.c, engine_uring.c) only drive
+ * connections and call the helpers in lg_internal.h per request. */
+#define _GNU_SOURCE
+#include "loadgen/lg_internal.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <strings.h>
+#include <sys/eventfd.h>
+#include <sys/prctl.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+const char *const lg_error_names[LG_ERR__COUNT] = {
+	[LG_ERR_CONNECT] = "connect",
+	[LG_ERR_READ] = "read",
+	[LG_ERR_WRITE] = "write",
+	[LG_ERR_TIMEOUT] = "timeout",
+	[LG_ERR_STATUS] = "status",
+	[LG_ERR_PARSE] = "parse",
+	[LG_ERR_BODY] = "body",
+};
+const char *const lg_mode_names[LG_MODE__COUNT] = { "closed", "open" };
+const char *const lg_arrival_names[LG_ARRIVAL__COUNT] = { "constant", "poisson" };
+const char *const lg_engine_names[LG_ENGINE__COUNT] = { "epoll", "curl", "uring" };
+
+static int name_index(const char *const *names, int n, const char *name)
+{
+	for (int i = 0; name && i < n; i++)
+		if (!strcasecmp(names[i], name))
+			return i;
+	return -1;
+}
+
+int lg_mode_from_name(const char *name)
+{
+	return name_index(lg_mode_names, LG_MODE__COUNT, name);
+}
+
+int lg_arrival_from_name(const char *name)
+{
+	return name_index(lg_arrival_names, LG_ARRIVAL__COUNT, name);
+}
+
+int lg_engine_from_name(const char *name)
+{
+	return name_index(lg_engine_names, LG_ENGINE__COUNT, name);
+}
+
+bool lg_engine_available(enum lg_engine e)
+{
+	return e == LG_ENGINE_EPOLL || e == LG_ENGINE_CURL || (e == LG_ENGINE_URING && lg_uring_built);
+}
+
+static const struct lg_engine_ops *engine_ops(enum lg_engine e)
+{
+	switch (e) {
+	case LG_ENGINE_EPOLL: return &lg_epoll_ops;
+	case LG_ENGINE_CURL: return &lg_curl_ops;
+	case LG_ENGINE_URING: return &lg_uring_ops;
+	default: return NULL;
+	}
+}
+
+/* ---- URL ------------------------------------------------------------------ */
+
+int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err)
+{
+	char host[256], port[8] = "80";
+	const char *p = url, *auth, *auth_end, *h, *h_end;
+
+	memset(t, 0, sizeof(*t));
+	if (!url || !*url) {
+		errbuf_set(err, "empty URL");
+		return -EINVAL;
+	}
+	if (!strncasecmp(p, "https://", 8)) {
+		t->https = true;
+		strcpy(port, "443");
+		p += 8;
+	} else if (!strncasecmp(p, "http://", 7)) {
+		p += 7;
+	} else if (strstr(p, "://")) {
+		errbuf_set(err, "%s: unsupported scheme (expected http[s]://host[:port][/path])", url);
+		return -EINVAL;
+	}
+	auth = p;
+	auth_end = auth + strcspn(auth, "/?#");
+	if (auth_end == auth) {
+		errbuf_set(err, "%s: no host (expected http[s]://host[:port][/path])", url);
+		return -EINVAL;
+	}
+	if (memchr(auth, '@', (size_t)(auth_end - auth))) {
+		errbuf_set(err, "%s: user information in URLs is not supported", url);
+		return -EINVAL;
+	}
+	if (*auth == '[') {
+		h = auth + 1;
+		h_end = memchr(h, ']', (size_t)(auth_end - h));
+		if (!h_end) {
+			errbuf_set(err, "%s: unterminated IPv6 address", url);
+			return -EINVAL;
+		}
+		p = h_end + 1;
+	} else {
+		h = auth;
+		h_end = memchr(auth, ':', (size_t)(auth_end - auth));
+		if (!h_end)
+			h_end = auth_end;
+		p = h_end;
+	}
+	if (p < auth_end) {
+		if (*p != ':') {
+			errbuf_set(err, "%s: bad host", url);
+			return -EINVAL;
+		}
+		p++;
+		size_t n = (size_t)(auth_end - p);
+		unsigned long v = 0;
+		if (!n || n > 5) {
+			errbuf_set(err, "%s: bad port", url);
+			return -EINVAL;
+		}
+		for (size_t i = 0; i < n; i++) {
+			if (p[i] < '0' || p[i] > '9') {
+				errbuf_set(err, "%s: bad port", url);
+				return -EINVAL;
+			}
+			v = v * 10 + (unsigned long)(p[i] - '0');
+		}
+		if (!v || v > 65535) {
+			errbuf_set(err, "%s: port out of range", url);
+			return -EINVAL;
+		}
+		snprintf(port, sizeof(port), "%lu", v);
+	}
+	if (h_end == h || (size_t)(h_end - h) >= sizeof(host) ||
+	    (size_t)(auth_end - auth) >= sizeof(t->host)) {
+		errbuf_set(err, "%s: bad or too long host", url);
+		return -EINVAL;
+	}
+	memcpy(host, h, (size_t)(h_end - h));
+	host[h_end - h] = 0;
+	memcpy(t->host, auth, (size_t)(auth_end - auth));
+	t->host[auth_end - auth] = 0;
+
+	const char *path = auth_end;
+	size_t plen = strcspn(path, "#");
+	if (plen + 2 > sizeof(t->path)) {
+		errbuf_set(err, "%s: path longer than %zu bytes", url, sizeof(t->path) - 2);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < plen; i++) {
+		unsigned char c = (unsigned char)path[i];
+		if (c <= ' ' || c == 0x7f) {
+			errbuf_set(err, "%s: the path has a space or control character", url);
+			return -EINVAL;
+		}
+	}
+	if (*path != '/')
+		snprintf(t->path, sizeof(t->path), "/%.*s", (int)plen, path);
+	else
+		snprintf(t->path, sizeof(t->path), "%.*s", (int)plen, path);
+	int ul = snprintf(t->url, sizeof(t->url), "%s://%s%s", t->https ? "https" : "http",
+			  t->host, t->path);
+	if (ul < 0 || (size_t)ul >= sizeof(t->url)) {
+		errbuf_set(err, "%s: URL longer than %zu bytes", url, sizeof(t->url) - 1);
+		return -EINVAL;
+	}
+
+	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
+				  .ai_flags = AI_NUMERICSERV }, *res, *ai, *pick = NULL;
+	int e = getaddrinfo(host, port, &hints, &res);
+	if (e) {
+		errbuf_set(err, "cannot resolve %s: %s", host,
+			   e == EAI_SYSTEM ? strerror(errno) : gai_strerror(e));
+		return -EHOSTUNREACH;
+	}
+	/* Prefer IPv4: "localhost" resolves to ::1 first, yet servers under
+	 * test often listen on 0.0.0.0 only. */
+	for (ai = res; ai && !pick; ai = ai->ai_next)
+		if (ai->ai_family == AF_INET)
+			pick = ai;
+	if (!pick)
+		pick = res;
+	memcpy(&t->addr, pick->ai_addr, pick->ai_addrlen);
+	t->addrlen = pick->ai_addrlen;
+	freeaddrinfo(res);
+	return 0;
+}
+
+/* ---- options --------------------------------------------------------------- */
+
+/* Rough ceilings, for warnings only: what one thread sends on one core, and
+ * the per-connection rate that needs sub-50 us responses. */
+#define THREAD_RATE_HINT 250000.0
+#define CONN_RATE_HINT 20000.0
+#define MAX_RATE 1e8
+
+__attribute__((format(printf, 2, 3)))
+static void add_warning(struct errbuf *err, const char *fmt, ...)
+{
+	char line[sizeof(err->msg)];
+	va_list ap;
+	va_start(ap, fmt);
+	vsnprintf(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	size_t n = strlen(err->msg);
+	snprintf(err->msg + n, sizeof(err->msg) - n, "%s%s", n ? "; " : "", line);
+}
+
+int lg_check_options(const struct lg_options *o, struct errbuf *err)
+{
+	bool open = o->mode == LG_MODE_OPEN;
+
+	if ((unsigned)o->mode >= LG_MODE__COUNT || (unsigned)o->arrival >= LG_ARRIVAL__COUNT ||
+	    (unsigned)o->engine >= LG_ENGINE__COUNT) {
+		errbuf_set(err, "unknown load mode, arrival or engine");
+		return -EINVAL;
+	}
+	if (o->threads < 1 || o->connections < o->threads) {
+		errbuf_set(err, "need at least one thread and one connection per thread (threads %d, connections %d)",
+			   o->threads, o->connections);
+		return -EINVAL;
+	}
+	if (!o->requests && !o->duration_ns) {
+		errbuf_set(err, "neither a request count nor a duration was given");
+		return -EINVAL;
+	}
+	if (!lg_engine_available(o->engine)) {
+		errbuf_set(err, "the %s engine is not in this build (it needs liburing at build time); use --engine epoll",
+			   lg_engine_names[o->engine]);
+		return -EINVAL;
+	}
+	if (o->http2 && o->engine != LG_ENGINE_CURL) {
+		errbuf_set(err, "HTTP/2 needs --engine curl (the %s engine speaks HTTP/1.1 only)",
+			   lg_engine_names[o->engine]);
+		return -EINVAL;
+	}
+	if (!open) {
+		if (o->rate != 0) {
+			errbuf_set(err, "a rate (%g req/s) needs open-loop mode; closed loop sends as fast as responses come",
+				   o->rate);
+			return -EINVAL;
+		}
+		if (o->arrival != LG_ARRIVAL_CONSTANT) {
+			errbuf_set(err, "--arrival %s needs open-loop mode (a rate)", lg_arrival_names[o->arrival]);
+			return -EINVAL;
+		}
+	} else {
+		if (!(o->rate > 0) || isinf(o->rate)) {
+			errbuf_set(err, "open loop needs a rate above 0 requests/s (--rate)%s",
+				   o->requests ? ", also with a request count" : "");
+			return -EINVAL;
+		}
+		if (o->rate > MAX_RATE) {
+			errbuf_set(err, "rate %g req/s is beyond any load generator (at most %g)", o->rate, MAX_RATE);
+			return -EINVAL;
+		}
+		if (o->rate < o->threads) {
+			errbuf_set(err, "rate %g req/s is below the thread count (%d): a thread would send less than one request per second; use fewer threads",
+				   o->rate, o->threads);
+			return -EINVAL;
+		}
+		if (o->duration_ns && o->rate * ((double)o->duration_ns / 1e9) < 1) {
+			errbuf_set(err, "rate %g req/s over %.3f s schedules no request; raise the rate or the duration",
+				   o->rate, (double)o->duration_ns / 1e9);
+			return -EINVAL;
+		}
+	}
+
+	struct errbuf warn = { "" };
+	if (open && o->rate / o->threads > THREAD_RATE_HINT)
+		add_warning(&warn, "%.0f req/s per thread is more than one thread usually sends (about %.0fk); late sends will be counted, consider more threads",
+			    o->rate / o->threads, THREAD_RATE_HINT / 1000);
+	if (open && o->rate / o->connections > CONN_RATE_HINT)
+		add_warning(&warn, "%d connections at %g req/s: each must finish a request every %.0f us or requests wait for a free one (counted in latency and in conn_waits)",
+			    o->connections, o->rate, 1e6 * o->connections / o->rate);
+	if (o->insecure && o->engine != LG_ENGINE_CURL)
+		add_warning(&warn, "--insecure has no effect without --engine curl");
+	if (!warn.msg[0])
+		return 0;
+	if (err)
+		*err = warn;
+	return 1;
+}
+
+/* ---- the open-loop schedule ------------------------------------------------ */
+
+static uint64_t splitmix64(uint64_t *x)
+{
+	uint64_t z = (*x += 0x9e3779b97f4a7c15ull);
+	z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ull;
+	z = (z ^ (z >> 27)) * 0x94d049bb133111ebull;
+	return z ^ (z >> 31);
+}
+
+static inline uint64_t xorshift128p(uint64_t s[2])
+{
+	uint64_t a = s[0], b = s[1];
+	s[0] = b;
+	a ^= a << 23;
+	s[1] = a ^ b ^ (a >> 17) ^ (b >> 26);
+	return s[1] + b;
+}
+
+/* An exponential gap with mean m: -m ln(1 - u), u uniform in [0, 1). */
+static inline double exp_gap(struct lg_sched *s)
+{
+	double u = (double)(xorshift128p(s->rng) >> 11) * 0x1.0p-53;
+	return -s->gap_ns * log1p(-u);
+}
+
+static void sched_init(struct lg_sched *s, const struct lg_run *r, int idx)
+{
+	const struct lg_options *o = &r->opts;
+	memset(s, 0, sizeof(*s));
+	s->gap_ns = 1e9 * o->threads / o->rate;
+	s->poisson = o->arrival == LG_ARRIVAL_POISSON;
+	if (s->poisson) {
+		uint64_t x = (o->seed ? o->seed : 0x62656e6368ull) ^ ((uint64_t)idx * 0x9e3779b97f4a7c15ull);
+		s->rng[0] = splitmix64(&x);
+		s->rng[1] = splitmix64(&x);
+		s->t0 = r->start_ns;
+		s->off_ns = exp_gap(s);
+		s->next = s->t0 + (uint64_t)s->off_ns;
+	} else {
+		/* threads take turns: together they send evenly spaced requests */
+		s->t0 = r->start_ns + (uint64_t)llround(1e9 * idx / o->rate);
+		s->next = s->t0;
+	}
+	if (s->next >= r->issue_end_ns)
+		s->next = UINT64_MAX;
+}
+
+void lg_sched_advance(struct lg_sched *s)
+{
+	s->k++;
+	if (s->poisson) {
+		s->off_ns += exp_gap(s);
+		s->next = s->t0 + (uint64_t)s->off_ns;
+	} else {
+		/* from the origin each time: no rounding error piles up */
+		s->next = s->t0 + (uint64_t)llround((double)s->k * s->gap_ns);
+	}
+}
+
+void lg_stop_issuing(struct lg_worker *w, uint64_t now)
+{
+	const struct lg_run *r = w->run;
+	w->stopping = true;
+	if (!w->open)
+		return;
+	/* Requests already due but never sent: the run ends with them queued. */
+	struct lg_sched *s = &w->sched;
+	while (s->next <= now && s->next < r->issue_end_ns) {
+		if (s->next >= r->measure_ns) {
+			if (w->limited && !w->budget)
+				break;
+			if (w->limited)
+				w->budget--;
+			w->unsent++;
+		}
+		lg_sched_advance(s);
+	}
+	s->next = UINT64_MAX;
+}
+
+/* ---- workers --------------------------------------------------------------- */
+
+int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns)
+{
+	w->run = r;
+	w->idx = idx;
+	w->nconns = nconns;
+	w->cpu = -1;
+	w->open = r->opts.mode == LG_MODE_OPEN;
+	if (hist_init(&w->lat) || hist_init(&w->lat_unc) || hist_init(&w->lag))
+		return -ENOMEM;
+	return 0;
+}
+
+void lg_worker_fini(struct lg_worker *w)
+{
+	hist_free(&w->lat);
+	hist_free(&w->lat_unc);
+	hist_free(&w->lag);
+	while (w->recs) {	/* left only when lg_join did not collect them */
+		struct lg_rec_chunk *k = w->recs;
+		w->recs = k->next;
+		free(k);
+	}
+}
+
+void lg_worker_begin(struct lg_worker *w)
+{
+	/* Open loop sleeps until the next send: the default 50 us timer slack
+	 * would make every one of those wake-ups late. */
+	if (w->open)
+		prctl(PR_SET_TIMERSLACK, 1ul, 0ul, 0ul, 0ul);
+	w->begin_ns = mono_ns();
+	w->last_progress = w->run->start_ns;
+}
+
+void lg_worker_end(struct lg_worker *w)
+{
+	struct rusage ru;
+	if (!getrusage(RUSAGE_THREAD, &ru)) {
+		w->cpu_user_s = (double)ru.ru_utime.tv_sec + (double)ru.ru_utime.tv_usec / 1e6;
+		w->cpu_sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
+	}
+	w->end_ns = mono_ns();
+	__atomic_add_fetch(&w->run->finished, 1, __ATOMIC_RELEASE);
+}
+
+void lg_keep_record(struct lg_worker *w, uint64_t due, uint64_t now, uint32_t seq,
+		    uint16_t lport, bool ok, bool new_conn)
+{
+	struct lg_rec_chunk *k = w->recs;
+	if (!k || k->n == LG_RECS_PER_CHUNK) {
+		k = malloc(sizeof(*k));
+		if (!k) {
+			w->rec_oom = true;
+			return;
+		}
+		k->n = 0;
+		k->next = w->recs;
+		w->recs = k;
+	}
+	k->v[k->n++] = (struct lg_record){
+		.c0 = due, .c5 = now, .seq = seq, .lport = lport, .ok = ok, .new_conn = new_conn,
+	};
+}
+
+/* ---- lifecycle ------------------------------------------------------------- */
+
+static void free_run(struct lg_run *r)
+{
+	if (!r)
+		return;
+	for (int i = 0; i < r->nworkers; i++)
+		if (r->workers[i])
+			r->ops->free_worker(r->workers[i]);
+	free(r->workers);
+	if (r->evfd >= 0)
+		close(r->evfd);
+	free(r);
+}
+
+int lg_start(const struct lg_target *t, const struct lg_options *o,
+	     struct lg_run **out, uint64_t *measure_start_ns, struct errbuf *err)
+{
+	int cpus[CPU_SETSIZE], ncpus = 0, e;
+
+	*out = NULL;
+	e = lg_check_options(o, err);
+	if (e < 0)
+		return e;
+	if (t->https && o->engine != LG_ENGINE_CURL) {
+		errbuf_set(err, "%s: https needs --engine curl (the %s engine speaks plain HTTP/1.1)",
+			   t->url[0] ? t->url : "https", lg_engine_names[o->engine]);
+		return -EINVAL;
+	}
+	if (o->pin) {
+		for (int c = 0; c < CPU_SETSIZE; c++)
+			if (CPU_ISSET(c, &o->cpus))
+				cpus[ncpus++] = c;
+		if (!ncpus) {
+			errbuf_set(err, "pinning asked for, but the CPU set is empty");
+			return -EINVAL;
+		}
+	}
+
+	/* One socket per connection (two for a moment when the server closes
+	 * connections): raise the soft descriptor limit if that needs it. */
+	struct rlimit rl;
+	rlim_t need = (rlim_t)o->connections * 2 + 64;
+	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
+		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
+		setrlimit(RLIMIT_NOFILE, &rl);
+	}
+
+	struct lg_run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		errbuf_set(err, "out of memory");
+		return -ENOMEM;
+	}
+	r->evfd = -1;
+	r->target = *t;
+	r->opts = *o;
+	r->ops = engine_ops(o->engine);
+	r->timeout_ns = o->timeout_ns ? o->timeout_ns : LG_DEFAULT_TIMEOUT_NS;
+	r->late_ns = o->late_ns ? o->late_ns : LG_DEFAULT_LATE_NS;
+	int len = snprintf(r->req, sizeof(r->req), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
+			   t->path[0] ? t->path : "/", t->host);
+	if (len < 0 || (size_t)len >= sizeof(r->req)) {
+		free(r);
+		errbuf_set(err, "request line too long");
+		return -EINVAL;
+	}
+	r->req_len = (uint32_t)len;
+	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->workers = calloc((size_t)o->threads, sizeof(*r->workers));
+	if (r->evfd < 0 || !r->workers) {
+		e = r->evfd < 0 ? -errno : -ENOMEM;
+		errbuf_set(err, "failed to set up the load generator: %s", strerror(-e));
+		free_run(r);
+		return e;
+	}
+	if (r->ops->prepare && (e = r->ops->prepare(r, err)) < 0) {
+		free_run(r);
+		return e;
+	}
+	r->nworkers = o->threads;
+	for (int i = 0; i < o->threads; i++) {
+		int nconns = o->connections / o->threads + (i < o->connections % o->threads);
+		struct lg_worker *w = r->ops->new_worker(r, i, nconns, err);
+		if (!w) {
+			free_run(r);
+			return -ENOMEM;
+		}
+		r->workers[i] = w;
+		w->cpu = o->pin ? cpus[i % ncpus] : -1;
+		if (o->requests) {
+			w->limited = true;
+			w->budget = o->requests / (uint64_t)o->threads +
+				    ((uint64_t)i < o->requests % (uint64_t)o->threads);
+		}
+	}
+
+	r->start_ns = mono_ns();
+	r->measure_ns = r->start_ns + o->warmup_ns;
+	r->issue_end_ns = o->duration_ns ? r->measure_ns + o->duration_ns : UINT64_MAX;
+	for (int i = 0; i < r->nworkers; i++) {
+		struct lg_worker *w = r->workers[i];
+		if (w->open)
+			sched_init(&w->sched, r, i);
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		if (w->cpu >= 0) {
+			cpu_set_t set;
+			CPU_ZERO(&set);
+			CPU_SET(w->cpu, &set);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		}
+		e = pthread_create(&w->tid, &attr, r->ops->main, w);
+		pthread_attr_destroy(&attr);
+		if (e) {
+			errbuf_set(err, "failed to start load generator thread %d: %s", i, strerror(e));
+			lg_stop(r);
+			for (int j = 0; j < i; j++)
+				pthread_join(r->workers[j]->tid, NULL);
+			free_run(r);
+			return -e;
+		}
+		w->started = true;
+	}
+	if (measure_start_ns)
+		*measure_start_ns = r->measure_ns;
+	*out = r;
+	return 0;
+}
+
+uint64_t lg_progress(struct lg_run *r)
+{
+	uint64_t n = 0;
+	for (int i = 0; i < r->nworkers; i++)
+		n += __atomic_load_n(&r->workers[i]->progress, __ATOMIC_RELAXED);
+	return n;
+}
+
+bool lg_done(struct lg_run *r)
+{
+	return __atomic_load_n(&r->finished, __ATOMIC_ACQUIRE) >= r->nworkers;
+}
+
+void lg_stop(struct lg_run *r)
+{
+	uint64_t one = 1;
+	__atomic_store_n(&r->stop, 1, __ATOMIC_RELAXED);
+	if (write(r->evfd, &one, sizeof(one)) < 0) {
+		/* the counter is already set: workers are awake anyway */
+	}
+}
+
+/* All workers' records into one array; the chunks are freed. */
+static int collect_records(struct lg_run *r, struct lg_result *res)
+{
+	size_t n = 0;
+	for (int i = 0; i < r->nworkers; i++)
+		for (struct lg_rec_chunk *k = r->workers[i]->recs; k; k = k->next)
+			n += k->n;
+	res->records = n ? malloc(n * sizeof(*res->records)) : NULL;
+	int ret = n && !res->records ? -ENOMEM : 0;
+	for (int i = 0; i < r->nworkers; i++) {
+		struct lg_worker *w = r->workers[i];
+		while (w->recs) {
+			struct lg_rec_chunk *k = w->recs;
+			if (res->records)
+				memcpy(res->records + res->n_records, k->v, k->n * sizeof(*k->v));
+			res->n_records += res->records ? k->n : 0;
+			w->recs = k->next;
+			free(k);
+		}
+		if (w->rec_oom)
+			ret = -ENOMEM;
+	}
+	return ret;
+}
+
+int lg_join(struct lg_run *r, struct lg_result *res)
+{
+	int ret = 0;
+	uint64_t last_end = 0, last_send = 0;
+	double busy_sum = 0;
+	int nbusy = 0;
+	bool open = r->opts.mode == LG_MODE_OPEN;
+
+	for (int i = 0; i < r->nworkers; i++)
+		if (r->workers[i]->started)
+			pthread_join(r->workers[i]->tid, NULL);
+	memset(res, 0, sizeof(*res));
+	if (hist_init(&res->latency) || hist_init(&res->latency_uncorrected) ||
+	    hist_init(&res->send_lag))
+		ret = -ENOMEM;
+	res->start_ns = r->measure_ns;
+	for (int i = 0; i < r->nworkers; i++) {
+		const struct lg_worker *w = r->workers[i];
+		res->requests_completed += w->completed;
+		res->requests_ok += w->ok;
+		res->bytes_read += w->bytes;
+		res->connects += w->connects;
+		res->sent += w->sent;
+		res->late_sends += w->late;
+		res->conn_waits += w->conn_waits;
+		res->unsent += w->unsent;
+		res->tls_errors += w->tls_errors;
+		if (w->max_lag > res->max_lag_ns)
+			res->max_lag_ns = w->max_lag;
+		for (int c = 0; c < LG_ERR__COUNT; c++) {
+			res->errors[c] += w->errors[c];
+			res->errors_total += w->errors[c];
+			for (int e = 0; e < LG_ERRNO_SLOTS; e++)
+				res->errnos[c][e] += w->errnos[c][e];
+		}
+		for (int s = 0; s < 6; s++)
+			res->status_classes[s] += w->status_classes[s];
+		if (!res->first_error[0] && w->first_error[0])
+			memcpy(res->first_error, w->first_error, sizeof(res->first_error));
+		if (w->last_resp_ns > res->end_ns)
+			res->end_ns = w->last_resp_ns;
+		if (w->end_ns > last_end)
+			last_end = w->end_ns;
+		if (w->last_send_ns > last_send)
+			last_send = w->last_send_ns;
+		res->cpu_user_s += w->cpu_user_s;
+		res->cpu_sys_s += w->cpu_sys_s;
+		if (w->end_ns > w->begin_ns) {
+			double wall = (double)(w->end_ns - w->begin_ns);
+			double busy = 1.0 - (double)w->wait_ns / wall;
+			busy = busy < 0 ? 0 : busy > 1 ? 1 : busy;
+			busy_sum += busy;
+			nbusy++;
+			if (busy > res->busy_max)
+				res->busy_max = busy;
+		}
+		if (!ret && (hist_merge(&res->latency, &w->lat) ||
+			     hist_merge(&res->latency_uncorrected, open ? &w->lat_unc : &w->lat) ||
+			     hist_merge(&res->send_lag, &w->lag)))
+			ret = -EINVAL;
+	}
+	res->busy_fraction = nbusy ? busy_sum / nbusy : 0;
+	if (r->opts.record_requests && collect_records(r, res))
+		ret = -ENOMEM;
+	if (!res->end_ns)	/* no response while measuring */
+		res->end_ns = last_end > res->start_ns ? last_end : res->start_ns;
+	res->interrupted = __atomic_load_n(&r->stop, __ATOMIC_RELAXED) != 0;
+
+	/* The window the requests were sent in: the whole duration when the run
+	 * went to its end; else up to the last send (open loop: plus one mean
+	 * gap, the last request's share of the schedule). */
+	uint64_t win = 0;
+	if (r->opts.duration_ns && !res->interrupted && !(r->opts.requests && res->sent >= r->opts.requests))
+		win = r->opts.duration_ns;
+	else if (last_send)
+		win = last_send - r->measure_ns + (open ? (uint64_t)llround(1e9 / r->opts.rate) : 0);
+	res->send_window_ns = win;
+	res->achieved_rate = win ? (double)res->sent * 1e9 / (double)win : 0;
+	free_run(r);
+	return ret;
+}
+
+void lg_result_free(struct lg_result *res)
+{
+	hist_free(&res->latency);
+	hist_free(&res->latency_uncorrected);
+	hist_free(&res->send_lag);
+	free(res->records);
+	res->records = NULL;
+	res->n_records = 0;
+}

@@ -1,0 +1,244 @@
+/* Open loop against the in-test server: the rate is held; a server that
+ * stalls once for a second shows that second in the corrected latency (and
+ * much less in the uncorrected one); an overloaded server's queue shows in
+ * p99; records carry the intended send times; impossible option
+ * combinations are refused with one-line errors. */
+#include "tests/loadgen/test-server.h"
+
+static double ms(uint64_t ns)
+{
+	return (double)ns / 1e6;
+}
+
+static void print_lat(const char *name, const struct lg_result *r)
+{
+	printf("%s: sent %llu, achieved %.1f req/s, completed %llu, errors %llu, late %llu, conn waits %llu, unsent %llu, max lag %.3f ms\n"
+	       "  corrected   p50 %.3f p99 %.3f max %.3f ms\n"
+	       "  uncorrected p50 %.3f p99 %.3f max %.3f ms\n",
+	       name, (unsigned long long)r->sent, r->achieved_rate,
+	       (unsigned long long)r->requests_completed, (unsigned long long)r->errors_total,
+	       (unsigned long long)r->late_sends, (unsigned long long)r->conn_waits,
+	       (unsigned long long)r->unsent, ms(r->max_lag_ns),
+	       ms(hist_percentile(&r->latency, 50)), ms(hist_percentile(&r->latency, 99)),
+	       ms(r->latency.max), ms(hist_percentile(&r->latency_uncorrected, 50)),
+	       ms(hist_percentile(&r->latency_uncorrected, 99)), ms(r->latency_uncorrected.max));
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void test_rate_held(void)
+{
+	struct server s;
+	struct lg_result r;
+
+	/* 2000 req/s for 1 s: the schedule has exactly 2000 sends */
+	server_start(&s, KEEPALIVE);
+	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 1.0,
+					  .mode = LG_MODE_OPEN, .rate = 2000, .record = true }, &r);
+	server_stop(&s);
+	print_lat("2000 req/s, 1 s", &r);
+	CHECK(r.sent >= 1980 && r.sent <= 2020, "rate held: %llu sent, want 2000 +- 1 %%",
+	      (unsigned long long)r.sent);
+	CHECK(r.achieved_rate >= 1980 && r.achieved_rate <= 2020, "achieved rate %.1f", r.achieved_rate);
+	CHECK(r.requests_completed == r.sent && r.requests_ok == r.sent && r.errors_total == 0 &&
+	      r.unsent == 0, "all answered: completed %llu of %llu, errors %llu",
+	      (unsigned long long)r.requests_completed, (unsigned long long)r.sent,
+	      (unsigned long long)r.errors_total);
+	CHECK(r.latency.total == r.requests_ok && r.latency_uncorrected.total == r.requests_ok &&
+	      r.send_lag.total == r.sent, "one sample of each per request");
+	CHECK(r.latency.min >= r.latency_uncorrected.min, "corrected >= uncorrected");
+	CHECK(r.connects >= 1 && r.connects <= 10, "%llu connects", (unsigned long long)r.connects);
+	CHECK(r.busy_fraction >= 0 && r.busy_fraction < 0.9, "busy %.3f", r.busy_fraction);
+	/* records: one per response, c0 = the intended times, 500 us apart */
+	CHECK(r.n_records == r.requests_completed, "%zu records", r.n_records);
+	if (r.n_records == r.requests_completed && r.n_records > 2) {
+		uint64_t *c0 = malloc(r.n_records * sizeof(*c0));
+		for (size_t i = 0; i < r.n_records; i++)
+			c0[i] = r.records[i].c0;
+		qsort(c0, r.n_records, sizeof(*c0), cmp_u64);
+		uint64_t lo = UINT64_MAX, hi = 0;
+		for (size_t i = 1; i < r.n_records; i++) {
+			uint64_t d = c0[i] - c0[i - 1];
+			lo = d < lo ? d : lo;
+			hi = d > hi ? d : hi;
+		}
+		CHECK(lo >= 499000 && hi <= 501000, "intended times 500 us apart: %llu..%llu ns",
+		      (unsigned long long)lo, (unsigned long long)hi);
+		CHECK(c0[0] >= r.start_ns && c0[0] < r.start_ns + 501000, "first intended time");
+		free(c0);
+		bool sane = true;
+		for (size_t i = 0; i < r.n_records; i++)
+			sane &= r.records[i].c5 > r.records[i].c0 && r.records[i].lport != 0;
+		CHECK(sane, "records: c5 > c0, local port known");
+	}
+	lg_result_free(&r);
+
+	/* two threads, Poisson arrivals, warmup: still about the rate (a fixed
+	 * seed makes it reproducible), the window excludes the warmup */
+	server_start(&s, KEEPALIVE);
+	drive(s.port, &(struct run_args){ .threads = 2, .conns = 8, .duration_s = 1.0, .warmup_s = 0.2,
+					  .mode = LG_MODE_OPEN, .rate = 3000,
+					  .arrival = LG_ARRIVAL_POISSON }, &r);
+	server_stop(&s);
+	print_lat("3000 req/s poisson, 2 threads", &r);
+	CHECK(r.sent >= 2700 && r.sent <= 3300 && r.requests_ok == r.sent && r.errors_total == 0,
+	      "poisson: %llu sent", (unsigned long long)r.sent);
+	CHECK(r.send_window_ns == NS_PER_SEC, "window %llu", (unsigned long long)r.send_window_ns);
+	lg_result_free(&r);
+
+	/* a request count at a rate: n requests take n / rate */
+	server_start(&s, KEEPALIVE);
+	double secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .requests = 500,
+							.mode = LG_MODE_OPEN, .rate = 1000 }, &r);
+	server_stop(&s);
+	CHECK(r.sent == 500 && r.requests_ok == 500 && secs > 0.45 && secs < 1.0 &&
+	      r.achieved_rate > 990 && r.achieved_rate < 1010,
+	      "-n 500 at 1000/s: %llu sent in %.3f s, achieved %.1f", (unsigned long long)r.sent, secs,
+	      r.achieved_rate);
+	lg_result_free(&r);
+}
+
+/* The server stops for 1 s once. Open loop keeps scheduling: requests due
+ * in that second wait, and their latency from the intended time shows the
+ * stall; measured from the actual send, only the few in flight show it. */
+static void test_stall(void)
+{
+	struct server s;
+	struct lg_result r, c;
+
+	server_start_with(&s, STALL, 300, 1000000, 0);
+	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 2.0, .timeout_s = 3,
+					  .mode = LG_MODE_OPEN, .rate = 1000 }, &r);
+	server_stop(&s);
+	print_lat("stall 1 s, open loop 1000 req/s", &r);
+	CHECK(s.stall_end_ns - s.stall_start_ns >= 990 * NS_PER_MS, "the server stalled");
+	CHECK(r.errors_total == 0 && r.requests_ok == r.sent && r.sent >= 1980 && r.sent <= 2020,
+	      "stall: sent %llu ok %llu", (unsigned long long)r.sent, (unsigned long long)r.requests_ok);
+	CHECK(r.latency.max >= 950 * NS_PER_MS, "corrected max %.1f ms shows the stall", ms(r.latency.max));
+	CHECK(hist_percentile(&r.latency, 99) >= 900 * NS_PER_MS, "corrected p99 %.1f ms shows the stall",
+	      ms(hist_percentile(&r.latency, 99)));
+	CHECK(hist_percentile(&r.latency, 75) >= 200 * NS_PER_MS, "corrected p75 %.1f ms: the queue",
+	      ms(hist_percentile(&r.latency, 75)));
+	CHECK(hist_percentile(&r.latency_uncorrected, 99) < 100 * NS_PER_MS,
+	      "uncorrected p99 %.1f ms hides it", ms(hist_percentile(&r.latency_uncorrected, 99)));
+	CHECK(r.conn_waits > 500 && r.late_sends > 500 && r.max_lag_ns >= 900 * NS_PER_MS,
+	      "requests waited for a connection: %llu, late %llu, max lag %.1f ms",
+	      (unsigned long long)r.conn_waits, (unsigned long long)r.late_sends, ms(r.max_lag_ns));
+	lg_result_free(&r);
+
+	/* the same stall in closed loop: coordinated omission, p99 hides it */
+	server_start_with(&s, STALL, 300, 1000000, 0);
+	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 2.0, .timeout_s = 3 }, &c);
+	server_stop(&s);
+	printf("stall 1 s, closed loop: %llu requests, p99 %.3f ms, max %.1f ms\n",
+	       (unsigned long long)c.requests_ok, ms(hist_percentile(&c.latency, 99)), ms(c.latency.max));
+	CHECK(c.latency.max >= 950 * NS_PER_MS && hist_percentile(&c.latency, 99) < 100 * NS_PER_MS,
+	      "closed loop hides the stall below p99 (%.1f ms)", ms(hist_percentile(&c.latency, 99)));
+	lg_result_free(&c);
+}
+
+/* 2 ms per response from one server thread (500 req/s at most) driven at
+ * 800 req/s: the queue grows for the whole run, and p99 shows it. */
+static void test_overload(void)
+{
+	struct server s;
+	struct lg_result r;
+
+	server_start_with(&s, SLOW, 0, 0, 2000);
+	drive(s.port, &(struct run_args){ .threads = 1, .conns = 4, .duration_s = 1.0, .timeout_s = 3,
+					  .mode = LG_MODE_OPEN, .rate = 800 }, &r);
+	server_stop(&s);
+	print_lat("overloaded (500/s server at 800/s)", &r);
+	CHECK(hist_percentile(&r.latency, 99) >= 250 * NS_PER_MS,
+	      "overload: corrected p99 %.1f ms shows the queue", ms(hist_percentile(&r.latency, 99)));
+	CHECK(hist_percentile(&r.latency_uncorrected, 99) < 50 * NS_PER_MS,
+	      "overload: uncorrected p99 %.1f ms", ms(hist_percentile(&r.latency_uncorrected, 99)));
+	CHECK(r.unsent > 100 && r.sent + r.unsent >= 790 && r.sent + r.unsent <= 810,
+	      "overload: %llu sent + %llu unsent = the schedule", (unsigned long long)r.sent,
+	      (unsigned long long)r.unsent);
+	lg_result_free(&r);
+}
+
+static void expect_error(const struct lg_options *o, const char *want)
+{
+	struct errbuf e = { "" };
+	int rc = lg_check_options(o, &e);
+	CHECK(rc < 0 && strstr(e.msg, want) && !strchr(e.msg, '\n'),
+	      "options must be refused with '%s': rc %d, '%s'", want, rc, e.msg);
+}
+
+static void test_options(void)
+{
+	struct lg_options base = { .connections = 10, .threads = 2, .duration_ns = NS_PER_SEC };
+	struct lg_options o;
+	struct errbuf e = { "" };
+
+	o = base;
+	CHECK(lg_check_options(&o, &e) == 0 && !e.msg[0], "closed loop is fine: %s", e.msg);
+	o = base, o.mode = LG_MODE_OPEN, o.rate = 1000;
+	CHECK(lg_check_options(&o, &e) == 0, "open loop at 1000/s is fine: %s", e.msg);
+
+	o = base, o.mode = LG_MODE_OPEN;
+	expect_error(&o, "rate");
+	o = base, o.mode = LG_MODE_OPEN, o.rate = -5;
+	expect_error(&o, "rate above 0");
+	o = base, o.mode = LG_MODE_OPEN, o.rate = 1.5;
+	expect_error(&o, "below the thread count");
+	o = base, o.mode = LG_MODE_OPEN, o.requests = 100, o.duration_ns = 0;
+	expect_error(&o, "also with a request count");
+	o = base, o.rate = 100;
+	expect_error(&o, "needs open-loop mode");
+	o = base, o.arrival = LG_ARRIVAL_POISSON;
+	expect_error(&o, "poisson needs open-loop");
+	o = base, o.http2 = true;
+	expect_error(&o, "--engine curl");
+	o = base, o.mode = LG_MODE_OPEN, o.rate = 2, o.threads = 1, o.duration_ns = NS_PER_SEC / 4;
+	expect_error(&o, "schedules no request");
+	o = base, o.threads = 20;
+	expect_error(&o, "one connection per thread");
+	o = base, o.duration_ns = 0;
+	expect_error(&o, "neither a request count nor a duration");
+	o = base, o.engine = (enum lg_engine)42;
+	expect_error(&o, "unknown");
+
+	/* warnings: one line, rc 1 */
+	o = base, o.mode = LG_MODE_OPEN, o.rate = 1e6;
+	CHECK(lg_check_options(&o, &e) == 1 && strstr(e.msg, "connections") && !strchr(e.msg, '\n'),
+	      "a rate the connections can hardly carry warns: %s", e.msg);
+	o = base, o.insecure = true;
+	CHECK(lg_check_options(&o, &e) == 1 && strstr(e.msg, "insecure"), "--insecure warns: %s", e.msg);
+
+	/* names */
+	CHECK(lg_mode_from_name("open") == LG_MODE_OPEN && lg_arrival_from_name("poisson") == LG_ARRIVAL_POISSON &&
+	      lg_engine_from_name("curl") == LG_ENGINE_CURL && lg_engine_from_name("dpdk") < 0 &&
+	      !strcmp(lg_engine_names[LG_ENGINE_EPOLL], "epoll") && lg_engine_available(LG_ENGINE_CURL),
+	      "names");
+
+	/* lg_start refuses too, and https on the epoll engine */
+	char msg[600];
+	struct lg_result r;
+	double rc = drive(1, &(struct run_args){ .threads = 2, .conns = 2, .duration_s = 1, .mode = LG_MODE_OPEN,
+						 .rate = 1, .may_fail = true, .fail_msg = msg }, &r);
+	CHECK(rc < 0 && strstr(msg, "below the thread count"), "lg_start: %s", msg);
+	rc = drive(1, &(struct run_args){ .threads = 1, .conns = 1, .duration_s = 1, .url = "https://127.0.0.1:1/",
+					  .may_fail = true, .fail_msg = msg }, &r);
+	CHECK(rc < 0 && strstr(msg, "https needs --engine curl"), "https on epoll: %s", msg);
+}
+
+int main(void)
+{
+	test_options();
+	test_rate_held();
+	test_stall();
+	test_overload();
+	if (failures) {
+		printf("%d failures\n", failures);
+		return 1;
+	}
+	printf("open loop: all checks passed\n");
+	return 0;
+}
