@@ -83,10 +83,12 @@ json_t *report_host(void)
 			 "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "hostname", host);
 }
 
+/* Buckets are written half-open, [lo, hi), like the kernel's log2 buckets,
+ * so every histogram in the report reads the same way. */
 static void add_bucket(uint64_t lo, uint64_t hi, uint64_t count, void *arg)
 {
 	json_array_append_new(arg, json_pack("{s:o, s:o, s:o}", "lo", json_ns(lo),
-					     "hi", json_ns(hi), "count", json_ns(count)));
+					     "hi", json_ns(hi + 1), "count", json_ns(count)));
 }
 
 json_t *report_latency(const struct hist *h)

@@ -586,12 +586,20 @@ void probes_summary(struct probes *p, FILE *out)
 	if (r->busiest >= 0) {
 		const struct loop_sum *l = &r->loops[r->busiest];
 		double pct = 100.0 * l->busy;
+		double oncpu = l->have_oncpu && l->span_ns ?
+			       fmin(100.0, 100.0 * (double)l->oncpu_ns / (double)l->span_ns) : NAN;
 
 		fprintf(out, "kernel: event loop busy %.0f %% (thread %u %s)%s\n", pct, l->tid,
 			l->comm,
 			pct >= 90 ? ": the server is saturated" :
 			pct >= 50 ? ": the server is loaded, not saturated" :
 				    ": the server mostly waits for work; the bottleneck is elsewhere");
+		/* Busy is "not waiting for events": that includes waiting for a
+		 * CPU or for a lock. Say so when it is much of it. */
+		if (!isnan(oncpu) && pct - oncpu >= 20)
+			fprintf(out, "kernel: ... but on a CPU only %.0f %% of the time: the rest it "
+				"waited for a CPU (see run-queue delay) or blocked outside the event loop\n",
+				oncpu);
 	}
 	if (attached(p, "sched_switch") && r->window_ns) {
 		fprintf(out, "kernel: run-queue delay p50 %s, p99 %s, max %s (%llu waits); on CPU %.0f %% "

@@ -34,11 +34,26 @@
 #include <netinet/tcp.h>
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "loadgen/http_parse.h"
 
 #define RECV_BUF 8192
+
+/* send()/recv() through syscall(): the libc wrappers are cancellation
+ * points and switch async cancellation on and off around every call
+ * (about 2 % of the load generator's CPU time here); nothing here is ever
+ * cancelled. */
+static inline ssize_t raw_send(int fd, const void *buf, size_t len)
+{
+	return syscall(SYS_sendto, fd, buf, len, MSG_NOSIGNAL, NULL, 0);
+}
+
+static inline ssize_t raw_recv(int fd, void *buf, size_t len)
+{
+	return syscall(SYS_recvfrom, fd, buf, len, 0, NULL, NULL);
+}
 
 enum conn_state {
 	C_IDLE,		/* no more requests to issue; no socket */
@@ -229,7 +244,7 @@ static void send_request(struct worker *w, struct conn *c)
 {
 	const struct lg_run *r = w->b.run;
 	for (;;) {
-		ssize_t n = send(c->fd, r->req + c->sent, r->req_len - c->sent, MSG_NOSIGNAL);
+		ssize_t n = raw_send(c->fd, r->req + c->sent, r->req_len - c->sent);
 		if (n >= 0) {
 			if (c->state == C_CONNECTING && c->measured)
 				w->b.connects++;
@@ -360,7 +375,7 @@ static void read_responses(struct worker *w, struct conn *c, uint32_t ev)
 	bool to_eof = ev & (EPOLLRDHUP | EPOLLHUP | EPOLLERR);
 
 	for (;;) {
-		ssize_t n = recv(c->fd, c->buf, RECV_BUF, 0);
+		ssize_t n = raw_recv(c->fd, c->buf, RECV_BUF);
 		if (n > 0) {
 			if (c->measured)
 				w->b.bytes += (uint64_t)n;

@@ -1,6 +1,648 @@
-/* Built without liburing: the uring engine is not available
- * (lg_check_options says so before any of this is called). */
+/* The io_uring engine (prototype, --engine uring): HTTP/1.1 like the epoll
+ * engine, the same closed and open loop, but no readiness notification and
+ * no per-request system call:
+ *  - one ring per thread, created in the thread (SINGLE_ISSUER |
+ *    DEFER_TASKRUN where the kernel has them: completions run only when the
+ *    thread asks, in batches), its fd registered;
+ *  - sockets in a registered (fixed) file table: no fget/fput per operation;
+ *  - one multishot recv per connection, armed once per socket, into a
+ *    provided buffer ring (kernel-picked buffers, recycled in batches);
+ *  - sends with CQE_SKIP_SUCCESS | MSG_WAITALL: a request is one SQE and,
+ *    when all goes well, no completion;
+ *  - a whole batch of completions is handled, then every send it caused
+ *    goes in with one io_uring_enter, which also waits for the next batch.
+ * See loadgen/README.md for how it compares with the epoll engine. */
+#define _GNU_SOURCE
 #include "loadgen/lg_internal.h"
 
-const bool lg_uring_built = false;
-const struct lg_engine_ops lg_uring_ops = { 0 };
+#include <errno.h>
+#include <liburing.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <poll.h>
+#include <sys/mman.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include "loadgen/http_parse.h"
+
+const bool lg_uring_built = true;
+
+#define BUF_SIZE 4096
+#define BGID 7
+
+enum op { OP_RECV = 0, OP_SEND = 1, OP_STOP = 2 };
+
+static inline uint64_t mk_ud(uint32_t idx, uint32_t gen, enum op op)
+{
+	return ((uint64_t)gen << 32) | ((uint64_t)idx << 2) | (uint64_t)op;
+}
+
+enum ustate {
+	U_IDLE,		/* no more requests; no socket */
+	U_FREE,		/* open loop: waiting for a due request */
+	U_CONNECTING,	/* socket connecting, first request queued */
+	U_READING,	/* request sent (or queued on a connected socket) */
+	U_BACKOFF,	/* connect failed; retry at deadline_ns */
+};
+
+struct uconn {
+	int fd;
+	uint32_t idx;
+	uint32_t gen;		/* bumped when the socket goes: stale completions are ignored */
+	uint8_t state;
+	bool measured;
+	bool recv_armed;
+	uint16_t lport;
+	uint64_t served, due_ns, sent_ns, deadline_ns;
+	struct http_parser hp;
+};
+
+struct uworker {
+	struct lg_worker b;
+	struct io_uring ring;
+	bool ring_ok;
+	unsigned ring_flags;	/* setup flags that worked in the trial */
+	struct io_uring_buf_ring *br;
+	size_t br_bytes;
+	char *bufs;
+	unsigned nbufs, recycled;
+	struct uconn *conns;
+	struct uconn **free;
+	int nfree, active;
+	uint64_t next_timer;
+	uint64_t stop_buf;
+};
+
+/* ---- submission -------------------------------------------------------------- */
+
+static struct io_uring_sqe *get_sqe(struct uworker *w)
+{
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+	if (!sqe) {
+		io_uring_submit(&w->ring);
+		sqe = io_uring_get_sqe(&w->ring);
+	}
+	return sqe;	/* the SQ has room for every connection's ops, so not NULL */
+}
+
+static void arm_recv(struct uworker *w, struct uconn *c)
+{
+	struct io_uring_sqe *sqe = get_sqe(w);
+	io_uring_prep_recv_multishot(sqe, (int)c->idx, NULL, 0, 0);
+	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
+	sqe->buf_group = BGID;
+	io_uring_sqe_set_data64(sqe, mk_ud(c->idx, c->gen, OP_RECV));
+	c->recv_armed = true;
+}
+
+static void queue_send(struct uworker *w, struct uconn *c)
+{
+	const struct lg_run *r = w->b.run;
+	struct io_uring_sqe *sqe = get_sqe(w);
+	io_uring_prep_send(sqe, (int)c->idx, r->req, r->req_len, MSG_NOSIGNAL | MSG_WAITALL);
+	/* the first send on a socket reports success: it says the connect worked */
+	sqe->flags |= IOSQE_FIXED_FILE | (c->state == U_CONNECTING ? 0 : IOSQE_CQE_SKIP_SUCCESS);
+	io_uring_sqe_set_data64(sqe, mk_ud(c->idx, c->gen, OP_SEND));
+}
+
+static inline void recycle(struct uworker *w, unsigned bid)
+{
+	io_uring_buf_ring_add(w->br, w->bufs + (size_t)bid * BUF_SIZE, BUF_SIZE, (unsigned short)bid,
+			      io_uring_buf_ring_mask(w->nbufs), (int)w->recycled++);
+}
+
+/* ---- connections ---------------------------------------------------------------- */
+
+static inline bool u_active(uint8_t s)
+{
+	return s != U_IDLE && s != U_FREE;
+}
+
+static inline void arm_timer(struct uworker *w, uint64_t t)
+{
+	if (t < w->next_timer)
+		w->next_timer = t;
+}
+
+/* Drops the socket: shutdown makes the pending multishot recv complete
+ * (the ring holds its own reference to the file), the fixed slot is
+ * cleared, and anything still in flight for it is stale by generation. */
+static void close_conn(struct uworker *w, struct uconn *c)
+{
+	if (c->fd < 0)
+		return;
+	int minus1 = -1;
+	shutdown(c->fd, SHUT_RDWR);
+	io_uring_register_files_update(&w->ring, c->idx, &minus1, 1);
+	close(c->fd);
+	c->fd = -1;
+	c->gen++;
+	c->recv_armed = false;
+}
+
+static void set_idle(struct uworker *w, struct uconn *c)
+{
+	close_conn(w, c);
+	if (u_active(c->state))
+		w->active--;
+	c->state = U_IDLE;
+}
+
+static void park(struct uworker *w, struct uconn *c)
+{
+	if (u_active(c->state))
+		w->active--;
+	c->state = U_FREE;
+	w->free[w->nfree++] = c;
+}
+
+static void issue(struct uworker *w, struct uconn *c, uint64_t due, uint64_t now, bool measured);
+
+static void next_request(struct uworker *w, struct uconn *c, uint64_t now)
+{
+	bool m;
+	uint64_t due;
+	if (!w->b.open) {
+		if (lg_admit(&w->b, now, &m))
+			issue(w, c, now, now, m);
+		else
+			set_idle(w, c);
+		return;
+	}
+	if (lg_take_due(&w->b, now, &due, &m)) {
+		if (!w->nfree && m)
+			w->b.conn_waits++;
+		issue(w, c, due, now, m);
+	} else {
+		park(w, c);
+	}
+}
+
+static void backoff(struct uworker *w, struct uconn *c, uint64_t now)
+{
+	close_conn(w, c);
+	hp_reset(&c->hp);
+	if (!u_active(c->state))
+		w->active++;
+	c->state = U_BACKOFF;
+	c->deadline_ns = now + LG_CONNECT_BACKOFF_NS;
+	arm_timer(w, c->deadline_ns);
+}
+
+static void fail_request(struct uworker *w, struct uconn *c, enum lg_error_class cls, int e)
+{
+	uint64_t now = mono_ns();
+	lg_on_error(&w->b, c->measured, cls, e);
+	if (cls == LG_ERR_CONNECT) {
+		backoff(w, c, now);
+		return;
+	}
+	close_conn(w, c);
+	hp_reset(&c->hp);
+	next_request(w, c, now);
+}
+
+/* A new socket: connect (on loopback usually done at once, else the queued
+ * send and recv wait for it inside the kernel), register, arm, send. */
+static void start_connect(struct uworker *w, struct uconn *c)
+{
+	const struct lg_target *t = &w->b.run->target;
+	int one = 1;
+
+	c->served = 0;
+	c->state = U_CONNECTING;
+	c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
+	if (c->fd < 0) {
+		fail_request(w, c, LG_ERR_CONNECT, errno);
+		return;
+	}
+	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+	if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) && errno != EINPROGRESS) {
+		fail_request(w, c, LG_ERR_CONNECT, errno);
+		return;
+	}
+	if (w->b.run->opts.record_requests) {
+		struct sockaddr_storage a;
+		socklen_t al = sizeof(a);
+		c->lport = 0;
+		if (!getsockname(c->fd, (struct sockaddr *)&a, &al))
+			c->lport = ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
+							       : ((struct sockaddr_in *)&a)->sin_port);
+	}
+	int e = io_uring_register_files_update(&w->ring, c->idx, &c->fd, 1);
+	if (e < 0) {
+		fail_request(w, c, LG_ERR_CONNECT, -e);
+		return;
+	}
+	queue_send(w, c);
+	arm_recv(w, c);
+}
+
+static void issue(struct uworker *w, struct uconn *c, uint64_t due, uint64_t now, bool measured)
+{
+	if (!u_active(c->state))
+		w->active++;
+	c->measured = measured;
+	c->due_ns = due;
+	c->sent_ns = now;
+	c->deadline_ns = now + w->b.run->timeout_ns;
+	arm_timer(w, c->deadline_ns);
+	lg_on_send(&w->b, due, now, measured);
+	if (c->fd < 0) {
+		start_connect(w, c);
+		return;
+	}
+	c->state = U_READING;
+	queue_send(w, c);
+	if (!c->recv_armed)
+		arm_recv(w, c);
+}
+
+/* A complete response; returns whether c still reads the same socket. */
+static bool response_done(struct uworker *w, struct uconn *c)
+{
+	uint64_t now = mono_ns();
+	const struct http_parser *p = &c->hp;
+
+	lg_on_response(&w->b, c->measured, p->status, !p->body_mismatch, c->due_ns, c->sent_ns, now,
+		       (uint32_t)c->served, c->lport, c->served == 0);
+	c->served++;
+	uint32_t gen = c->gen;
+	if (p->must_close)
+		close_conn(w, c);
+	next_request(w, c, now);
+	return c->gen == gen && c->state == U_READING;
+}
+
+static void peer_closed(struct uworker *w, struct uconn *c, int e)
+{
+	if (c->state == U_FREE) {
+		close_conn(w, c);	/* the server closed an idle socket */
+		return;
+	}
+	if (!e) {
+		enum hp_result r = hp_finish(&c->hp);
+		if (r == HP_DONE && c->hp.status >= 200) {
+			response_done(w, c);
+			return;
+		}
+		if (r == HP_AGAIN && c->served && c->state == U_READING) {
+			/* an idle kept-alive socket closed by the server: again on a new one */
+			close_conn(w, c);
+			hp_reset(&c->hp);
+			start_connect(w, c);
+			return;
+		}
+	} else if (c->served && !hp_in_progress(&c->hp) && (e == ECONNRESET || e == EPIPE)) {
+		close_conn(w, c);
+		hp_reset(&c->hp);
+		start_connect(w, c);
+		return;
+	}
+	fail_request(w, c, c->state == U_CONNECTING ? LG_ERR_CONNECT : LG_ERR_READ, e);
+}
+
+static void on_bytes(struct uworker *w, struct uconn *c, const char *buf, size_t n)
+{
+	if (c->state != U_READING && c->state != U_CONNECTING)
+		return;		/* bytes nobody asked for on a free socket: dropped with it */
+	if (c->measured)
+		w->b.bytes += n;
+	size_t off = 0;
+	while (off < n) {
+		size_t used;
+		enum hp_result r = hp_feed(&c->hp, buf + off, n - off, &used);
+		off += used;
+		if (r == HP_AGAIN)
+			return;
+		if (r == HP_ERROR) {
+			fail_request(w, c, LG_ERR_PARSE, 0);
+			return;
+		}
+		if (c->hp.status < 200)
+			continue;
+		if (!response_done(w, c))
+			return;
+	}
+}
+
+static void on_cqe(struct uworker *w, const struct io_uring_cqe *cqe)
+{
+	uint64_t d = cqe->user_data;
+	enum op op = (enum op)(d & 3);
+	if (op == OP_STOP)
+		return;
+	struct uconn *c = &w->conns[(d >> 2) & 0x3fffffff];
+	uint32_t gen = (uint32_t)(d >> 32);
+	int res = cqe->res;
+
+	if (op == OP_RECV) {
+		bool has_buf = cqe->flags & IORING_CQE_F_BUFFER;
+		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
+		if (gen != c->gen) {
+			if (has_buf)
+				recycle(w, bid);
+			return;
+		}
+		if (!(cqe->flags & IORING_CQE_F_MORE))
+			c->recv_armed = false;
+		if (res > 0) {
+			if (has_buf) {
+				on_bytes(w, c, w->bufs + (size_t)bid * BUF_SIZE, (size_t)res);
+				recycle(w, bid);
+			}
+		} else if (res == 0) {
+			peer_closed(w, c, 0);
+		} else if (res != -ENOBUFS && res != -EAGAIN && res != -EINTR) {
+			peer_closed(w, c, -res);
+		}
+		if (gen == c->gen && c->fd >= 0 && !c->recv_armed && u_active(c->state))
+			arm_recv(w, c);
+		return;
+	}
+	/* OP_SEND: failures, and the first send on a socket */
+	if (gen != c->gen)
+		return;
+	if (res < 0) {
+		int e = -res;
+		if (c->state == U_CONNECTING)
+			fail_request(w, c, LG_ERR_CONNECT, e);
+		else if (c->served && (e == EPIPE || e == ECONNRESET))
+			peer_closed(w, c, e);
+		else
+			fail_request(w, c, LG_ERR_WRITE, e);
+		return;
+	}
+	if (c->state == U_CONNECTING) {
+		c->state = U_READING;
+		if (c->measured)
+			w->b.connects++;
+	}
+}
+
+static void scan_timers(struct uworker *w, uint64_t now)
+{
+	uint64_t next = UINT64_MAX;
+	for (int i = 0; i < w->b.nconns; i++) {
+		struct uconn *c = &w->conns[i];
+		if (!u_active(c->state))
+			continue;
+		if (now >= c->deadline_ns) {
+			if (c->state == U_BACKOFF)
+				next_request(w, c, now);
+			else
+				fail_request(w, c, LG_ERR_TIMEOUT, 0);
+		}
+		if (u_active(c->state) && c->deadline_ns < next)
+			next = c->deadline_ns;
+	}
+	w->next_timer = next;
+}
+
+/* ---- the loop -------------------------------------------------------------------- */
+
+/* Submits what is queued and waits for completions until `wake`; the same
+ * early wake-up as lg_epoll_wait for open-loop sends. */
+static void submit_and_wait(struct uworker *w, uint64_t now, uint64_t wake, bool precise)
+{
+	if (precise) {
+		uint64_t early = 2 * w->b.oversleep_ns;
+		if (early > LG_MAX_EARLY_NS)
+			early = LG_MAX_EARLY_NS;
+		wake = wake > early ? wake - early : 0;
+	}
+	uint64_t d = wake <= now ? 0 : wake - now;
+	if (d > LG_MAX_WAIT_NS)
+		d = LG_MAX_WAIT_NS;
+	if (d <= LG_SPIN_NS) {
+		io_uring_submit_and_get_events(&w->ring);
+		if (precise && !io_uring_cq_ready(&w->ring))
+			w->b.wait_ns += mono_ns() - now;
+		return;
+	}
+	struct __kernel_timespec ts = { .tv_sec = (long long)(d / NS_PER_SEC), .tv_nsec = (long long)(d % NS_PER_SEC) };
+	struct io_uring_cqe *cqe;
+	uint64_t before = mono_ns();
+	int k = io_uring_submit_and_wait_timeout(&w->ring, &cqe, 1, &ts, NULL);
+	uint64_t after = mono_ns();
+	w->b.wait_ns += after - before;
+	if (precise && k == -ETIME && d < LG_MAX_WAIT_NS) {
+		uint64_t over = after - before > d ? after - before - d : 0;
+		if (over > LG_MAX_EARLY_NS)
+			over = LG_MAX_EARLY_NS;
+		w->b.oversleep_ns = (w->b.oversleep_ns * 15 + over) / 16;
+	}
+}
+
+static int setup_ring(struct uworker *w, unsigned flags)
+{
+	const struct lg_run *r = w->b.run;
+	unsigned entries = 8;
+	while (entries < 2u * (unsigned)w->b.nconns + 8)
+		entries <<= 1;
+	struct io_uring_params p = { .flags = flags | IORING_SETUP_CQSIZE, .cq_entries = entries * 4 };
+	int e = io_uring_queue_init_params(entries, &w->ring, &p);
+	if (e < 0)
+		return e;
+	w->ring_ok = true;
+	io_uring_register_ring_fd(&w->ring);
+	e = io_uring_register_files_sparse(&w->ring, (unsigned)w->b.nconns);
+	if (e < 0)
+		return e;
+	/* the provided buffer ring: nbufs page-aligned entries, all given */
+	w->br = mmap(NULL, w->br_bytes, PROT_READ | PROT_WRITE, MAP_ANONYMOUS | MAP_PRIVATE, -1, 0);
+	if (w->br == MAP_FAILED) {
+		w->br = NULL;
+		return -ENOMEM;
+	}
+	struct io_uring_buf_reg reg = { .ring_addr = (uint64_t)(uintptr_t)w->br, .ring_entries = w->nbufs,
+					.bgid = BGID };
+	e = io_uring_register_buf_ring(&w->ring, &reg, 0);
+	if (e < 0)
+		return e;
+	io_uring_buf_ring_init(w->br);
+	w->recycled = 0;
+	for (unsigned i = 0; i < w->nbufs; i++)
+		recycle(w, i);
+	io_uring_buf_ring_advance(w->br, (int)w->recycled);
+	w->recycled = 0;
+	struct io_uring_sqe *sqe = io_uring_get_sqe(&w->ring);
+	io_uring_prep_poll_add(sqe, r->evfd, POLLIN);
+	io_uring_sqe_set_data64(sqe, mk_ud(0, 0, OP_STOP));
+	return 0;
+}
+
+static void teardown_ring(struct uworker *w)
+{
+	if (w->ring_ok) {
+		io_uring_queue_exit(&w->ring);
+		w->ring_ok = false;
+	}
+	if (w->br) {
+		munmap(w->br, w->br_bytes);
+		w->br = NULL;
+	}
+}
+
+static void *worker_main(void *arg)
+{
+	struct uworker *w = arg;
+	struct lg_run *r = w->b.run;
+	bool open = w->b.open;
+
+	lg_worker_begin(&w->b);
+	w->next_timer = UINT64_MAX;
+	int e = setup_ring(w, w->ring_flags);
+	if (e < 0) {
+		/* the trial in new_worker passed, so this is rare: report it */
+		snprintf(w->b.first_error, sizeof(w->b.first_error), "connect error: io_uring setup failed: %s",
+			 strerror(-e));
+		w->b.errors[LG_ERR_CONNECT]++;
+		teardown_ring(w);
+		lg_worker_end(&w->b);
+		return NULL;
+	}
+	if (open) {
+		for (int i = w->b.nconns - 1; i >= 0; i--) {
+			w->conns[i].state = U_FREE;
+			w->free[w->nfree++] = &w->conns[i];
+		}
+	} else {
+		for (int i = 0; i < w->b.nconns; i++) {
+			w->conns[i].state = U_CONNECTING;
+			w->active++;
+			next_request(w, &w->conns[i], r->start_ns);
+		}
+	}
+	for (;;) {
+		if (lg_stopped(r))
+			break;
+		uint64_t now = mono_ns();
+		bool was_stopping = w->b.stopping;
+		uint64_t wake = lg_check_end(&w->b, now);
+		if (w->b.stopping && !was_stopping)
+			for (int i = 0; i < w->b.nconns; i++)
+				if (w->conns[i].state == U_BACKOFF)
+					set_idle(w, &w->conns[i]);
+		if (now >= w->next_timer)
+			scan_timers(w, now);
+		bool precise = false;
+		if (open) {
+			uint64_t due;
+			bool m;
+			while (w->nfree && lg_take_due(&w->b, now, &due, &m)) {
+				issue(w, w->free[--w->nfree], due, now, m);
+				now = mono_ns();
+			}
+			if (w->nfree && w->b.sched.next < wake) {
+				wake = w->b.sched.next;
+				precise = true;
+			}
+		}
+		if (w->active <= 0 && (!open || w->b.sched.next == UINT64_MAX))
+			break;
+		if (w->next_timer < wake) {
+			wake = w->next_timer;
+			precise = false;
+		}
+		submit_and_wait(w, now, wake, precise);
+
+		struct io_uring_cqe *cqe;
+		unsigned head, n = 0;
+		io_uring_for_each_cqe(&w->ring, head, cqe) {
+			on_cqe(w, cqe);
+			n++;
+		}
+		io_uring_cq_advance(&w->ring, n);
+		if (w->recycled) {
+			io_uring_buf_ring_advance(w->br, (int)w->recycled);
+			w->recycled = 0;
+		}
+	}
+	for (int i = 0; i < w->b.nconns; i++)
+		close_conn(w, &w->conns[i]);
+	teardown_ring(w);
+	/* Receives run inside io_uring_enter (deferred task work), so the time
+	 * in it is not idle time: busy = this thread's CPU time over its run. */
+	struct rusage ru;
+	if (!getrusage(RUSAGE_THREAD, &ru)) {
+		uint64_t cpu = (uint64_t)(ru.ru_utime.tv_sec + ru.ru_stime.tv_sec) * NS_PER_SEC +
+			       (uint64_t)(ru.ru_utime.tv_usec + ru.ru_stime.tv_usec) * NS_PER_US;
+		uint64_t wall = mono_ns() - w->b.begin_ns;
+		w->b.wait_ns = wall > cpu ? wall - cpu : 0;
+	}
+	lg_worker_end(&w->b);
+	return NULL;
+}
+
+/* ---- setup ------------------------------------------------------------------------ */
+
+static void free_worker(struct lg_worker *bw)
+{
+	struct uworker *w = (struct uworker *)bw;
+	teardown_ring(w);
+	lg_worker_fini(&w->b);
+	free(w->conns);
+	free(w->free);
+	free(w->bufs);
+	free(w);
+}
+
+static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struct errbuf *err)
+{
+	struct uworker *w = aligned_alloc(64, (sizeof(struct uworker) + 63) & ~(size_t)63);
+	if (!w) {
+		errbuf_set(err, "out of memory");
+		return NULL;
+	}
+	memset(w, 0, sizeof(*w));
+	w->nbufs = 16;
+	while (w->nbufs < 2u * (unsigned)nconns + 16 && w->nbufs < 32768)
+		w->nbufs <<= 1;
+	w->br_bytes = ((size_t)w->nbufs * sizeof(struct io_uring_buf) + 4095) & ~(size_t)4095;
+	w->conns = calloc((size_t)nconns, sizeof(*w->conns));
+	w->free = calloc((size_t)nconns, sizeof(*w->free));
+	w->bufs = aligned_alloc(4096, (size_t)w->nbufs * BUF_SIZE);
+	if (lg_worker_init(&w->b, r, idx, nconns) || !w->conns || !w->free || !w->bufs) {
+		errbuf_set(err, "failed to set up load generator thread %d: out of memory", idx);
+		free_worker(&w->b);
+		return NULL;
+	}
+	memset(w->bufs, 0, (size_t)w->nbufs * BUF_SIZE);
+	for (int i = 0; i < nconns; i++) {
+		struct uconn *c = &w->conns[i];
+		c->fd = -1;
+		c->idx = (uint32_t)i;
+		hp_init(&c->hp, r->target.expect_body, r->target.expect_body_len);
+	}
+	/* Trial: the ring is made again in the thread (a single-issuer ring
+	 * belongs to the thread that made it); find the flags this kernel takes. */
+	static const unsigned tries[] = {
+		IORING_SETUP_SINGLE_ISSUER | IORING_SETUP_DEFER_TASKRUN,
+		IORING_SETUP_COOP_TASKRUN,
+		0,
+	};
+	int e = -EINVAL;
+	for (size_t i = 0; i < sizeof(tries) / sizeof(tries[0]); i++) {
+		e = setup_ring(w, tries[i]);
+		teardown_ring(w);
+		if (!e) {
+			w->ring_flags = tries[i];
+			break;
+		}
+	}
+	if (e < 0) {
+		errbuf_set(err, "io_uring is not usable here (%s); use --engine epoll", strerror(-e));
+		free_worker(&w->b);
+		return NULL;
+	}
+	return &w->b;
+}
+
+const struct lg_engine_ops lg_uring_ops = {
+	.new_worker = new_worker,
+	.free_worker = free_worker,
+	.main = worker_main,
+};

@@ -262,6 +262,20 @@ static inline uint64_t lg_check_end(struct lg_worker *w, uint64_t now)
 #ifdef LG_WANT_EPOLL_WAIT
 #include <errno.h>
 #include <sys/epoll.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Raw system calls: the libc wrappers are cancellation points, which costs
+ * on every call, and nothing here is ever cancelled. */
+static inline int lg_sys_epoll_pwait2(int epfd, struct epoll_event *ev, int n, const struct timespec *ts)
+{
+	return (int)syscall(SYS_epoll_pwait2, epfd, ev, n, ts, NULL, 0);
+}
+
+static inline int lg_sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int ms)
+{
+	return (int)syscall(SYS_epoll_wait, epfd, ev, n, ms);
+}
 
 /* Waits for events until `wake` at the latest, with ns resolution
  * (epoll_pwait2; plain epoll_wait rounds down to ms where it is missing,
@@ -289,7 +303,7 @@ static inline int lg_epoll_wait(struct lg_worker *w, int epfd, struct epoll_even
 		d = 0;
 	int k;
 	if (!d) {
-		k = epoll_wait(epfd, ev, n, 0);
+		k = lg_sys_epoll_wait(epfd, ev, n, 0);
 		if (precise && k == 0)
 			w->wait_ns += mono_ns() - now;	/* polling for a send: idle */
 		return k;
@@ -297,13 +311,13 @@ static inline int lg_epoll_wait(struct lg_worker *w, int epfd, struct epoll_even
 	uint64_t before = mono_ns();
 	if (!__atomic_load_n(&no_pwait2, __ATOMIC_RELAXED)) {
 		struct timespec ts = { .tv_sec = (time_t)(d / NS_PER_SEC), .tv_nsec = (long)(d % NS_PER_SEC) };
-		k = epoll_pwait2(epfd, ev, n, &ts, NULL);
+		k = lg_sys_epoll_pwait2(epfd, ev, n, &ts);
 		if (k < 0 && errno == ENOSYS) {
 			__atomic_store_n(&no_pwait2, 1, __ATOMIC_RELAXED);
-			k = epoll_wait(epfd, ev, n, (int)(d / NS_PER_MS));
+			k = lg_sys_epoll_wait(epfd, ev, n, (int)(d / NS_PER_MS));
 		}
 	} else {
-		k = epoll_wait(epfd, ev, n, (int)(d / NS_PER_MS));
+		k = lg_sys_epoll_wait(epfd, ev, n, (int)(d / NS_PER_MS));
 	}
 	uint64_t after = mono_ns();
 	w->wait_ns += after - before;

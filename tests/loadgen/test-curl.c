@@ -1,6 +1,7 @@
-/* The curl engine against the in-test server gives the same counts as the
- * epoll engine: keep-alive, close per response, chunked, 500s, unexpected
- * bodies, a closed port, open loop, per-request records. */
+/* The curl engine (and the io_uring one, when built) against the in-test
+ * server gives the same counts as the epoll engine: keep-alive, close per
+ * response, chunked, 500s, unexpected bodies, a closed port, open loop,
+ * per-request records. */
 #include "tests/loadgen/test-server.h"
 
 #include <curl/curl.h>
@@ -44,6 +45,15 @@ static void same_counts(const char *name, enum mode m, struct run_args a, bool s
 	CHECK(!same_bytes || ep.bytes == cu.bytes, "%s: bytes %llu vs %llu", name,
 	      (unsigned long long)ep.bytes, (unsigned long long)cu.bytes);
 	CHECK(ep.completed == a.requests, "%s: %llu completed", name, (unsigned long long)ep.completed);
+	if (!lg_engine_available(LG_ENGINE_URING))
+		return;
+	struct counts ur = run_counts(m, LG_ENGINE_URING, a, NULL);
+	printf("  uring %llu/%llu ok, %llu errors, %llu connects, %llu bytes\n", (unsigned long long)ur.completed,
+	       (unsigned long long)ur.ok, (unsigned long long)ur.errors, (unsigned long long)ur.connects,
+	       (unsigned long long)ur.bytes);
+	CHECK(ep.completed == ur.completed && ep.ok == ur.ok && ep.errors == ur.errors &&
+	      ep.connects == ur.connects && ep.status2 == ur.status2 && ep.status5 == ur.status5 &&
+	      ep.lat == ur.lat && ep.bytes == ur.bytes, "%s: epoll and uring disagree", name);
 }
 
 int main(void)
@@ -105,6 +115,28 @@ int main(void)
 	      r.latency_uncorrected.total == r.requests_ok, "curl open loop: %llu sent",
 	      (unsigned long long)r.sent);
 	lg_result_free(&r);
+
+	/* open loop and records through io_uring */
+	if (lg_engine_available(LG_ENGINE_URING)) {
+		server_start(&s, KEEPALIVE);
+		drive(s.port, &(struct run_args){ .threads = 2, .conns = 6, .duration_s = 0.5,
+						  .mode = LG_MODE_OPEN, .rate = 2000, .engine = LG_ENGINE_URING,
+						  .record = true }, &r);
+		server_stop(&s);
+		printf("uring open loop 2000 req/s: sent %llu, ok %llu, achieved %.1f, %zu records\n",
+		       (unsigned long long)r.sent, (unsigned long long)r.requests_ok, r.achieved_rate, r.n_records);
+		CHECK(r.sent >= 990 && r.sent <= 1010 && r.requests_ok == r.sent && r.errors_total == 0 &&
+		      r.n_records == r.sent, "uring open loop: %llu sent", (unsigned long long)r.sent);
+		lg_result_free(&r);
+		fd = listen_any(&port);
+		close(fd);
+		secs = drive(port, &(struct run_args){ .threads = 1, .conns = 2, .duration_s = 0.3,
+						       .engine = LG_ENGINE_URING }, &r);
+		CHECK(r.errors[LG_ERR_CONNECT] >= 2 && r.errnos[LG_ERR_CONNECT][ECONNREFUSED] == r.errors[LG_ERR_CONNECT] &&
+		      r.requests_completed == 0 && secs < 1.0, "uring, closed port: %llu connect errors in %.3f s",
+		      (unsigned long long)r.errors[LG_ERR_CONNECT], secs);
+		lg_result_free(&r);
+	}
 
 	/* HTTP/2 prior knowledge against an HTTP/1.1-only server: read errors,
 	 * not a hang; or, with a libcurl that breaks reused h2c connections,

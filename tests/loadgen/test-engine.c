@@ -83,10 +83,25 @@ static void test_urls(void)
 	CHECK(lg_target_from_url(&t, "http://host.invalid./", &e) < 0, "unresolvable host");
 }
 
-int main(void)
+int main(int argc, char **argv)
 {
 	struct lg_result r;
 	struct server s;
+
+	/* the same scenarios for another engine: test-loadgen-engine uring */
+	if (argc > 1) {
+		int e = lg_engine_from_name(argv[1]);
+		if (e < 0) {
+			printf("unknown engine %s\n", argv[1]);
+			return 1;
+		}
+		if (!lg_engine_available((enum lg_engine)e)) {
+			printf("SKIP: engine %s is not in this build\n", argv[1]);
+			return 77;
+		}
+		default_engine = (enum lg_engine)e;
+		printf("engine %s\n", argv[1]);
+	}
 
 	test_urls();
 

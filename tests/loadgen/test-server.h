@@ -18,6 +18,7 @@
 #include "loadgen/loadgen.h"
 
 static int failures;
+static enum lg_engine default_engine;	/* for run_args without an engine */
 #define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
 	printf(__VA_ARGS__); printf("\n"); } } while (0)
 
@@ -244,7 +245,8 @@ static double drive(uint16_t port, struct run_args *a, struct lg_result *res)
 		.connections = a->conns, .threads = a->threads, .requests = a->requests,
 		.duration_ns = (uint64_t)(a->duration_s * 1e9), .warmup_ns = (uint64_t)(a->warmup_s * 1e9),
 		.timeout_ns = (uint64_t)((a->timeout_s ? a->timeout_s : 2) * 1e9),
-		.mode = a->mode, .rate = a->rate, .arrival = a->arrival, .engine = a->engine,
+		.mode = a->mode, .rate = a->rate, .arrival = a->arrival,
+		.engine = a->engine ? a->engine : default_engine,
 		.record_requests = a->record, .http2 = a->http2, .insecure = a->insecure,
 	};
 	struct lg_run *run;
