@@ -88,7 +88,14 @@ def validate(report):
         raise AssertionError("python3-jsonschema is missing: run ./bootstrap.sh install")
     with open(SCHEMA) as f:
         schema = json.load(f)
-    jsonschema.Draft202012Validator(schema).validate(report)
+    errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(report),
+                    key=lambda e: e.path)
+    if errors:
+        # oneOf hides the real cause: report the deepest failures, briefly
+        leaves = [c for e in errors for c in (e.context or [e])]
+        best = sorted(leaves, key=lambda e: -len(e.absolute_path))[:3]
+        raise AssertionError("report does not match the schema: " + "; ".join(
+            "%s: %s" % ("/".join(map(str, e.absolute_path)), e.message[:200]) for e in best))
 
 
 def port_free(port):

@@ -91,6 +91,16 @@ class Failures(BenchTest):
         finally:
             if os.path.exists(path):
                 os.unlink(path)
+        # under sudo the report belongs to the user who typed the command
+        env = dict(os.environ, SUDO_UID="65534", SUDO_GID="65534")
+        try:
+            r = run(["--server", "aiohttp", "-n", "100", "-c", "5", "--no-ebpf", "-o", path], env=env)
+            self.assertEqual(r.rc, 0, r.stderr)
+            st = os.stat(path)
+            self.assertEqual((st.st_uid, st.st_gid), (65534, 65534))
+        finally:
+            if os.path.exists(path):
+                os.unlink(path)
         r = run(["--server", "aiohttp", "-n", "10", "--no-ebpf", "-o", "/nonexistent/dir/r.json"])
         self.assertOneLineError(r, "cannot write the report", rc=1)
 

@@ -53,6 +53,38 @@ class ServerRuns(BenchTest):
         # connection per request, and still no error.
         self.assertGreaterEqual(rep["client"]["connections_opened"], 300)
         self.assertEqual(rep["client"]["errors"]["total"], 0)
+        # ... so the kernel sees one accept and one accept-queue wait each.
+        k = rep["kernel"]
+        accepts = sum(k["syscalls"][s]["count"] for s in ("accept", "accept4") if s in k["syscalls"])
+        self.assertGreaterEqual(accepts, 300)
+        self.assertGreaterEqual(k["accept"]["wait_ns"]["count"], 300)
+        self.assertGreaterEqual(k["tcp"]["established"] if "established" in k["tcp"] else 300, 300)
+
+    def test_kernel_sections(self):
+        rep = run(["--server", "aiohttp", "-n", "3000", "-c", "30"]).json
+        k = rep["kernel"]
+        rq = k["sched"]["runq_delay_ns"]
+        self.assertGreater(rq["count"], 0)
+        self.assertTrue(rq["p50"] <= rq["p99"] <= rq["max"], rq)
+        self.assertGreater(k["sched"]["oncpu_ns"], 0)
+        self.assertLessEqual(k["sched"]["oncpu_ns"], 1.05 * k["window_ns"])
+        bf = k["event_loop"]["busy_fraction"]
+        self.assertTrue(0 < bf <= 1, bf)
+        self.assertEqual(k["accept"]["wait_ns"]["count"], 30)
+        for name in ("retransmits", "resets_sent", "resets_received", "listen_overflows"):
+            self.assertIn(name, k["tcp"])
+        self.assertEqual(k["probes"]["missing"], [])
+        self.assertEqual(k["records_lost"], 0)
+
+    def test_disabled_probe_degrades(self):
+        r = run(["--server", "aiohttp", "-n", "500", "-c", "5", "--disable-probe", "sched_switch"])
+        self.assertEqual(r.rc, 0, r.stderr)
+        rep = r.json
+        validate(rep)
+        missing = {m["name"]: m["reason"] for m in rep["kernel"]["probes"]["missing"]}
+        self.assertIn("sched_switch", missing)
+        self.assertIn("disabled", missing["sched_switch"])
+        self.assertGreaterEqual(rep["kernel"]["syscalls"]["recvfrom"]["count"], 500)
 
     def test_duration_mode(self):
         r = run(["--server", "aiohttp", "-d", "1s", "-c", "10", "--warmup", "200ms"])
