@@ -128,6 +128,8 @@ json_t *report_load(const struct report_load *l, const struct lg_result *r)
 		"warmup_ns", json_ns(l->warmup_ns),
 		"timeout_ns", json_ns(l->timeout_ns));
 	json_object_set_new(o, "client_cpus", l->client_cpus ? json_string(l->client_cpus) : json_null());
+	json_object_set_new(o, "rate", json_num_or_null(l->rate, l->arrival != NULL));
+	json_object_set_new(o, "arrival", l->arrival ? json_string(l->arrival) : json_null());
 	return o;
 }
 
@@ -157,6 +159,20 @@ static json_t *errors_object(const struct lg_result *r)
 	return e;
 }
 
+/* Open loop: did the schedule hold? */
+static json_t *open_loop_object(const struct lg_result *r)
+{
+	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+		"sent", json_ns(r->sent),
+		"achieved_rate", json_num_or_null(r->achieved_rate, r->send_window_ns > 0),
+		"send_window_ns", json_ns(r->send_window_ns),
+		"late_sends", json_ns(r->late_sends),
+		"conn_waits", json_ns(r->conn_waits),
+		"max_lag_ns", json_ns(r->max_lag_ns),
+		"unsent", json_ns(r->unsent),
+		"send_lag_ns", report_latency(&r->send_lag));
+}
+
 json_t *report_client(const struct report_load *l, const struct lg_result *r)
 {
 	uint64_t win = window_ns(r);
@@ -176,7 +192,7 @@ json_t *report_client(const struct report_load *l, const struct lg_result *r)
 							     (double)r->requests_completed)) : json_null(),
 		"mean_across_concurrent", have_time ?
 			json_ns((uint64_t)llround((double)win / (double)r->requests_completed)) : json_null());
-	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
+	json_t *c = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
 		"requests_completed", json_ns(r->requests_completed),
 		"requests_ok", json_ns(r->requests_ok),
 		"errors", errors_object(r),
@@ -186,11 +202,19 @@ json_t *report_client(const struct report_load *l, const struct lg_result *r)
 		"transfer_bytes_per_s", json_num_or_null((double)r->bytes_read / secs, win > 0),
 		"connections_opened", json_ns(r->connects),
 		"cpu_seconds", json_real(cpu),
-		"busy_fraction", json_num_or_null(cpu / (run_s * ncpu), have_busy),
+		/* the workers' time not spent waiting for events; the CPU share beside it */
+		"busy_fraction", json_num_or_null(r->busy_fraction, have_busy),
 		"latency_ns", report_latency(&r->latency),
 		"time_per_request_ns", tpr,
 		"window", json_pack("{s:o, s:o}", "start_ns", json_ns(r->start_ns),
 				    "end_ns", json_ns(r->end_ns)));
+	json_object_set_new(c, "cpu_fraction", json_num_or_null(cpu / (run_s * ncpu), have_busy));
+	json_object_set_new(c, "busy_max", json_num_or_null(r->busy_max, have_busy));
+	json_object_set_new(c, "latency_uncorrected_ns", report_latency(&r->latency_uncorrected));
+	json_object_set_new(c, "open_loop", l->arrival ? open_loop_object(r) : json_null());
+	json_object_set_new(c, "tls_errors", json_ns(r->tls_errors));
+	json_object_set_new(c, "first_error", r->first_error[0] ? json_string(r->first_error) : json_null());
+	return c;
 }
 
 json_t *report_kernel_disabled(const char *reason)

@@ -11,8 +11,10 @@
 
 /* What the load was asked to do, as the report's "load" object states it. */
 struct report_load {
-	const char *mode;	/* "closed" */
-	const char *engine;	/* "epoll" */
+	const char *mode;	/* "closed" or "open" */
+	const char *engine;	/* "epoll", "curl", "uring" */
+	const char *arrival;	/* open loop: "constant" or "poisson"; NULL in closed loop */
+	double rate;		/* open loop: requests/s asked for */
 	int connections, threads;
 	uint64_t requests;	/* asked for; 0 = duration-bound */
 	uint64_t duration_limit_ns;

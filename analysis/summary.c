@@ -51,8 +51,15 @@ void summary_print_run(FILE *out, json_t *run)
 	fprintf(out, "\n%s%s%s%s, pid %.0f, port %.0f\n", str(run, "server", "name"),
 		*version ? " (" : "", version, *version ? ")" : "",
 		num(run, "server.pid"), num(run, "server.port"));
-	fprintf(out, "  Load:                 %.0f connections, %.0f thread(s), closed loop\n",
-		num(run, "load.connections"), num(run, "load.threads"));
+	const char *mode = str(run, "load", "mode");
+	fprintf(out, "  Load:                 %.0f connections, %.0f thread(s), %s loop, %s engine",
+		num(run, "load.connections"), num(run, "load.threads"), mode, str(run, "load", "engine"));
+	if (strcmp(mode, "open") == 0)
+		fprintf(out, ", %.0f req/s %s (achieved %.1f, %.0f late sends, %.0f unsent)",
+			num(run, "load.rate"), str(run, "load", "arrival"),
+			num(run, "client.open_loop.achieved_rate"), num(run, "client.open_loop.late_sends"),
+			num(run, "client.open_loop.unsent"));
+	fputc('\n', out);
 	fprintf(out, "  Complete requests:    %.0f\n", reqs);
 	fprintf(out, "  Failed requests:      %.0f", errs);
 	if (errs > 0) {
@@ -87,7 +94,11 @@ void summary_print_run(FILE *out, json_t *run)
 		summary_duration(num(run, "client.latency_ns.p999"), b[3], 32),
 		summary_duration(num(run, "client.latency_ns.p9999"), b[4], 32));
 	double busy = num(run, "client.busy_fraction");
-	fprintf(out, "  Load generator CPU:   %.2f s (%.0f %% busy)%s\n",
+	if (strcmp(mode, "open") == 0)
+		fprintf(out, "  Uncorrected latency:  p50 %s, p99 %s (from the actual send; the figures above start at the scheduled time)\n",
+			summary_duration(num(run, "client.latency_uncorrected_ns.p50"), b[0], 32),
+			summary_duration(num(run, "client.latency_uncorrected_ns.p99"), b[1], 32));
+	fprintf(out, "  Load generator CPU:   %.2f s (busy %.0f %% of its time)%s\n",
 		num(run, "client.cpu_seconds"), busy * 100,
 		busy > 0.9 ? "  <- the load generator was the bottleneck: these figures describe it, not the server" : "");
 }

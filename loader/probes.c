@@ -21,6 +21,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader/probes_internal.h"
+#include "loader/anatomy.h"
 #include "bpf/track.skel.h"
 #include "bpf/syscalls.skel.h"
 #include "bpf/sched.skel.h"
@@ -189,13 +190,13 @@ static int parse_groups(struct probes *p, struct errbuf *err)
 	}
 	for (tok = strtok_r(p->groups_s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		tok = trim(tok);
-		if (!*tok)
-			continue;
+		if (!*tok || !strcmp(tok, "anatomy"))
+			continue;	/* anatomy: loader/anatomy.c, opened by the caller */
 		for (g = 0; g < GROUP_NR; g++)
 			if (!strcmp(tok, group_names[g]))
 				break;
 		if (g == GROUP_NR) {
-			errbuf_set(err, "unknown probe group '%s' (known: syscalls, sched, tcp)", tok);
+			errbuf_set(err, "unknown probe group '%s' (known: syscalls, sched, tcp, anatomy)", tok);
 			return -EINVAL;
 		}
 		p->group_on[g] = true;
@@ -222,8 +223,8 @@ static int parse_disable(struct probes *p, struct errbuf *err)
 		return 0;
 	for (tok = strtok_r(p->disable_s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		tok = trim(tok);
-		if (!*tok)
-			continue;
+		if (!*tok || anatomy_probe_name(tok))
+			continue;	/* "anatomy/...": checked by loader/anatomy.c */
 		mode = strchr(tok, ':');
 		if (mode)
 			*mode++ = 0;
@@ -726,8 +727,9 @@ int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf 
 		if (s->status != PROBE_WANTED)
 			continue;
 		switch (d->obj) {
-		case OBJ_TRACK:
-			group = p->group_on[GROUP_SYSCALLS] || p->group_on[GROUP_SCHED];
+		case OBJ_TRACK:	/* the anatomy group reads `tracked` too */
+			group = p->group_on[GROUP_SYSCALLS] || p->group_on[GROUP_SCHED] ||
+				anatomy_wanted(o->groups);
 			break;
 		case OBJ_SYSCALLS:
 			group = p->group_on[GROUP_SYSCALLS];
@@ -848,4 +850,11 @@ void probes_close(struct probes *p)
 	free(p->groups_s);
 	free(p->disable_s);
 	free(p);
+}
+
+int probes_tracked_maps(struct probes *p, int *tracked_fd, int *tgid_tbl_fd)
+{
+	*tracked_fd = p ? p->tracked_fd : -1;
+	*tgid_tbl_fd = p ? p->tgid_tbl_fd : -1;
+	return *tracked_fd >= 0 && *tgid_tbl_fd >= 0 ? 0 : -ENOENT;
 }

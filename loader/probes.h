@@ -33,3 +33,7 @@ int probes_report(struct probes *p, json_t *kernel, struct errbuf *err);
 /* A few human lines that explain the run, to stderr-like stream. */
 void probes_summary(struct probes *p, FILE *out);
 void probes_close(struct probes *p);	/* detaches everything; NULL is fine */
+/* The maps that say whose events are the server's (`tracked` and its
+ * direct-mapped filter), for the anatomy group (loader/anatomy.h) to share;
+ * -ENOENT (fds -1) when the track object did not load. */
+int probes_tracked_maps(struct probes *p, int *tracked_fd, int *tgid_tbl_fd);

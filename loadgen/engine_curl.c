@@ -529,6 +529,10 @@ static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struc
 		curl_easy_setopt(e, CURLOPT_TIMEOUT_MS, timeout_ms);
 		curl_easy_setopt(e, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 		curl_easy_setopt(e, CURLOPT_HTTP_VERSION, version);
+		/* straight to the server: never through a proxy from the
+		 * environment (http_proxy would measure the proxy), and no
+		 * proxy variables looked up per request */
+		curl_easy_setopt(e, CURLOPT_PROXY, "");
 		if (w->resolve)
 			curl_easy_setopt(e, CURLOPT_RESOLVE, w->resolve);
 		if (o->insecure) {

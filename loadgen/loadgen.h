@@ -141,9 +141,10 @@ struct lg_result {
 	uint64_t unsent;		/* open loop: due inside the window but never sent (the run
 					 * ended, or the server was gone, with them still queued) */
 	uint64_t tls_errors;		/* of errors[LG_ERR_CONNECT]: TLS handshake/certificate (curl) */
-	double busy_fraction;		/* workers' time not waiting for events, over their run time
-					 * (mean over threads): near 1, the load generator is the
-					 * bottleneck */
+	double busy_fraction;		/* workers' time not waiting for events (nor polling for an
+					 * open-loop send), over their run time, mean over threads;
+					 * uring: CPU time over run time. Near 1: the load generator
+					 * is the bottleneck */
 	double busy_max;		/* the busiest thread's share */
 	char first_error[192];		/* the first error's text ("" if none), e.g. curl's message */
 };

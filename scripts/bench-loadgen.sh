@@ -77,17 +77,22 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM
 
-# A free port: one that nothing listens on now.
-PORT=
-for _ in $(seq 50); do
-  p=$((20000 + RANDOM % 30000))
-  if ! ss -Htln "sport = :$p" | grep -q .; then PORT=$p; break; fi
-done
-[ -n "$PORT" ] || { echo "bench-loadgen: no free port" >&2; exit 2; }
-URL=http://127.0.0.1:$PORT/
+# A port outside the ephemeral range (a client socket may hold any port in
+# it) that nothing uses now; if nginx still cannot bind it, try another.
+read -r EPH_LO EPH_HI < /proc/sys/net/ipv4/ip_local_port_range
+pick_port() {
+  local p
+  for _ in $(seq 100); do
+    if [ "$EPH_LO" -gt 11000 ]; then p=$((10000 + RANDOM % (EPH_LO - 10000)))
+    else p=$((EPH_HI + 1 + RANDOM % (65535 - EPH_HI))); fi
+    ss -Htan "sport = :$p" | grep -q . || { echo "$p"; return 0; }
+  done
+  return 1
+}
 
 mkdir -p "$TMP/logs" "$TMP/tmp"
-cat >"$TMP/nginx.conf" <<EOF
+start_nginx() {
+  cat >"$TMP/nginx.conf" <<EOF
 worker_processes 1;
 pid $TMP/nginx.pid;
 error_log $TMP/logs/error.log warn;
@@ -107,12 +112,23 @@ http {
   }
 }
 EOF
-taskset -c 0 "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" 2>"$TMP/logs/stderr" &
-NGINX_PID=$!
-for _ in $(seq 100); do
-  curl -fs -o /dev/null "$URL" 2>/dev/null && break
-  kill -0 "$NGINX_PID" 2>/dev/null || { echo "bench-loadgen: nginx failed:" >&2; cat "$TMP/logs/stderr" "$TMP/logs/error.log" >&2; exit 2; }
-  sleep 0.05
+  taskset -c 0 "$NGINX" -p "$TMP" -c "$TMP/nginx.conf" 2>"$TMP/logs/stderr" &
+  NGINX_PID=$!
+  for _ in $(seq 100); do
+    curl -fs -o /dev/null "$URL" 2>/dev/null && return 0
+    if ! kill -0 "$NGINX_PID" 2>/dev/null; then wait "$NGINX_PID" 2>/dev/null || true; NGINX_PID=; return 1; fi
+    sleep 0.05
+  done
+  return 1
+}
+for attempt in 1 2 3 4 5; do
+  PORT=$(pick_port) || { echo "bench-loadgen: no free port" >&2; exit 2; }
+  URL=http://127.0.0.1:$PORT/
+  start_nginx && break
+  if [ "$attempt" = 5 ] || ! cat "$TMP/logs/stderr" "$TMP/logs/error.log" 2>/dev/null | grep -q "Address already in use"; then
+    echo "bench-loadgen: nginx failed:" >&2; cat "$TMP/logs/stderr" "$TMP/logs/error.log" >&2 2>/dev/null; exit 2
+  fi
+  : >"$TMP/logs/stderr"; : >"$TMP/logs/error.log"
 done
 curl -fs -o /dev/null "$URL" || { echo "bench-loadgen: nginx does not answer on $URL" >&2; exit 2; }
 echo "nginx $("$NGINX" -v 2>&1 | sed 's/.*\///') on CPU 0, $URL; clients on CPU 1; $CONNS connections, ${SECS}s, $PAIRS pairs" >&2

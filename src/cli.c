@@ -8,6 +8,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "loadgen/loadgen.h"
 #include "servers/server.h"
 #include "src/units.h"
 
@@ -19,6 +20,7 @@ enum {
 	OPT_SERVER = 0x100, OPT_SERVER_CMD, OPT_URL, OPT_PID, OPT_PYTHON, OPT_PORT,
 	OPT_READY_TIMEOUT, OPT_SERVER_CPU, OPT_CLIENT_CPU, OPT_WARMUP, OPT_TIMEOUT,
 	OPT_NO_EBPF, OPT_PROBES, OPT_DISABLE_PROBE, OPT_LIST_SERVERS, OPT_OVERHEAD,
+	OPT_TRACE, OPT_RATE, OPT_ARRIVAL, OPT_ENGINE, OPT_INSECURE, OPT_HTTP2,
 };
 
 static const struct option long_opts[] = {
@@ -37,10 +39,16 @@ static const struct option long_opts[] = {
 	{ "threads", required_argument, NULL, 't' },
 	{ "warmup", required_argument, NULL, OPT_WARMUP },
 	{ "timeout", required_argument, NULL, OPT_TIMEOUT },
+	{ "rate", required_argument, NULL, OPT_RATE },
+	{ "arrival", required_argument, NULL, OPT_ARRIVAL },
+	{ "engine", required_argument, NULL, OPT_ENGINE },
+	{ "insecure", no_argument, NULL, OPT_INSECURE },
+	{ "http2", no_argument, NULL, OPT_HTTP2 },
 	{ "no-ebpf", no_argument, NULL, OPT_NO_EBPF },
 	{ "probes", required_argument, NULL, OPT_PROBES },
 	{ "disable-probe", required_argument, NULL, OPT_DISABLE_PROBE },
 	{ "overhead", optional_argument, NULL, OPT_OVERHEAD },
+	{ "trace", required_argument, NULL, OPT_TRACE },
 	{ "output", required_argument, NULL, 'o' },
 	{ "quiet", no_argument, NULL, 'q' },
 	{ "verbose", no_argument, NULL, 'v' },
@@ -74,20 +82,28 @@ void cli_usage(FILE *out)
 "  --client-cpu LIST    CPUs for the load generator (default: all others)\n"
 "  --list-servers       list the built-in servers and whether each can run here\n"
 "\n"
-"LOAD (closed loop, HTTP/1.1 keep-alive)\n"
+"LOAD (closed loop by default, HTTP/1.1 keep-alive)\n"
 "  -c, --connections N  concurrent connections (default 100)\n"
 "  -n, --requests N     requests to measure (default 50000; k and M suffixes)\n"
 "  -d, --duration T     measure for T instead (10s, 500ms, 1m); with -n, whichever ends first\n"
 "  -t, --threads N      load generator threads (default: one per client CPU)\n"
 "      --warmup T       load before measuring, not counted (default 0)\n"
 "      --timeout T      a request not answered within T is an error (default 10s)\n"
+"      --rate R         open loop: R requests/s in total, latency from each request's\n"
+"                       scheduled time (no coordinated omission); k suffix allowed\n"
+"      --arrival KIND   open loop spacing: constant (default) or poisson\n"
+"      --engine NAME    epoll (default, HTTP/1.1), curl (https, HTTP/2), uring\n"
+"      --insecure       curl engine: accept self-signed TLS certificates\n"
+"      --http2          curl engine: HTTP/2 (over https)\n"
 "\n"
 "PROBES AND OUTPUT\n"
 "      --no-ebpf        run without eBPF probes (no root needed)\n"
-"      --probes LIST    probe groups to load: syscalls,sched,tcp (default all)\n"
+"      --probes LIST    probe groups to load: syscalls,sched,tcp,anatomy (default all)\n"
 "      --disable-probe LIST  switch off these probes by name (to test the degraded path)\n"
 "      --overhead[=N]   measure the probes' cost: N pairs (default 3) of the same load\n"
 "                       with probes off and on, interleaved; the report gains \"overhead\"\n"
+"      --trace FILE     write each matched request's anatomy (marks and components)\n"
+"                       to FILE as JSON Lines\n"
 "  -o, --output FILE    write the JSON report to FILE instead of stdout\n"
 "  -q, --quiet          no human summary on stderr\n"
 "  -v, --verbose        libbpf and server start-up details on stderr\n"
@@ -220,8 +236,10 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 			o->server_cmd = optarg;
 			break;
 		case OPT_URL:
-			if (strncmp(optarg, "http://", 7) != 0)
-				return bad(err, "--url", optarg, "expected http://HOST[:PORT]/PATH");
+			if (strncmp(optarg, "http://", 7) != 0 && strncmp(optarg, "https://", 8) != 0)
+				return bad(err, "--url", optarg, "expected http://HOST[:PORT]/PATH or https://...");
+			if (strncmp(optarg, "https://", 8) == 0 && !o->engine)
+				o->engine = LG_ENGINE_CURL;	/* only curl speaks TLS */
 			o->url = optarg;
 			break;
 		case OPT_PID:
@@ -277,6 +295,37 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 			if (parse_duration_ns(optarg, &o->timeout_ns) || o->timeout_ns < 1000000)
 				return bad(err, "--timeout", optarg, "expected a duration of at least 1ms");
 			break;
+		case OPT_RATE: {
+			char *end;
+			double m = 1;
+			errno = 0;
+			o->rate = strtod(optarg, &end);
+			if (*end == 'k' || *end == 'K')
+				m = 1e3, end++;
+			else if (*end == 'M')
+				m = 1e6, end++;
+			o->rate *= m;
+			if (errno || end == optarg || *end || !(o->rate > 0) || o->rate > 1e9)
+				return bad(err, "--rate", optarg, "expected requests per second above 0, such as 20000 or 20k");
+			o->mode = LG_MODE_OPEN;
+			break;
+		}
+		case OPT_ARRIVAL:
+			if ((o->arrival = lg_arrival_from_name(optarg)) < 0)
+				return bad(err, "--arrival", optarg, "expected constant or poisson");
+			break;
+		case OPT_ENGINE:
+			if ((o->engine = lg_engine_from_name(optarg)) < 0)
+				return bad(err, "--engine", optarg, "expected epoll, curl or uring");
+			if (!lg_engine_available(o->engine))
+				return bad(err, "--engine", optarg, "not built in (needs liburing-dev at build time)");
+			break;
+		case OPT_INSECURE:
+			o->insecure = true;
+			break;
+		case OPT_HTTP2:
+			o->http2 = true;
+			break;
 		case OPT_NO_EBPF:
 			o->no_ebpf = true;
 			break;
@@ -293,6 +342,11 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 			break;
 		case 'o':
 			o->output = optarg;
+			break;
+		case OPT_TRACE:
+			if (!*optarg)
+				return bad(err, "--trace", optarg, "expected a file name");
+			o->trace = optarg;
 			break;
 		case 'q':
 			o->quiet = true;
@@ -341,6 +395,10 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 		errbuf_set(err, "--overhead compares probes off and on: it cannot go with --no-ebpf");
 		return -EINVAL;
 	}
+	if (o->trace && o->no_ebpf) {
+		errbuf_set(err, "--trace writes what the eBPF probes saw: it cannot go with --no-ebpf");
+		return -EINVAL;
+	}
 	if (server_list && split_servers(o, server_list, err))
 		return -EINVAL;
 	if (o->duration_ns && !requests_set)
@@ -354,5 +412,26 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 			   o->connections, o->threads);
 		return -EINVAL;
 	}
+	if (o->arrival && o->mode != LG_MODE_OPEN) {
+		errbuf_set(err, "--arrival shapes an open loop: give --rate too");
+		return -EINVAL;
+	}
+	/* The load generator's own view of what cannot work (rate below the
+	 * thread count, HTTP/2 without curl, ...), and what may not. */
+	struct lg_options lo = {
+		.connections = o->connections, .threads = o->threads,
+		.requests = o->requests, .duration_ns = o->duration_ns,
+		.warmup_ns = o->warmup_ns, .timeout_ns = o->timeout_ns,
+		.mode = o->mode, .rate = o->rate, .arrival = o->arrival,
+		.engine = o->engine, .insecure = o->insecure, .http2 = o->http2,
+	};
+	struct errbuf lerr = { "" };
+	int checked = lg_check_options(&lo, &lerr);
+	if (checked < 0) {
+		errbuf_set(err, "%s", lerr.msg);
+		return -EINVAL;
+	}
+	if (checked > 0)
+		warn(o, lerr.msg);
 	return 0;
 }

@@ -40,6 +40,11 @@ struct cli_options {
 	uint64_t duration_ns;
 	uint64_t warmup_ns;
 	uint64_t timeout_ns;
+	int mode;		/* enum lg_mode: closed, or open with --rate */
+	double rate;		/* --rate: total requests/s (open loop) */
+	int arrival;		/* enum lg_arrival */
+	int engine;		/* enum lg_engine */
+	bool insecure, http2;	/* curl engine: TLS without verification, HTTP/2 */
 
 	/* probes and output */
 	bool no_ebpf;
@@ -47,6 +52,7 @@ struct cli_options {
 	const char *disable_probes;
 	int overhead_pairs;	/* --overhead[=N]: N interleaved off/on pairs; 0 = off */
 	const char *output;	/* NULL: stdout */
+	const char *trace;	/* --trace FILE: per-request anatomy, JSON Lines; NULL: none */
 	bool verbose;
 	bool quiet;		/* no human summary */
 	bool list_servers;	/* --list-servers: print availability and exit */

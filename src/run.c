@@ -7,6 +7,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/anatomy.h"
 #include "analysis/report.h"
 #include "analysis/summary.h"
 #include "common/clock.h"
@@ -58,6 +59,20 @@ enum run_status run_attach_probes(struct run *r, struct errbuf *err)
 	int e = probes_open(&po, &r->probes, err);
 	if (e)
 		return e == -EPERM ? RUN_NOPRIV : RUN_FAILED;
+	if (anatomy_wanted(r->o->probes)) {
+		struct anatomy_opts ao = {
+			.server_tgid = r->srv.pid,
+			.client_tgid = getpid(),
+			.server_port = r->srv.port,
+			.disable = r->o->disable_probes,
+			.verbose = r->o->verbose,
+		};
+		probes_tracked_maps(r->probes, &ao.tracked_fd, &ao.tgid_tbl_fd);
+		if (anatomy_open(&ao, &r->anatomy, err)) {
+			run_detach_probes(r);
+			return RUN_FAILED;
+		}
+	}
 	json_decref(r->kernel);
 	r->kernel = json_object();
 	return RUN_OK;
@@ -65,6 +80,8 @@ enum run_status run_attach_probes(struct run *r, struct errbuf *err)
 
 void run_detach_probes(struct run *r)
 {
+	anatomy_close(r->anatomy);
+	r->anatomy = NULL;
 	probes_close(r->probes);
 	r->probes = NULL;
 }
@@ -94,6 +111,13 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		.timeout_ns = o->timeout_ns,
 		.cpus = o->client_cpus,
 		.pin = o->pin,
+		.mode = o->mode,
+		.rate = o->rate,
+		.arrival = o->arrival,
+		.engine = o->engine,
+		.insecure = o->insecure,
+		.http2 = o->http2,
+		.record_requests = r->anatomy != NULL,	/* the anatomy joins them */
 	};
 	struct lg_run *lg;
 	uint64_t measure_start, last_print = 0;
@@ -122,6 +146,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 			print_progress(lg, measure_start, o->requests);
 			last_print = now;
 		}
+		anatomy_poll(r->anatomy);	/* drain the per-request records */
 		usleep(20000);
 	}
 	/* Close the kernel window as soon as the load is over, so the server's
@@ -132,6 +157,8 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		lg_result_free(&r->res);
 	lg_join(lg, &r->res);
 	r->have_res = true;
+	/* The workers have closed their sockets, which emits the last records. */
+	anatomy_finish(r->anatomy);
 	if (r->probes && r->res.end_ns > measure_start)
 		probes_set_window(r->probes, measure_start, r->res.end_ns);
 	if (show_progress(o))
@@ -169,6 +196,9 @@ static json_t *build_run(struct run *r, const char *error)
 	if (!r->kernel)
 		r->kernel = report_kernel_disabled(error ? "the run failed before probes ran" : "not run");
 	json_object_set_new(run, "kernel", json_incref(r->kernel));
+	if (!r->breakdown)
+		r->breakdown = anat_breakdown_unavailable(error ? "the run failed" : "no load ran");
+	json_object_set_new(run, "breakdown", json_incref(r->breakdown));
 	if (r->overhead)
 		json_object_set_new(run, "overhead", json_incref(r->overhead));
 	json_object_set_new(run, "interrupted", json_boolean(r->interrupted));
@@ -181,6 +211,63 @@ static void collect_kernel(struct run *r)
 	struct errbuf e = { "" };
 	if (r->probes && probes_report(r->probes, r->kernel, &e))
 		json_object_set_new(r->kernel, "error", json_string(e.msg));
+	if (r->probes && r->anatomy)
+		anatomy_report_kernel(r->anatomy, r->kernel);
+}
+
+/* --trace: the first run of this process starts the file, later ones (more
+ * servers) append to it. */
+static FILE *open_trace(const char *path)
+{
+	static bool started;
+	FILE *f = fopen(path, started ? "ae" : "we");
+
+	if (!f)
+		fprintf(stderr, "bench-ebpf: warning: cannot write the trace to %s: %s\n", path,
+			strerror(errno));
+	started = true;
+	return f;
+}
+
+/* The report's "breakdown": the load generator's records joined with the
+ * kernel's (analysis/anatomy.h). */
+static void build_breakdown(struct run *r)
+{
+	const struct cli_options *o = r->o;
+	struct errbuf e = { "" };
+
+	json_decref(r->breakdown);
+	r->breakdown = NULL;
+	if (!r->anatomy) {
+		r->breakdown = anat_breakdown_unavailable(
+			o->no_ebpf ? "--no-ebpf" : !r->probes ? "no probes attached" :
+			"the anatomy group is not selected (--probes)");
+		return;
+	}
+	if (anatomy_unusable(r->anatomy)[0]) {
+		r->breakdown = anat_breakdown_unavailable(anatomy_unusable(r->anatomy));
+		return;
+	}
+	size_t nk = 0;
+	const struct anat_rec **k = anatomy_records(r->anatomy, &nk);
+	struct anat_join_in in = {
+		.client = r->res.records, .n_client = r->res.n_records,
+		.kernel = k, .n_kernel = k ? nk : 0,
+		.window_start = r->res.start_ns, .window_end = r->res.end_ns,
+		.client_latency = &r->res.latency,
+		.have_accept = anatomy_have_accept(r->anatomy),
+		.arrival = anatomy_arrival(r->anatomy),
+		.records_lost = anatomy_lost(r->anatomy),
+		.trace = o->trace ? open_trace(o->trace) : NULL,
+		.server = r->srv.name,
+	};
+	r->breakdown = anat_breakdown(&in, &e);
+	if (!r->breakdown)
+		r->breakdown = anat_breakdown_unavailable(e.msg);
+	if (in.trace && fclose(in.trace))
+		fprintf(stderr, "bench-ebpf: warning: failed to write the trace to %s: %s\n",
+			o->trace, strerror(errno));
+	free(k);
 }
 
 /* Start the server with the probes attached before it runs, and wait until it
@@ -222,7 +309,9 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 
 	server_opts_from_cli(o, name, &so);
 	r.load = (struct report_load){
-		.mode = "closed", .engine = "epoll",
+		.mode = lg_mode_names[o->mode], .engine = lg_engine_names[o->engine],
+		.arrival = o->mode == LG_MODE_OPEN ? lg_arrival_names[o->arrival] : NULL,
+		.rate = o->rate,
 		.connections = o->connections, .threads = o->threads,
 		.requests = o->requests, .duration_limit_ns = o->duration_ns,
 		.warmup_ns = o->warmup_ns, .timeout_ns = o->timeout_ns,
@@ -239,6 +328,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 		st = o->overhead_pairs ? overhead_measure(&r, err) : run_drive_load(&r, err);
 	if (r.have_res && (st == RUN_OK || st == RUN_INTERRUPTED)) {
 		collect_kernel(&r);
+		build_breakdown(&r);
 	} else if (r.kernel && !json_object_get(r.kernel, "probes")) {
 		json_decref(r.kernel);	/* probes attached, but nothing was measured */
 		r.kernel = report_kernel_disabled("no load ran");
@@ -249,6 +339,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 	*run_out = build_run(&r, st == RUN_OK || st == RUN_INTERRUPTED ? NULL : err->msg);
 	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED)) {
 		summary_print_run(stderr, *run_out);
+		anat_summary(stderr, r.breakdown);
 		if (r.probes)
 			probes_summary(r.probes, stderr);
 	}
@@ -257,6 +348,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 		server_stop(&r.srv);
 	json_decref(r.kernel);
 	json_decref(r.overhead);
+	json_decref(r.breakdown);
 	if (r.have_res)
 		lg_result_free(&r.res);
 	return st;

@@ -5,6 +5,7 @@
 #include <stdbool.h>
 #include <jansson.h>
 #include "analysis/report.h"
+#include "loader/anatomy.h"
 #include "loader/probes.h"
 #include "loadgen/loadgen.h"
 #include "servers/server.h"
@@ -17,6 +18,8 @@ struct run {
 	struct server srv;
 	bool spawned;		/* server_spawn was called: server_stop owns cleanup */
 	struct probes *probes;	/* attached now, or NULL */
+	struct anatomy *anatomy;	/* the anatomy group, attached with the probes, or NULL */
+	json_t *breakdown;	/* the report's "breakdown" object */
 	json_t *kernel;		/* the report's "kernel" object */
 	json_t *overhead;	/* the report's "overhead" object (--overhead) */
 	struct lg_result res;	/* the last measured load */

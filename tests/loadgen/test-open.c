@@ -52,7 +52,8 @@ static void test_rate_held(void)
 	      r.send_lag.total == r.sent, "one sample of each per request");
 	CHECK(r.latency.min >= r.latency_uncorrected.min, "corrected >= uncorrected");
 	CHECK(r.connects >= 1 && r.connects <= 10, "%llu connects", (unsigned long long)r.connects);
-	CHECK(r.busy_fraction >= 0 && r.busy_fraction < 0.9, "busy %.3f", r.busy_fraction);
+	CHECK(r.busy_fraction >= 0 && r.busy_fraction <= 1 && r.busy_max >= r.busy_fraction, "busy %.3f",
+	      r.busy_fraction);
 	/* records: one per response, c0 = the intended times, 500 us apart */
 	CHECK(r.n_records == r.requests_completed, "%zu records", r.n_records);
 	if (r.n_records == r.requests_completed && r.n_records > 2) {
@@ -95,7 +96,7 @@ static void test_rate_held(void)
 	double secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .requests = 500,
 							.mode = LG_MODE_OPEN, .rate = 1000 }, &r);
 	server_stop(&s);
-	CHECK(r.sent == 500 && r.requests_ok == 500 && secs > 0.45 && secs < 1.0 &&
+	CHECK(r.sent == 500 && r.requests_ok == 500 && secs > 0.45 && secs < 2.0 &&
 	      r.achieved_rate > 990 && r.achieved_rate < 1010,
 	      "-n 500 at 1000/s: %llu sent in %.3f s, achieved %.1f", (unsigned long long)r.sent, secs,
 	      r.achieved_rate);
@@ -111,12 +112,12 @@ static void test_stall(void)
 	struct lg_result r, c;
 
 	server_start_with(&s, STALL, 300, 1000000, 0);
-	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 2.0, .timeout_s = 3,
+	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 1.6, .timeout_s = 3,
 					  .mode = LG_MODE_OPEN, .rate = 1000 }, &r);
 	server_stop(&s);
 	print_lat("stall 1 s, open loop 1000 req/s", &r);
 	CHECK(s.stall_end_ns - s.stall_start_ns >= 990 * NS_PER_MS, "the server stalled");
-	CHECK(r.errors_total == 0 && r.requests_ok == r.sent && r.sent >= 1980 && r.sent <= 2020,
+	CHECK(r.errors_total == 0 && r.requests_ok == r.sent && r.sent >= 1584 && r.sent <= 1616,
 	      "stall: sent %llu ok %llu", (unsigned long long)r.sent, (unsigned long long)r.requests_ok);
 	CHECK(r.latency.max >= 950 * NS_PER_MS, "corrected max %.1f ms shows the stall", ms(r.latency.max));
 	CHECK(hist_percentile(&r.latency, 99) >= 900 * NS_PER_MS, "corrected p99 %.1f ms shows the stall",
@@ -132,7 +133,7 @@ static void test_stall(void)
 
 	/* the same stall in closed loop: coordinated omission, p99 hides it */
 	server_start_with(&s, STALL, 300, 1000000, 0);
-	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 2.0, .timeout_s = 3 }, &c);
+	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 1.5, .timeout_s = 3 }, &c);
 	server_stop(&s);
 	printf("stall 1 s, closed loop: %llu requests, p99 %.3f ms, max %.1f ms\n",
 	       (unsigned long long)c.requests_ok, ms(hist_percentile(&c.latency, 99)), ms(c.latency.max));

@@ -87,36 +87,26 @@ static int log_count(const char *proto)
 	return n;
 }
 
-int main(void)
+/* Whether nginx's error log says a port was taken (by a client socket
+ * between free_port() and nginx's bind): then try other ports. */
+static bool bind_failed(void)
 {
-	static const char *const nginxes[] = { "/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx", NULL };
-	static const char *const openssls[] = { "/usr/bin/openssl", "/usr/local/bin/openssl", NULL };
-	const char *nginx = find_exe(nginxes), *openssl = find_exe(openssls);
-	char cmd[1024], url[128], conf[128];
-	struct lg_result r;
+	char path[128], line[512];
+	bool taken = false;
+	snprintf(path, sizeof(path), "%s/error.log", dir);
+	FILE *f = fopen(path, "r");
+	while (f && fgets(line, sizeof(line), f))
+		taken |= strstr(line, "Address already in use") != NULL;
+	if (f)
+		fclose(f);
+	return taken;
+}
 
-	if (!nginx || !openssl) {
-		printf("SKIP: needs nginx and openssl (bootstrap.sh installs nginx-light and openssl)\n");
-		return 77;
-	}
-	strcpy(dir, "/tmp/lg-tls.XXXXXX");
-	if (!mkdtemp(dir)) {
-		perror("mkdtemp");
-		return 1;
-	}
-	atexit(cleanup);
-	signal(SIGTERM, on_signal);
-	signal(SIGINT, on_signal);
-
-	snprintf(cmd, sizeof(cmd),
-		 "%s req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
-		 "-subj /CN=localhost -keyout %s/key.pem -out %s/cert.pem >/dev/null 2>&1",
-		 openssl, dir, dir);
-	if (system(cmd)) {
-		printf("FAIL: openssl could not make a certificate: %s\n", cmd);
-		return 1;
-	}
-	uint16_t p_tls = free_port(), p_h2 = free_port(), p_h2c = free_port(), p_plain = free_port();
+/* 0: nginx listens on all four ports; -1: a port was taken, try again;
+ * 1: nginx failed. */
+static int start_nginx(const char *nginx, uint16_t p_tls, uint16_t p_h2, uint16_t p_h2c, uint16_t p_plain)
+{
+	char cmd[256], conf[128];
 	snprintf(conf, sizeof(conf), "%s/nginx.conf", dir);
 	FILE *f = fopen(conf, "w");
 	if (!f) {
@@ -155,6 +145,13 @@ int main(void)
 		int st;
 		if (waitpid(nginx_pid, &st, WNOHANG) == nginx_pid) {
 			nginx_pid = 0;
+			if (bind_failed()) {
+				printf("a port was taken before nginx could bind it: other ports\n");
+				snprintf(cmd, sizeof(cmd), "%s/error.log", dir);
+				if (truncate(cmd, 0))
+					perror("truncate");
+				return -1;
+			}
 			snprintf(cmd, sizeof(cmd), "cat %s/error.log", dir);
 			printf("FAIL: nginx exited (status %d):\n", st);
 			fflush(stdout);
@@ -168,6 +165,46 @@ int main(void)
 		}
 		usleep(10000);
 	}
+	return 0;
+}
+
+int main(void)
+{
+	static const char *const nginxes[] = { "/usr/sbin/nginx", "/usr/bin/nginx", "/usr/local/sbin/nginx", NULL };
+	static const char *const openssls[] = { "/usr/bin/openssl", "/usr/local/bin/openssl", NULL };
+	const char *nginx = find_exe(nginxes), *openssl = find_exe(openssls);
+	char cmd[1024], url[128];
+	struct lg_result r;
+
+	if (!nginx || !openssl) {
+		printf("SKIP: needs nginx and openssl (bootstrap.sh installs nginx-light and openssl)\n");
+		return 77;
+	}
+	strcpy(dir, "/tmp/lg-tls.XXXXXX");
+	if (!mkdtemp(dir)) {
+		perror("mkdtemp");
+		return 1;
+	}
+	atexit(cleanup);
+	signal(SIGTERM, on_signal);
+	signal(SIGINT, on_signal);
+
+	snprintf(cmd, sizeof(cmd),
+		 "%s req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 2 "
+		 "-subj /CN=localhost -keyout %s/key.pem -out %s/cert.pem >/dev/null 2>&1",
+		 openssl, dir, dir);
+	if (system(cmd)) {
+		printf("FAIL: openssl could not make a certificate: %s\n", cmd);
+		return 1;
+	}
+	uint16_t p_tls = 0, p_h2 = 0, p_h2c = 0, p_plain = 0;
+	int st = -1;
+	for (int attempt = 0; attempt < 5 && st < 0; attempt++) {
+		p_tls = free_port(), p_h2 = free_port(), p_h2c = free_port(), p_plain = free_port();
+		st = start_nginx(nginx, p_tls, p_h2, p_h2c, p_plain);
+	}
+	if (st)
+		return 1;
 	log_count("");
 
 	/* https with a self-signed certificate, --insecure: like plain HTTP/1.1 */

@@ -1,0 +1,79 @@
+/* The anatomy of each request: the load generator's records (C0, C5) joined
+ * with the kernel's (S1, S2, S3, C4, and the connection marks) on one
+ * clock, split into components that add up to the client latency exactly.
+ * See analysis/anatomy.md for the definitions and the join rule. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <jansson.h>
+#include <linux/types.h>
+#include "bpf/anatomy.h"
+#include "common/errbuf.h"
+#include "loadgen/hist.h"
+#include "loadgen/loadgen.h"
+
+/* Components of one request, ns. They telescope:
+ *   connect + net_in + accept_wait + wait + app + net_out + client == latency
+ *   wait_runq + wait_other == wait
+ * connect and accept_wait are 0 unless the request opened its connection. */
+enum anat_comp_id {
+	AC_CONNECT, AC_NET_IN, AC_ACCEPT_WAIT, AC_WAIT, AC_APP, AC_NET_OUT, AC_CLIENT,
+	AC_WAIT_RUNQ, AC_WAIT_OTHER, AC_NR,
+};
+#define AC_TELESCOPING 7	/* the first 7 add up to the latency */
+extern const char *const anat_comp_names[AC_NR];
+
+struct anat_comp {
+	uint64_t v[AC_NR];
+	uint64_t latency;	/* c5 - c0 */
+	uint64_t a;		/* where wait begins: max(s1, acc) on a new connection, else s1 */
+	bool new_conn;
+};
+
+/* Why a client request has no anatomy. */
+enum anat_unmatched {
+	AU_NO_KERNEL_RECORD,	/* no kernel record on its port inside [c0, c5] */
+	AU_MARKS_MISSING,	/* one was there, but a mark is 0 */
+	AU_OUT_OF_ORDER,	/* marks not in causal order (never expected) */
+	AU_NR,
+};
+extern const char *const anat_unmatched_names[AU_NR];
+
+/* Why a kernel record has no client request. */
+enum anat_kernel_only {
+	AK_OUTSIDE_WINDOW,	/* before (warmup) or after the measured window */
+	AK_NO_CLIENT_REQUEST,	/* inside it, but no measured request holds it (e.g. a failed one) */
+	AK_DUPLICATE,		/* a second kernel record inside one client request */
+	AK_NR,
+};
+extern const char *const anat_kernel_only_names[AK_NR];
+
+/* One client request and its kernel record -> components. Returns -1 when
+ * they match (out filled), else the enum anat_unmatched reason.
+ * have_accept: accept() returns are seen (else accept_wait stays in wait). */
+int anat_components(const struct lg_record *c, const struct anat_rec *k, bool have_accept,
+		    struct anat_comp *out);
+
+struct anat_join_in {
+	struct lg_record *client;	/* sorted in place */
+	size_t n_client;
+	const struct anat_rec **kernel;	/* sorted in place */
+	size_t n_kernel;
+	uint64_t window_start, window_end;	/* the measured window, CLOCK_MONOTONIC */
+	const struct hist *client_latency;	/* for the tail thresholds (client p99, p99.9) */
+	bool have_accept;
+	const char *arrival;		/* "sk_data_ready", "tcp_probe" or "none" */
+	uint64_t records_lost;
+	FILE *trace;			/* JSON Lines of matched requests, or NULL */
+	const char *server;		/* name written in each trace line */
+};
+
+/* Joins, computes the statistics and returns the report's "breakdown"
+ * object (NULL only without memory). */
+json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err);
+/* {"available": false, "reason": ...} */
+json_t *anat_breakdown_unavailable(const char *reason);
+/* The anatomy as a stacked text bar with a legend, for the summary. */
+void anat_summary(FILE *out, json_t *breakdown);
