@@ -91,6 +91,10 @@ static void test_defaults(void)
 	CHECK(o.n_servers == 2 && o.requests == 0 && o.duration_ns == 3000000000ull,
 	      "-d alone runs for a duration");
 	CHECK(parse(&o, &e, "--server", "all", NULL) == 0 && o.all_servers, "all");
+	CHECK(parse(&o, &e, "--server", "nginx", "--rate", "20k", "--arrival", "poisson", "-d", "2s", NULL) == 0 &&
+	      o.rate == 20000 && o.mode == 1 && o.arrival == 1, "open loop: %s", e.msg);
+	CHECK(parse(&o, &e, "--url", "https://127.0.0.1:8443/", "--insecure", NULL) == 0 && o.engine == 1,
+	      "https picks the curl engine: %s", e.msg);
 	CHECK(parse(&o, &e, "--server-cmd", "myserver --port {port}", NULL) == 0, "%s", e.msg);
 	CHECK(parse(&o, &e, "--url", "http://127.0.0.1:8080/", "--pid", "1", NULL) == 0, "%s", e.msg);
 	CHECK(parse(&o, &e, "--server", "nginx", "--server-cpu", "1", "--client-cpu", "0",
@@ -113,7 +117,14 @@ int main(void)
 	expect_error("unknown option", "--server", "flask", "--bogus", NULL);
 	expect_error("needs a value", "--server", "flask", "-c", NULL);
 	expect_error("--port", "--server", "flask", "--port", "70000", NULL);
-	expect_error("--url", "--url", "https://example.invalid/", NULL);
+	expect_error("--url", "--url", "ftp://example.invalid/", NULL);
+	expect_error("--rate", "--server", "nginx", "--rate", "0", NULL);
+	expect_error("--rate", "--server", "nginx", "--rate", "fast", NULL);
+	expect_error("give --rate", "--server", "nginx", "--arrival", "poisson", NULL);
+	expect_error("--arrival", "--server", "nginx", "--rate", "100", "--arrival", "bursty", NULL);
+	expect_error("--engine", "--server", "nginx", "--engine", "dpdk", NULL);
+	expect_error("below the thread count", "--server", "nginx", "--rate", "1", "-t", "2", "-c", "2", NULL);
+	expect_error("HTTP/2 needs --engine curl", "--server", "nginx", "--http2", NULL);
 	expect_error("unexpected argument", "--server", "flask", "extra", NULL);
 	if (failures)
 		fprintf(stderr, "%d check(s) failed\n", failures);
