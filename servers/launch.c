@@ -337,10 +337,13 @@ int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *e
 	snprintf(portstr, sizeof(portstr), "%d", s->port);
 
 	/* The private directory and the log. */
-	snprintf(s->tmpdir, sizeof(s->tmpdir), "/tmp/bench-ebpf-XXXXXX");
+	const char *tmp = getenv("TMPDIR");
+	if (!tmp || tmp[0] != '/' || strlen(tmp) > sizeof(s->tmpdir) - 32)
+		tmp = "/tmp";
+	snprintf(s->tmpdir, sizeof(s->tmpdir), "%s/bench-ebpf-XXXXXX", tmp);
 	if (!mkdtemp(s->tmpdir)) {
 		r = -errno;
-		errbuf_set(err, "cannot create a temporary directory in /tmp: %s", strerror(-r));
+		errbuf_set(err, "cannot create a temporary directory in %s: %s", tmp, strerror(-r));
 		s->tmpdir[0] = 0;
 		return r;
 	}

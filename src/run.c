@@ -299,6 +299,25 @@ static enum run_status start_server(struct run *r, const struct server_opts *so,
 	return RUN_OK;
 }
 
+/* A load in which no request succeeded measured nothing about the server:
+ * that is a failed run, whatever the report says beside it. */
+static enum run_status check_outcome(struct run *r, struct errbuf *err)
+{
+	const struct lg_result *res = &r->res;
+	if (res->requests_ok || !res->errors_total)
+		return RUN_OK;
+	char classes[256] = "";
+	size_t off = 0;
+	for (int c = 0; c < LG_ERR__COUNT && off < sizeof(classes); c++)
+		if (res->errors[c])
+			off += (size_t)snprintf(classes + off, sizeof(classes) - off, "%s%s %llu",
+						off ? ", " : "", lg_error_names[c],
+						(unsigned long long)res->errors[c]);
+	errbuf_set(err, "no request to %s succeeded (%s)%s%s", r->srv.url, classes,
+		   res->first_error[0] ? ": " : "", res->first_error);
+	return RUN_FAILED;
+}
+
 enum run_status run_server(const struct cli_options *o, const char *name,
 			   const volatile sig_atomic_t *stop, json_t **run_out,
 			   struct errbuf *err)
@@ -326,7 +345,9 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 		st = RUN_UNAVAILABLE;
 	else if ((st = start_server(&r, &so, err)) == RUN_OK)
 		st = o->overhead_pairs ? overhead_measure(&r, err) : run_drive_load(&r, err);
-	if (r.have_res && (st == RUN_OK || st == RUN_INTERRUPTED)) {
+	if (st == RUN_OK && !r.interrupted)
+		st = check_outcome(&r, err);
+	if (r.have_res) {	/* a load ran, even if it failed: keep what the kernel saw */
 		collect_kernel(&r);
 		build_breakdown(&r);
 	} else if (r.kernel && !json_object_get(r.kernel, "probes")) {

@@ -2,8 +2,8 @@
  * loop, HTTP/1.1 keep-alive; for every complete request (headers ending in
  * an empty line) it spins on the CPU for exactly --work-us microseconds of
  * CLOCK_MONOTONIC time, then answers with a fixed 200 response in one
- * write. With c connections in a closed loop each request therefore waits
- * for the c - 1 others: app = W, wait = (c - 1) x W.
+ * write. Connections are served in turn, so with c connections in a closed
+ * loop each request waits for the c - 1 others: app = W, wait = (c - 1) x W.
  *
  *   spin_server --port N [--work-us W] [--close]
  *
@@ -88,7 +88,7 @@ int main(int argc, char **argv)
 	uint64_t work_ns = 2000 * 1000ull;
 	bool close_each = false;
 	struct sockaddr_in a = { .sin_family = AF_INET };
-	struct epoll_event ev, evs[256];
+	struct epoll_event ev, evs[1];
 
 	for (int i = 1; i < argc; i++) {
 		if (!strcmp(argv[i], "--port") && i + 1 < argc)
@@ -125,7 +125,11 @@ int main(int argc, char **argv)
 	epoll_ctl(ep, EPOLL_CTL_ADD, ls, &ev);
 
 	for (;;) {
-		int n = epoll_wait(ep, evs, 256, -1);
+		/* One event per wait: a level-triggered fd that was reported goes
+		 * back to the tail of the ready list, so connections are served
+		 * strictly in turn and every request waits for the same c - 1
+		 * others (with a batch, one reported late waits a batch longer). */
+		int n = epoll_wait(ep, evs, 1, -1);
 
 		for (int i = 0; i < n; i++) {
 			int fd = evs[i].data.fd;

@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import tempfile
+import time
 import unittest
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "integration"))
@@ -46,13 +47,24 @@ def check_trace(t, path):
 
 
 class Anatomy(BenchTest):
+    def assertClean(self, result):
+        """assertCleanAfter, tolerant of other bench-ebpf runs on the machine:
+        a temp dir that someone else's run made goes away with that run, a
+        leaked one stays."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            if not set(harness.leftover_tmpdirs()) - self.tmp_before:
+                break
+            time.sleep(0.5)
+        self.assertCleanAfter(result)
+
     def bench(self, args, timeout=180):
         with tempfile.TemporaryDirectory(prefix="anatomy-test-") as tmp:
             trace = os.path.join(tmp, "trace.jsonl")
             r = run(list(args) + ["--trace", trace], timeout=timeout)
             self.assertEqual(r.rc, 0, "bench-ebpf %s failed; stderr:\n%s" % (args, r.stderr))
             validate(r.json)
-            self.assertCleanAfter(r)
+            self.assertClean(r)
             b = r.json["breakdown"]
             if b["available"]:
                 lines = check_trace(self, trace)
@@ -98,8 +110,9 @@ class Anatomy(BenchTest):
         self.assertGreaterEqual(comp["app"]["p50_ns"], W)
         self.assertLess(comp["app"]["p50_ns"], 1.1 * W)
         expect = (c - 1) * W
-        self.assertGreater(comp["wait"]["p50_ns"], 0.9 * expect, comp["wait"])
-        self.assertLess(comp["wait"]["p50_ns"], 1.15 * expect, comp["wait"])
+        for stat in ("mean_ns", "p50_ns"):
+            self.assertGreater(comp["wait"][stat], 0.9 * expect, comp["wait"])
+            self.assertLess(comp["wait"][stat], 1.15 * expect, comp["wait"])
         self.assertGreater(b["tail"]["p99"]["requests"], 0)
 
     def test_spin_connection_per_request(self):

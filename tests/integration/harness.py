@@ -1,9 +1,12 @@
 """Shared helpers for the integration tests: run the real bench-ebpf binary
 against real servers, validate its JSON against the schema, and check that
 nothing was left behind."""
+import atexit
 import glob
 import json
 import os
+import shutil
+import tempfile
 import signal
 import socket
 import subprocess
@@ -59,9 +62,17 @@ class Result:
         return j["runs"] if "runs" in j else [j]
 
 
+# Each test process gets its own TMPDIR, so the check for leftover server
+# directories sees only this test's runs, not another process's.
+TMPDIR = tempfile.mkdtemp(prefix="bench-ebpf-tests-")
+os.chmod(TMPDIR, 0o755)  # a server may run as another user (sudo, nobody)
+atexit.register(shutil.rmtree, TMPDIR, True)
+
+
 def run(args, timeout=120, user=None, sigint_after=None, env=None):
     """Run bench-ebpf; optionally as another user, or with a SIGINT after N s."""
     cmd = [BENCH] + list(args)
+    env = dict(os.environ if env is None else env, TMPDIR=TMPDIR)
     preexec = None
     if user is not None:
         uid, gid = user
@@ -121,7 +132,7 @@ def pid_gone(pid):
 
 
 def leftover_tmpdirs():
-    return glob.glob("/tmp/bench-ebpf-*")
+    return glob.glob(os.path.join(TMPDIR, "bench-ebpf-*"))
 
 
 class BenchTest(unittest.TestCase):
