@@ -65,7 +65,7 @@ class Result:
 # Each test process gets its own TMPDIR, so the check for leftover server
 # directories sees only this test's runs, not another process's.
 TMPDIR = tempfile.mkdtemp(prefix="bench-ebpf-tests-")
-os.chmod(TMPDIR, 0o755)  # a server may run as another user (sudo, nobody)
+os.chmod(TMPDIR, 0o1777)  # like /tmp: runs as another user (sudo, nobody) write here too
 atexit.register(shutil.rmtree, TMPDIR, True)
 
 
