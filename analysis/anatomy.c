@@ -7,7 +7,9 @@
  * kernel record belongs to the first client request on its port that ends
  * at or after it, provided that request had begun (C0) before the kernel
  * saw its first byte (S1). Ports are reused within a run: the time
- * condition is what keeps two connections on one port apart. */
+ * condition is what keeps two connections on one port apart. A second pass
+ * gives what is left a chance with any unused record of its port inside
+ * its [C0, C5] (a completion seen out of order). */
 #define _GNU_SOURCE
 #include "analysis/anatomy.h"
 
@@ -29,7 +31,6 @@ const char *const anat_unmatched_names[AU_NR] = {
 const char *const anat_kernel_only_names[AK_NR] = {
 	[AK_OUTSIDE_WINDOW] = "outside_window",
 	[AK_NO_CLIENT_REQUEST] = "no_client_request",
-	[AK_DUPLICATE] = "duplicate",
 };
 
 /* ---- one request -------------------------------------------------------------- */
@@ -59,14 +60,17 @@ int anat_components(const struct lg_record *c, const struct anat_rec *k, bool ha
 	memset(out, 0, sizeof(*out));
 	if (!k->s1 || !k->s2 || !k->s3 || !k->c4 || (k->flags & ANAT_F_NO_ARRIVAL))
 		return AU_MARKS_MISSING;
-	if (nc && (k->seq != 0 || !k->ce || (have_accept && !k->acc)))
+	if (nc && (k->seq != 0 || !k->ce))
 		return AU_MARKS_MISSING;
 	start = nc ? k->ce : k->s1;
+	/* An accept() return not seen (the probe missing, or detached once the
+	 * connections proved kept alive) leaves accept_wait inside wait. */
 	a = nc && have_accept && k->acc > k->s1 ? k->acc : k->s1;
 	if (c->c0 > start || (nc && k->ce > k->s1) || a > k->s2 || k->s2 > k->s3 ||
 	    k->s3 > k->c4 || k->c4 > c->c5)
 		return AU_OUT_OF_ORDER;
 	out->new_conn = nc;
+	out->accept_seen = nc && have_accept && k->acc;
 	out->a = a;
 	out->latency = c->c5 - c->c0;
 	out->v[AC_CONNECT] = nc ? k->ce - c->c0 : 0;
@@ -123,7 +127,7 @@ static int cmp_kernel(const void *pa, const void *pb)
 
 struct acc {
 	struct hist h[AC_NR], latency, send;
-	uint64_t matched, new_conn, sends, bytes_in, bytes_out;
+	uint64_t matched, new_conn, accept_unseen, sends, bytes_in, bytes_out;
 	struct tail {
 		uint64_t threshold;
 		uint64_t n;
@@ -179,6 +183,21 @@ static void trace_line(FILE *f, const char *server, const struct lg_record *c,
 
 /* ---- the join ------------------------------------------------------------------- */
 
+/* One line per unmatched request and the kernel record it was compared
+ * with, times relative to its C0 (BENCH_EBPF_ANATOMY_DEBUG=1). */
+static void debug_unmatched(FILE *f, int why, const struct lg_record *c, const struct anat_rec *k)
+{
+#define REL(t) ((t) ? (long long)((t) - c->c0) : 0LL)
+	fprintf(f, "anatomy: unmatched (%s): port %u seq %u new_conn %u, c5 +%llu", anat_unmatched_names[why],
+		c->lport, c->seq, c->new_conn, (unsigned long long)(c->c5 - c->c0));
+	if (k)
+		fprintf(f, "; kernel seq %u ce %+lld acc %+lld s1 %+lld s2 %+lld s3 %+lld c4 %+lld flags 0x%x",
+			k->seq, REL(k->ce), REL(k->acc), REL(k->s1), REL(k->s2), REL(k->s3), REL(k->c4),
+			(unsigned)k->flags);
+	fputc('\n', f);
+#undef REL
+}
+
 static void account(struct acc *s, const struct anat_rec *k, const struct anat_comp *x)
 {
 	for (int i = 0; i < AC_NR; i++)
@@ -189,6 +208,7 @@ static void account(struct acc *s, const struct anat_rec *k, const struct anat_c
 		hist_record(&s->send, k->send_ns);
 	s->matched++;
 	s->new_conn += x->new_conn;
+	s->accept_unseen += x->new_conn && !x->accept_seen;
 	s->sends += k->sends;
 	s->bytes_in += k->bytes_in;
 	s->bytes_out += k->bytes_out;
@@ -211,7 +231,13 @@ json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err)
 {
 	uint64_t unmatched[AU_NR] = { 0 }, kernel_only[AK_NR] = { 0 }, client_ok = 0, errors = 0;
 	struct acc *s = calloc(1, sizeof(*s));
-	size_t i, j = 0;
+	struct miss {
+		size_t ci;
+		int why;
+		const struct anat_rec *best;
+	} *miss = NULL;
+	size_t i, j = 0, nmiss = 0, capmiss = 0;
+	unsigned char *used = NULL;
 	json_t *o = NULL, *um, *ko, *comps, *tail;
 
 	if (!s)
@@ -228,74 +254,105 @@ json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err)
 
 	qsort(in->client, in->n_client, sizeof(*in->client), cmp_client);
 	qsort(in->kernel, in->n_kernel, sizeof(*in->kernel), cmp_kernel);
+	used = calloc(in->n_kernel ? in->n_kernel : 1, 1);
+	if (!used)
+		goto oom;
 
+	/* Pass 1: both lists in (port, end) order. */
 	for (i = 0; i < in->n_client; i++) {
 		const struct lg_record *c = &in->client[i];
 		const struct anat_rec *best = NULL;
+		size_t bestj = 0;
 		struct anat_comp x;
 		int why = AU_NO_KERNEL_RECORD;
 
 		/* Kernel records that end before this request began. */
 		while (j < in->n_kernel && (in->kernel[j]->port < c->lport ||
-					    (in->kernel[j]->port == c->lport && k_end(in->kernel[j]) < c->c0))) {
-			kernel_only[in_window(in, k_begin(in->kernel[j])) ? AK_NO_CLIENT_REQUEST
-									    : AK_OUTSIDE_WINDOW]++;
+					    (in->kernel[j]->port == c->lport && k_end(in->kernel[j]) < c->c0)))
 			j++;
-		}
-		/* Those that end inside it. */
+		/* Those that end inside it: the first complete one that began
+		 * after it was due. */
 		for (; j < in->n_kernel && in->kernel[j]->port == c->lport &&
 		       k_end(in->kernel[j]) <= c->c5; j++) {
 			const struct anat_rec *k = in->kernel[j];
 			int r;
 
-			if (k_begin(k) < c->c0) {	/* began before the request was due */
-				kernel_only[in_window(in, k_begin(k)) ? AK_NO_CLIENT_REQUEST
-								     : AK_OUTSIDE_WINDOW]++;
+			if (k_begin(k) < c->c0 || (best && why < 0))
 				continue;
-			}
-			if (best && why < 0) {
-				kernel_only[AK_DUPLICATE]++;
-				continue;
-			}
 			r = anat_components(c, k, in->have_accept, &x);
-			if (best)
-				kernel_only[AK_DUPLICATE]++;	/* the earlier, incomplete one */
 			best = k;
+			bestj = j;
 			why = r;
 		}
 		if (!c->ok) {
 			errors++;
-			if (best)
-				kernel_only[AK_NO_CLIENT_REQUEST]++;
-			continue;
+			continue;	/* its kernel record, if any, counts as without a request */
 		}
 		client_ok++;
 		if (why >= 0) {
-			if (getenv("BENCH_ANATOMY_DEBUG")) {
-				fprintf(stderr, "unmatched %s: port %u seq %u new %u c0 %" PRIu64 " c5 +%" PRIu64,
-					anat_unmatched_names[why], c->lport, c->seq, c->new_conn, (uint64_t)c->c0, (uint64_t)(c->c5 - c->c0));
-				if (best)
-					fprintf(stderr, " | k seq %u ce %" PRId64 " se %" PRId64 " acc %" PRId64 " s1 %" PRId64 " s2 %" PRId64 " s3 %" PRId64 " c4 %" PRId64 " fl %x",
-						best->seq, (int64_t)(best->ce - c->c0), (int64_t)(best->se - c->c0), (int64_t)(best->acc - c->c0),
-						(int64_t)(best->s1 - c->c0), (int64_t)(best->s2 - c->c0), (int64_t)(best->s3 - c->c0), (int64_t)(best->c4 - c->c0), (unsigned)best->flags);
-				fputc('\n', stderr);
+			if (nmiss == capmiss) {
+				struct miss *m = realloc(miss, (capmiss ? capmiss * 2 : 64) * sizeof(*m));
+
+				if (!m)
+					goto oom;
+				miss = m;
+				capmiss = capmiss ? capmiss * 2 : 64;
 			}
-			unmatched[why]++;
+			miss[nmiss++] = (struct miss){ i, why, best };
+			if (best)
+				used[bestj] = 2;	/* its, unless pass 2 finds it a better owner */
 			continue;
 		}
+		used[bestj] = 1;
 		account(s, best, &x);
 		if (in->trace)
 			trace_line(in->trace, in->server ? in->server : "", c, best, &x);
 	}
-	if (getenv("BENCH_ANATOMY_DEBUG"))
-		for (size_t q = 0; q < in->n_kernel && q < 40; q++) {
-			const struct anat_rec *k = in->kernel[q];
-			fprintf(stderr, "k port %u seq %u ce %llu se %llu acc %llu s1 %llu s2 %llu s3 %llu c4 %llu fl %x\n",
-				k->port, k->seq, k->ce, k->se, k->acc, k->s1, k->s2, k->s3, k->c4, k->flags);
+
+	/* Pass 2, for what pass 1 left: a client whose completion was seen out
+	 * of order with the next requests on its port (possible with the curl
+	 * engine) is matched with any kernel record of its port inside its
+	 * [C0, C5] that no request matched. (used: 1 matched, 2 held by an
+	 * unmatched request as its best candidate.) */
+	for (size_t m = 0; m < nmiss; m++) {
+		const struct lg_record *c = &in->client[miss[m].ci];
+		struct anat_comp x;
+		size_t lo = 0, hi = in->n_kernel, q;
+		bool done = false;
+
+		while (lo < hi) {	/* first record of the port ending at or after c0 */
+			size_t mid = lo + (hi - lo) / 2;
+			const struct anat_rec *k = in->kernel[mid];
+
+			if (k->port < c->lport || (k->port == c->lport && k_end(k) < c->c0))
+				lo = mid + 1;
+			else
+				hi = mid;
 		}
-	for (; j < in->n_kernel; j++)
-		kernel_only[in_window(in, k_begin(in->kernel[j])) ? AK_NO_CLIENT_REQUEST
-								   : AK_OUTSIDE_WINDOW]++;
+		for (q = lo; q < in->n_kernel && in->kernel[q]->port == c->lport &&
+		     k_end(in->kernel[q]) <= c->c5; q++) {
+			const struct anat_rec *k = in->kernel[q];
+
+			if (used[q] == 1 || k_begin(k) < c->c0 ||
+			    anat_components(c, k, in->have_accept, &x) >= 0)
+				continue;
+			used[q] = 1;
+			account(s, k, &x);
+			if (in->trace)
+				trace_line(in->trace, in->server ? in->server : "", c, k, &x);
+			done = true;
+			break;
+		}
+		if (done)
+			continue;
+		if (in->debug)
+			debug_unmatched(in->debug, miss[m].why, c, miss[m].best);
+		unmatched[miss[m].why]++;
+	}
+	for (j = 0; j < in->n_kernel; j++)
+		if (!used[j])
+			kernel_only[in_window(in, k_begin(in->kernel[j])) ? AK_NO_CLIENT_REQUEST
+									 : AK_OUTSIDE_WINDOW]++;
 
 	um = json_object();
 	ko = json_object();
@@ -336,6 +393,7 @@ json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err)
 		json_object_set_new(o, "client_errors", json_integer((json_int_t)errors));
 		json_object_set_new(o, "records_lost", json_integer((json_int_t)in->records_lost));
 		json_object_set_new(o, "have_accept", json_boolean(in->have_accept));
+		json_object_set_new(o, "accept_unseen", json_integer((json_int_t)s->accept_unseen));
 		json_object_set_new(o, "sends_per_response", s->matched ?
 			json_real((double)s->sends / (double)s->matched) : json_null());
 		json_object_set_new(o, "bytes_in_mean", s->matched ?
@@ -344,6 +402,8 @@ json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err)
 			json_integer((json_int_t)(s->bytes_out / s->matched)) : json_null());
 	}
 oom:
+	free(used);
+	free(miss);
 	if (s) {
 		for (int c = 0; c < AC_NR; c++)
 			hist_free(&s->h[c]);

@@ -30,6 +30,7 @@ struct anat_comp {
 	uint64_t latency;	/* c5 - c0 */
 	uint64_t a;		/* where wait begins: max(s1, acc) on a new connection, else s1 */
 	bool new_conn;
+	bool accept_seen;	/* new connection whose accept() return is known */
 };
 
 /* Why a client request has no anatomy. */
@@ -45,14 +46,14 @@ extern const char *const anat_unmatched_names[AU_NR];
 enum anat_kernel_only {
 	AK_OUTSIDE_WINDOW,	/* before (warmup) or after the measured window */
 	AK_NO_CLIENT_REQUEST,	/* inside it, but no measured request holds it (e.g. a failed one) */
-	AK_DUPLICATE,		/* a second kernel record inside one client request */
 	AK_NR,
 };
 extern const char *const anat_kernel_only_names[AK_NR];
 
 /* One client request and its kernel record -> components. Returns -1 when
  * they match (out filled), else the enum anat_unmatched reason.
- * have_accept: accept() returns are seen (else accept_wait stays in wait). */
+ * have_accept: the accept() probe ran; a new connection whose return it did
+ * not see keeps its accept_wait inside wait (out->accept_seen false). */
 int anat_components(const struct lg_record *c, const struct anat_rec *k, bool have_accept,
 		    struct anat_comp *out);
 
@@ -67,6 +68,7 @@ struct anat_join_in {
 	const char *arrival;		/* "sk_data_ready", "tcp_probe" or "none" */
 	uint64_t records_lost;
 	FILE *trace;			/* JSON Lines of matched requests, or NULL */
+	FILE *debug;			/* a line per unmatched request, or NULL */
 	const char *server;		/* name written in each trace line */
 };
 

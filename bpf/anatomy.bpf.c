@@ -7,33 +7,37 @@
  * a server socket has local port == server_port (and a remote port: the
  * listener has none), a client socket has remote port == server_port. Both
  * ends of one connection share the client port, which indexes `conns`.
- * Syscall and scheduler events are the server's threads' (tracked tgids).
+ * Scheduler events and accept() are the server's threads' (tracked tgids).
  *
- * Per connection, one request is "cur" (being served) and the one before
- * may wait in "prev": its server-side send can still be returning when the
- * client has already read the response and sent the next request, so prev
- * is emitted only when the server reads the next request (or the
- * connection closes, or its port starts a new connection).
+ * Per connection, the server's side holds the request being served and the
+ * one before it: the server's send can still be returning when the client
+ * has already read the response and sent the next request, so a request is
+ * emitted only when the server reads the next one (or the connection
+ * closes, or its port starts a new connection).
  *
- *   S1  server socket sk_data_ready, when cur is empty or already answered
- *       (s3 or c4 seen): a new request opens.
- *   S2  first sock_recv_length > 0 on the server socket for cur. The
- *       run-queue delay of the reading thread inside [S1, S2] is summed
- *       from its recent wakeup -> on-CPU intervals (sched_*).
- *   S3  entry of the server's send syscall that delivers the first response
- *       bytes: taken at the client socket's sk_data_ready when it runs
- *       inside that send (the usual loopback path), else at the
- *       sock_send_length of the send (same entry time).
+ *   S1  server socket sk_data_ready: logged in the connection's arrival
+ *       line (on loopback in the client's context; nothing else is touched
+ *       there, so the marks cross between the CPUs once per request).
+ *   S2  sock_recv_length > 0 on the server socket when no request is being
+ *       served or it is already answered (S3 or C4 seen): the next request
+ *       opens, its S1 is the first arrival the server had not read. The
+ *       run-queue delay of the reading thread inside [S1, S2] comes from
+ *       its recent wakeup -> on-CPU intervals and their running total
+ *       (sched_*).
+ *   S3  the first tcp_sendmsg_locked on the server socket after S2: the
+ *       response's first send has entered TCP. Before delivery, so S3 <= C4.
  *   C4  the last client socket sk_data_ready before the record is emitted.
  * Connection marks (first request): client SYN_SENT -> ESTABLISHED, server
  * SYN_RECV -> ESTABLISHED, accept() return (the fd is followed to its
  * socket).
  *
- * Cost. The socket tracepoints fire for every socket of the machine: the
- * first thing each does is one or two compares of ports read straight from
- * the socket. Tables are arrays (inlined lookups), no hash, no lock. A
- * record is reserved, filled and submitted without a wakeup: user space
- * polls. A failed reserve is counted (ANAT_ST_LOST), never silent. */
+ * Cost. The socket tracepoints fire for every socket of the machine: each
+ * program first compares ports read straight from the socket (tp_btf), and
+ * the syscall-exit program first the syscall number. Tables are arrays
+ * (inlined lookups), no hash, no lock, no per-syscall work: the send's
+ * start and end come from TCP's own tracepoints. A record is reserved,
+ * filled and submitted without a wakeup (user space polls); a failed
+ * reserve is counted (ANAT_ST_LOST), never silent. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -43,25 +47,23 @@
 #include "anatomy.h"
 
 const volatile __u16 server_port = 0;	/* host order */
-const volatile __u8 sc_kind[ANAT_SC_ID_MAX] = {};	/* enum anat_sc_kind per syscall number */
+const volatile __u8 is_accept[ANAT_SC_ID_MAX] = {};	/* accept/accept4 syscall numbers */
 const volatile __u32 arrival_mode = ANAT_ARRIVAL_DATA_READY;
+const volatile bool have_sendmsg_tp = true;	/* tcp_sendmsg_locked attached: S3 */
 const volatile bool switch_has_state = true;
 
 #define MSG_PEEK_FLAG 2
+#define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
+#define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
 
+/* Mmapable only for the alignment it brings (see anatomy.h). */
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
 	__uint(max_entries, ANAT_PORTS);
+	__uint(map_flags, BPF_F_MMAPABLE);
 	__type(key, __u32);
 	__type(value, struct anat_conn);
 } conns SEC(".maps");
-
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ANAT_THREADS);
-	__type(key, __u32);
-	__type(value, struct anat_sc);
-} scs SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_ARRAY);
@@ -97,19 +99,14 @@ static __always_inline struct anat_conn *conn_of(__u16 port)
 	return bpf_map_lookup_elem(&conns, &k);
 }
 
-static __always_inline struct anat_sc *sc_of(__u64 pid_tgid)
-{
-	__u32 k = (__u32)pid_tgid & (ANAT_THREADS - 1);
-
-	return bpf_map_lookup_elem(&scs, &k);
-}
-
 /* ---- records ------------------------------------------------------------- */
 
 static __always_inline void emit(struct anat_conn *c, struct anat_req *r, __u16 port, __u16 why)
 {
-	struct anat_rec *e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
+	struct anat_rec *e;
 
+	r->active = 0;
+	e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
 	if (!e) {
 		stat(ANAT_ST_LOST);
 		return;
@@ -141,37 +138,44 @@ static __always_inline void emit(struct anat_conn *c, struct anat_req *r, __u16 
 	stat(ANAT_ST_EMITTED);
 }
 
-/* Emit what the connection still holds: prev first (it is older). */
+/* The request being served (the last one opened), NULL if none. */
+static __always_inline struct anat_req *cur_of(struct anat_conn *c)
+{
+	struct anat_req *r;
+
+	if (!c->nreq)
+		return NULL;
+	r = &c->req[(c->nreq - 1) & 1];
+	return r->active ? r : NULL;
+}
+
+/* The one before it, still waiting to be emitted, or NULL. */
+static __always_inline struct anat_req *prev_of(struct anat_conn *c)
+{
+	struct anat_req *r;
+
+	if (c->nreq < 2)
+		return NULL;
+	r = &c->req[c->nreq & 1];	/* (nreq - 2) & 1 */
+	return r->active ? r : NULL;
+}
+
+/* Emit what the connection still holds, the older first. */
 static __always_inline void flush(struct anat_conn *c, __u16 port, __u16 why)
 {
-	if (c->prev_pending) {
-		emit(c, &c->prev, port, why);
-		c->prev_pending = 0;
-	}
-	if (c->cur.active) {
-		emit(c, &c->cur, port, why);
-		c->cur.active = 0;
-	}
+	struct anat_req *r = prev_of(c);
+
+	if (r)
+		emit(c, r, port, why);
+	r = cur_of(c);
+	if (r)
+		emit(c, r, port, why);
 }
 
-static __always_inline void open_req(struct anat_conn *c, __u64 s1)
+/* Answered: the server has begun to respond. */
+static __always_inline bool answered(const struct anat_req *r)
 {
-	struct anat_req *r = &c->cur;
-
-	__builtin_memset(r, 0, sizeof(*r));
-	r->s1 = s1;
-	r->seq = c->nreq++;
-	r->active = 1;
-}
-
-/* cur is answered: it waits in prev (emitting an older prev first). */
-static __always_inline void retire_cur(struct anat_conn *c, __u16 port)
-{
-	if (c->prev_pending)
-		emit(c, &c->prev, port, 0);
-	__builtin_memcpy(&c->prev, &c->cur, sizeof(c->cur));
-	c->prev_pending = 1;
-	c->cur.active = 0;
+	return r->s3 || r->c4;
 }
 
 /* ---- run-queue history of server threads --------------------------------- */
@@ -186,36 +190,52 @@ static __always_inline struct anat_thread *thread_of(__u32 tid, __u32 tgid)
 		return NULL;
 	if (t->tag == tag)
 		return t;
-	if (t->tag)
-		stat(ANAT_ST_THREAD_COLLIDE);	/* the newer thread takes the slot */
-	__builtin_memset(t, 0, sizeof(*t));
-	t->tag = tag;
+	t->tag = tag;	/* a new thread, or a newer one on this slot: it takes it */
+	t->wake_ts = 0;
+	t->oncpu = 0;
+	t->n = 0;
 	return t;
 }
 
-/* Run-queue time of the current thread inside [lo, hi]; *trunc when older
- * intervals than those kept may have fallen inside. */
-static __always_inline __u64 runq_in(__u64 pid_tgid, __u64 lo, __u64 hi, bool *trunc)
+/* Run-queue time of the current thread since lo (it is on its CPU now, so
+ * every interval of its history is over): its run-queue total now, minus
+ * the total before the first kept interval that ends after lo, minus that
+ * interval's part before lo. The interval is found by bisection (the
+ * history is in time order), so the cost does not grow with the number of
+ * preemptions. *trunc when the history does not reach back to lo. */
+static __always_inline __u64 runq_since(__u64 pid_tgid, __u64 lo, bool *trunc)
 {
-	__u32 k = (__u32)pid_tgid & (ANAT_THREADS - 1);
+	__u32 k = (__u32)pid_tgid & (ANAT_THREADS - 1), n, m, base, l, h, mid, j;
 	struct anat_thread *t;
-	__u64 sum = 0, a, b;
+	__u64 before, pre;
 
-	if (!lo || hi <= lo)
+	if (!lo)
 		return 0;
 	t = bpf_map_lookup_elem(&thr, &k);
 	if (!t || t->tag != pid_tgid)	/* same layout: tgid << 32 | tid */
 		return 0;
-#pragma unroll
-	for (int i = 0; i < ANAT_RQ_HIST; i++) {
-		a = t->lo[i] > lo ? t->lo[i] : lo;
-		b = t->hi[i] < hi ? t->hi[i] : hi;
-		if (b > a)
-			sum += b - a;
+	n = t->n;
+	m = n < ANAT_RQ_HIST ? n : ANAT_RQ_HIST;
+	if (!m)
+		return 0;
+	base = n - m;
+	l = 0;
+	h = m;
+	for (int it = 0; it < 8 && l < h; it++) {	/* 2^7 > ANAT_RQ_HIST */
+		mid = (l + h) / 2;
+		if (t->hi[(base + mid) & (ANAT_RQ_HIST - 1)] > lo)
+			h = mid;
+		else
+			l = mid + 1;
 	}
-	if (t->n >= ANAT_RQ_HIST && t->hi[t->n & (ANAT_RQ_HIST - 1)] > lo)
-		*trunc = true;
-	return sum;
+	if (l >= m)
+		return 0;	/* nothing ended after lo */
+	j = (base + l) & (ANAT_RQ_HIST - 1);
+	before = t->cum_end[j] - (t->hi[j] - t->lo[j]);
+	pre = lo > t->lo[j] ? lo - t->lo[j] : 0;
+	if (l == 0 && n > m && lo < t->lo[j])
+		*trunc = true;	/* older intervals, dropped, may end after lo */
+	return t->cum - before - pre;
 }
 
 static __always_inline void on_wakeup(__u32 pid, __u32 tgid)
@@ -235,6 +255,7 @@ static __always_inline void on_switch(bool preempt, long prev_state, __u32 prev_
 {
 	struct anat_thread *t;
 	__u64 now = 0;
+	__u32 i;
 
 	if (is_tracked(prev_tgid)) {
 		now = bpf_ktime_get_ns();
@@ -254,211 +275,187 @@ static __always_inline void on_switch(bool preempt, long prev_state, __u32 prev_
 			return;
 		if (!now)
 			now = bpf_ktime_get_ns();
-		__u32 i = t->n & (ANAT_RQ_HIST - 1);
+		i = t->n & (ANAT_RQ_HIST - 1);
 		t->lo[i] = t->wake_ts;
 		t->hi[i] = now;
-		t->n++;
 		if (now > t->wake_ts)
 			t->cum += now - t->wake_ts;
+		t->cum_end[i] = t->cum;
+		t->n++;
 		t->wake_ts = 0;
 	}
 }
 
 /* ---- the marks ------------------------------------------------------------ */
 
-/* rcv_nxt of a TCP socket. */
-static __always_inline __u32 rcv_nxt(const struct sock *sk)
+/* sk_data_ready also announces a FIN: tcp_data_queue calls it for a segment
+ * without payload once the socket is done. While ESTABLISHED (no FIN yet)
+ * every call is bytes; after the FIN, it is bytes only if some are unread
+ * besides the FIN's sequence number (the read side is rarely that far
+ * behind, and then the bytes were there). sk NULL: the caller checked the
+ * payload (tcp_probe). */
+static __always_inline bool bytes_arrived(const struct sock *sk, __u8 state)
 {
-	return BPF_CORE_READ((struct tcp_sock *)sk, rcv_nxt);
+	struct tcp_sock *tp = (struct tcp_sock *)sk;
+
+	if (!sk || state == BENCH_TCP_ESTABLISHED)
+		return true;
+	return BPF_CORE_READ(tp, rcv_nxt) - BPF_CORE_READ(tp, copied_seq) > 1;
 }
 
-/* sk_data_ready also announces a FIN (tcp_data_queue calls it for a
- * segment without payload once the socket is done): when the socket has
- * left ESTABLISHED, it is an arrival of bytes only if rcv_nxt moved by more
- * than the FIN's 1. *last keeps rcv_nxt at the previous arrival. */
-static __always_inline bool bytes_arrived(const struct sock *sk, __u8 state, __u32 *last)
-{
-	__u32 rcv;
-
-	if (!sk)
-		return true;	/* tcp_probe: the payload was checked */
-	rcv = rcv_nxt(sk);
-	if (state != BENCH_TCP_ESTABLISHED && *last && rcv - *last <= 1) {
-		*last = rcv;
-		return false;
-	}
-	*last = rcv;
-	return true;
-}
-
-/* S1: request bytes queued on the server socket of connection `port`. */
+/* S1 candidate: request bytes queued on the server socket of connection
+ * `port`. Only logged here (in the client's context, on loopback): the
+ * server's read decides which request they belong to. */
 static __always_inline void server_arrival(const struct sock *sk, __u8 state, __u16 port)
 {
 	struct anat_conn *c = conn_of(port);
-	struct anat_thread *t;
-	struct anat_req *r;
-	__u64 now;
-	__u32 k;
+	__u32 n;
 
-	if (!c || !bytes_arrived(sk, state, &c->srcv))
+	if (!c || !bytes_arrived(sk, state))
 		return;
-	r = &c->cur;
-	if (r->active && !r->s3 && !r->c4)
-		return;		/* more bytes of the request not yet answered */
-	if (r->active)
-		retire_cur(c, port);
-	now = bpf_ktime_get_ns();
-	open_req(c, now);
-	/* The thread that read the last request will most likely read this
-	 * one: note its run-queue total now, so S2 gets the exact run-queue
-	 * time in between (the part of a wait in progress before S1 is not
-	 * this request's). */
-	if (!c->reader)
-		return;
-	k = (__u32)c->reader & (ANAT_THREADS - 1);
-	t = bpf_map_lookup_elem(&thr, &k);
-	if (!t || t->tag != c->reader)
-		return;
-	r->reader = c->reader;
-	r->cum0 = t->cum;
-	if (t->wake_ts && t->wake_ts < now)
-		r->cum0 += now - t->wake_ts;
+	n = c->arr_n;
+	c->arr_ts[n & (ANAT_ARR - 1)] = bpf_ktime_get_ns();
+	/* Arrivals on one socket are serialised by the socket's lock. */
+	WRITE_ONCE(c->arr_n, n + 1);
 }
 
-/* S2: the server's read returned `ret` bytes of connection `port`. */
+/* S2: the server's read returned `ret` bytes of connection `port`. A read
+ * when no request is being served, or the one served is already answered,
+ * opens the next request; its S1 is the first arrival the server had not
+ * read yet. Arrivals up to now are then this request's bytes. */
 static __always_inline void server_read(__u16 port, int ret)
 {
 	struct anat_conn *c = conn_of(port);
-	__u64 pid_tgid, now, lo;
-	struct anat_req *r;
+	struct anat_req *r, *p;
+	__u64 pid_tgid, now, lo, s1 = 0;
+	__u32 n, seq;
 	bool trunc = false;
+	__u16 flags = 0;
 
 	if (!c)
 		return;
-	r = &c->cur;
-	if (!r->active || r->s3 || r->c4) {
-		/* Bytes whose arrival was not seen: without an arrival probe
-		 * that is the rule (s1 = s2 below), else an anomaly. */
-		if (r->active)
-			retire_cur(c, port);
-		open_req(c, 0);
-		if (arrival_mode != ANAT_ARRIVAL_NONE) {
-			r->flags |= ANAT_F_NO_ARRIVAL;
-			stat(ANAT_ST_READ_NO_ARRIVAL);
-		}
-	}
-	if (!r->s2) {
+	n = READ_ONCE(c->arr_n);
+	r = cur_of(c);
+	if (!r || answered(r)) {
 		pid_tgid = bpf_get_current_pid_tgid();
 		now = bpf_ktime_get_ns();
-		r->s2 = now;
-		r->tid = (__u32)pid_tgid;
-		if (arrival_mode == ANAT_ARRIVAL_NONE && !r->s1)
-			r->s1 = now;
-		lo = r->s1;
-		if (r->seq == 0 && c->acc > lo)
-			lo = c->acc;	/* before accept() the wait is accept_wait's */
-		if (r->reader == pid_tgid && lo == r->s1) {
-			__u32 k = (__u32)pid_tgid & (ANAT_THREADS - 1);
-			struct anat_thread *t = bpf_map_lookup_elem(&thr, &k);
-
-			if (t && t->tag == pid_tgid && t->cum > r->cum0)
-				r->runq_ns = t->cum - r->cum0;
+		if (arrival_mode == ANAT_ARRIVAL_NONE) {
+			s1 = now;
+		} else if (n == c->consumed) {
+			flags |= ANAT_F_NO_ARRIVAL;	/* bytes whose arrival was not seen */
+			stat(ANAT_ST_READ_NO_ARRIVAL);
 		} else {
-			r->runq_ns = runq_in(pid_tgid, lo, now, &trunc);
-			if (trunc) {
-				r->flags |= ANAT_F_RUNQ_TRUNC;
-				stat(ANAT_ST_RUNQ_TRUNC);
+			if (n - c->consumed > ANAT_ARR) {
+				flags |= ANAT_F_NO_ARRIVAL;	/* the first was overwritten */
+				stat(ANAT_ST_ARRIVALS_LOST);
+			} else {
+				s1 = c->arr_ts[c->consumed & (ANAT_ARR - 1)];
 			}
 		}
-		c->reader = pid_tgid;
-		/* The server reads the next request: the previous one's send is over. */
-		if (c->prev_pending) {
-			emit(c, &c->prev, port, 0);
-			c->prev_pending = 0;
+		seq = c->nreq;
+		r = &c->req[seq & 1];
+		if (r->active)
+			emit(c, r, port, 0);	/* two before: normally gone already */
+		lo = s1;
+		if (seq == 0 && c->acc > lo)
+			lo = c->acc;	/* before accept() the wait is accept_wait's */
+		r->s1 = s1;
+		r->s2 = now;
+		r->s3 = r->c4 = 0;
+		r->runq_ns = runq_since(pid_tgid, lo, &trunc);
+		r->send_t0 = r->send_ns = 0;
+		r->seq = seq;
+		r->tid = (__u32)pid_tgid;
+		r->bytes_in = r->bytes_out = 0;
+		r->sends = r->recvs = 0;
+		if (trunc) {
+			flags |= ANAT_F_RUNQ_TRUNC;
+			stat(ANAT_ST_RUNQ_TRUNC);
 		}
+		r->flags = flags;
+		r->active = 1;
+		c->nreq = seq + 1;
+		/* The server reads the next request: the previous one's send is over. */
+		p = prev_of(c);
+		if (p)
+			emit(c, p, port, 0);
 	}
+	c->consumed = n;
 	r->bytes_in += ret;
 	r->recvs++;
 }
 
-/* C4 (and usually S3): response bytes queued on the client socket `port`. */
+/* C4: response bytes queued on the client socket `port`. */
 static __always_inline void client_arrival(const struct sock *sk, __u8 state, __u16 port)
 {
 	struct anat_conn *c = conn_of(port);
 	struct anat_req *r;
-	struct anat_sc *s;
-	__u64 now, pid_tgid, ts;
+	__u64 now;
 
-	if (!c || !bytes_arrived(sk, state, &c->crcv))
+	if (!c || !bytes_arrived(sk, state))
 		return;
-	r = &c->cur;
-	if (!r->active || !r->s2) {
+	r = cur_of(c);
+	if (!r) {
 		stat(ANAT_ST_DATA_NO_REQ);
 		return;
 	}
 	now = bpf_ktime_get_ns();
-	if (!r->c4_first)
-		r->c4_first = now;
 	r->c4 = now;
-	if (r->s3)
-		return;
-	/* Delivery runs inside the sender's send(): if this thread is a server
-	 * thread in a send syscall, its entry is S3. (Only tracked threads
-	 * have entries.) */
-	pid_tgid = bpf_get_current_pid_tgid();
-	s = sc_of(pid_tgid);
-	if (!s || s->pid_tgid != pid_tgid || s->kind != ANAT_SC_SEND)
-		return;		/* delivered elsewhere (softirq thread): sock_send_length decides */
-	ts = s->ts;
-	if (ts < r->s2) {
-		ts = r->s2;
-		r->flags |= ANAT_F_S3_CLAMPED;
+	if (!have_sendmsg_tp && !r->s3) {
+		r->s3 = now;	/* no better: the first delivery */
+		r->flags |= ANAT_F_S3_APPROX;
 	}
-	r->s3 = ts;
-	r->flags |= ANAT_F_S3_DELIVERY;
 }
 
-/* The server's send on connection `port` accepted `ret` bytes. */
-static __always_inline void server_send(__u16 port, int ret)
+/* S3: a server send call on connection `port` entered TCP (this fires once
+ * per segment the call builds: the first one counts). */
+static __always_inline void server_send_begin(__u16 port)
 {
 	struct anat_conn *c = conn_of(port);
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), ts = 0;
-	struct anat_sc *s = sc_of(pid_tgid);
-	struct anat_req *r = NULL;
-	bool valid;
+	struct anat_req *r;
+	__u64 now;
 
 	if (!c)
 		return;
-	valid = s && s->pid_tgid == pid_tgid && s->kind == ANAT_SC_SEND;
-	if (valid)
-		ts = s->ts;
-	/* The request this send answers: the latest one read before the send
-	 * began. */
-	if (c->cur.active && c->cur.s2 && (!valid || ts >= c->cur.s2))
-		r = &c->cur;
-	else if (c->prev_pending && c->prev.s2 && (!valid || ts >= c->prev.s2))
-		r = &c->prev;
+	/* The request it answers: the latest one read (the one before only
+	 * when the next is already queued but unread). */
+	r = cur_of(c);
+	if (!r)
+		r = prev_of(c);
 	if (!r) {
 		stat(ANAT_ST_SEND_NO_REQ);
 		return;
 	}
-	if (!r->s3) {
-		if (valid) {
-			r->s3 = ts;
-		} else {
-			/* Not from a syscall we saw begin (an io_uring worker, say):
-			 * the first delivery, else now, keeps S3 <= C4. */
-			r->s3 = r->c4_first ? r->c4_first : bpf_ktime_get_ns();
-			r->flags |= ANAT_F_S3_APPROX;
-			stat(ANAT_ST_S3_APPROX);
-		}
+	if (r->send_t0)
+		return;		/* the same call, its next segment */
+	now = bpf_ktime_get_ns();
+	if (!r->s3)
+		r->s3 = now;
+	r->send_t0 = now;
+}
+
+/* The send call returned `ret` (sock_send_length, end of sock_sendmsg). */
+static __always_inline void server_send_end(__u16 port, int ret)
+{
+	struct anat_conn *c = conn_of(port);
+	struct anat_req *r;
+	__u64 d;
+
+	if (!c)
+		return;
+	r = &c->req[0];
+	if (!r->send_t0 || !r->active) {
+		r = &c->req[1];
+		if (!r->send_t0 || !r->active)
+			return;
 	}
-	r->bytes_out += ret;
-	r->sends++;
-	if (valid && s) {
-		s->port = port;	/* sys_exit adds the syscall's duration to r */
-		s->seq = r->seq;
+	d = bpf_ktime_get_ns() - r->send_t0;
+	r->send_ns += d;
+	if (ret > 0) {
+		r->bytes_out += ret;
+		r->sends++;
 	}
+	r->send_t0 = 0;
 }
 
 /* ---- connection marks ------------------------------------------------------ */
@@ -466,7 +463,11 @@ static __always_inline void server_send(__u16 port, int ret)
 static __always_inline void conn_reset(struct anat_conn *c, __u16 port)
 {
 	flush(c, port, ANAT_F_REUSED);
-	__builtin_memset(c, 0, sizeof(*c));
+	c->ssk = c->csk = 0;
+	c->ce = c->se = c->acc = 0;
+	c->nreq = 0;
+	c->arr_n = c->consumed = 0;
+	c->req[0].active = c->req[1].active = 0;
 	c->open = 1;
 }
 
@@ -488,7 +489,6 @@ static __always_inline void on_set_state(const struct sock *sk, __u16 lport, __u
 				conn_reset(c, dport);
 			c->ssk = key;
 			c->se = bpf_ktime_get_ns();
-			c->srcv = rcv_nxt(sk);
 		} else if (newstate == BENCH_TCP_CLOSE && c->ssk == key) {
 			flush(c, dport, ANAT_F_CLOSED);
 			c->open = 0;
@@ -507,13 +507,12 @@ static __always_inline void on_set_state(const struct sock *sk, __u16 lport, __u
 		conn_reset(c, lport);
 		c->csk = key;
 		c->ce = bpf_ktime_get_ns();
-		c->crcv = rcv_nxt(sk);
 		return;
 	}
 	if (c->csk != key)
 		return;
 	if (newstate == ANAT_TCP_FIN_WAIT1 || newstate == ANAT_TCP_LAST_ACK ||
-		   newstate == BENCH_TCP_CLOSE) {
+	    newstate == BENCH_TCP_CLOSE) {
 		/* The client closes: it has read every response it will read,
 		 * so every C4 is in (a FIN seen by the client, CLOSE_WAIT, is
 		 * not enough: tcp_fin runs before the data in its segment is
@@ -524,32 +523,7 @@ static __always_inline void on_set_state(const struct sock *sk, __u16 lport, __u
 	}
 }
 
-/* ---- syscalls of server threads ------------------------------------------- */
-
-static __always_inline int on_sys_enter(long id)
-{
-	struct anat_sc *s;
-	__u64 pid_tgid;
-	__u8 kind;
-
-	if ((unsigned long)id >= ANAT_SC_ID_MAX)
-		return 0;
-	kind = sc_kind[id];
-	if (!kind)
-		return 0;
-	pid_tgid = bpf_get_current_pid_tgid();
-	if (!is_tracked(pid_tgid >> 32))
-		return 0;
-	s = sc_of(pid_tgid);
-	if (!s)
-		return 0;
-	s->ts = bpf_ktime_get_ns();
-	s->kind = kind;
-	s->port = 0;
-	s->seq = 0;
-	s->pid_tgid = pid_tgid;
-	return 0;
-}
+/* ---- accept() of server threads ------------------------------------------ */
 
 /* accept() returned fd: fd -> file -> socket -> sock of the caller. */
 static __always_inline void accept_done(long fd, __u64 now)
@@ -582,35 +556,13 @@ static __always_inline void accept_done(long fd, __u64 now)
 		c->acc = now;
 }
 
-static __always_inline int on_sys_exit(long ret)
+static __always_inline int on_sys_exit(unsigned long id, long ret)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid(), now;
-	struct anat_sc *s = sc_of(pid_tgid);
-	struct anat_conn *c;
-	struct anat_req *r = NULL;
-
-	if (!s || s->pid_tgid != pid_tgid || !pid_tgid)
+	if (id >= ANAT_SC_ID_MAX || !is_accept[id] || ret < 0)
 		return 0;
-	s->pid_tgid = 0;
-	if (s->kind == ANAT_SC_ACCEPT) {
-		if (ret >= 0)
-			accept_done(ret, bpf_ktime_get_ns());
+	if (!is_tracked(bpf_get_current_pid_tgid() >> 32))
 		return 0;
-	}
-	if (!s->port)
-		return 0;
-	c = conn_of(s->port);
-	if (!c)
-		return 0;
-	if (c->cur.active && c->cur.seq == s->seq)
-		r = &c->cur;
-	else if (c->prev_pending && c->prev.seq == s->seq)
-		r = &c->prev;
-	if (!r)
-		return 0;
-	now = bpf_ktime_get_ns();
-	if (now > s->ts)
-		r->send_ns += now - s->ts;
+	accept_done(ret, bpf_ktime_get_ns());
 	return 0;
 }
 
@@ -686,32 +638,35 @@ int BPF_PROG(tcp_probe_raw, struct sock *sk, const struct sk_buff *skb)
 	return 0;
 }
 
-static __always_inline void on_recv_length(__u16 lport, __u16 dport, int ret, int flags)
+static __always_inline void on_recv_length(__u16 lport, __u16 dport, int ret)
 {
-	if (lport != server_port || !dport || ret <= 0 || (flags & MSG_PEEK_FLAG))
+	if (lport != server_port || !dport)
 		return;
 	server_read(dport, ret);
 }
 
+/* ret and flags first: most reads of a busy server are EAGAIN. */
 SEC("tp_btf/sock_recv_length")
 int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
 {
-	on_recv_length(SK_LPORT(1, sk), SK_DPORT(1, sk), ret, flags);
+	if (ret > 0 && !(flags & MSG_PEEK_FLAG))
+		on_recv_length(SK_LPORT(1, sk), SK_DPORT(1, sk), ret);
 	return 0;
 }
 
 SEC("raw_tp/sock_recv_length")
 int BPF_PROG(sock_recv_length_raw, struct sock *sk, int ret, int flags)
 {
-	on_recv_length(SK_LPORT(0, sk), SK_DPORT(0, sk), ret, flags);
+	if (ret > 0 && !(flags & MSG_PEEK_FLAG))
+		on_recv_length(SK_LPORT(0, sk), SK_DPORT(0, sk), ret);
 	return 0;
 }
 
 static __always_inline void on_send_length(__u16 lport, __u16 dport, int ret)
 {
-	if (lport != server_port || !dport || ret <= 0)
+	if (lport != server_port || !dport)
 		return;
-	server_send(dport, ret);
+	server_send_end(dport, ret);
 }
 
 SEC("tp_btf/sock_send_length")
@@ -725,6 +680,27 @@ SEC("raw_tp/sock_send_length")
 int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
 {
 	on_send_length(SK_LPORT(0, sk), SK_DPORT(0, sk), ret);
+	return 0;
+}
+
+static __always_inline void on_sendmsg(__u16 lport, __u16 dport)
+{
+	if (lport != server_port || !dport)
+		return;
+	server_send_begin(dport);
+}
+
+SEC("tp_btf/tcp_sendmsg_locked")
+int BPF_PROG(tcp_sendmsg_locked, const struct sock *sk)
+{
+	on_sendmsg(SK_LPORT(1, sk), SK_DPORT(1, sk));
+	return 0;
+}
+
+SEC("raw_tp/tcp_sendmsg_locked")
+int BPF_PROG(tcp_sendmsg_locked_raw, const struct sock *sk)
+{
+	on_sendmsg(SK_LPORT(0, sk), SK_DPORT(0, sk));
 	return 0;
 }
 
@@ -742,42 +718,25 @@ int BPF_PROG(inet_sock_set_state_raw, const struct sock *sk, int oldstate, int n
 	return 0;
 }
 
-/* Syscall number at exit, read from the saved registers. */
+/* Syscall number at exit, from the saved registers. */
 #if defined(__TARGET_ARCH_x86)
-#define REGS_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define REGS_SYSCALL_NR(btf, regs) ((btf) ? (regs)->orig_ax : BPF_CORE_READ(regs, orig_ax))
 #elif defined(__TARGET_ARCH_arm64)
-#define REGS_SYSCALL_NR(regs) ((regs)->syscallno)
+#define REGS_SYSCALL_NR(btf, regs) ((btf) ? (regs)->syscallno : BPF_CORE_READ(regs, syscallno))
+#else
+#error "anatomy.bpf.c: add the syscall-number register of this architecture"
 #endif
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
-{
-	return on_sys_enter(id);
-}
-
-SEC("raw_tp/sys_enter")
-int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
-{
-	return on_sys_enter(id);
-}
 
 SEC("tp_btf/sys_exit")
 int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
 {
-#ifdef REGS_SYSCALL_NR
-	/* A direct load: most syscalls stop here, before any helper call. */
-	unsigned long id = REGS_SYSCALL_NR(regs);
-
-	if (id >= ANAT_SC_ID_MAX || !sc_kind[id])
-		return 0;
-#endif
-	return on_sys_exit(ret);
+	return on_sys_exit(REGS_SYSCALL_NR(1, regs), ret);
 }
 
 SEC("raw_tp/sys_exit")
 int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 {
-	return on_sys_exit(ret);
+	return on_sys_exit(REGS_SYSCALL_NR(0, regs), ret);
 }
 
 /* Before 5.18 prev_state is not an argument; before 5.14 the field is

@@ -4,6 +4,7 @@
 
 #include <errno.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
 
@@ -260,6 +261,7 @@ static void build_breakdown(struct run *r)
 		.records_lost = anatomy_lost(r->anatomy),
 		.trace = o->trace ? open_trace(o->trace) : NULL,
 		.server = r->srv.name,
+		.debug = getenv("BENCH_EBPF_ANATOMY_DEBUG") ? stderr : NULL,
 	};
 	r->breakdown = anat_breakdown(&in, &e);
 	if (!r->breakdown)

@@ -153,13 +153,23 @@ class Anatomy(BenchTest):
                 r, b = self.bench(["--server", name, "-n", "2000", "-c", "20", "-q"])
                 self.assertCovered(r, b)
                 names = {p["name"] for p in r.json["kernel"]["probes"]["attached"]}
-                for p in ("sk_data_ready", "sock_recv_length", "sock_send_length",
-                          "inet_sock_set_state", "sys_enter", "sys_exit", "sched_switch"):
+                for p in ("sk_data_ready", "sock_recv_length", "tcp_sendmsg_locked",
+                          "sock_send_length", "inet_sock_set_state", "sys_exit", "sched_switch"):
                     self.assertIn("anatomy/" + p, names)
                 self.assertIn("anatomy", r.json["kernel"]["probes"]["groups"])
+                exit_probe = [p for p in r.json["kernel"]["probes"]["attached"]
+                              if p["name"] == "anatomy/sys_exit"]
+                self.assertEqual(len(exit_probe), 1)
+                anat = r.json["kernel"]["anatomy"]
+                self.assertEqual(anat["records"], anat["drained"])
                 if name == "flask":  # the development server closes after each response
                     self.assertTrue(b["connection_per_request"])
                     self.assertIn("accept_wait", b["components"])
+                    self.assertEqual(b["accept_unseen"], 0)
+                    self.assertNotIn("detached_after_records", exit_probe[0])
+                else:  # kept alive: sys_exit (there only for accept) goes once that is clear
+                    self.assertFalse(b["connection_per_request"])
+                    self.assertIn("detached_after_records", exit_probe[0])
         if not tried:
             self.skipTest("none of the built-in servers is available here")
 
@@ -173,10 +183,18 @@ class Anatomy(BenchTest):
         self.assertEqual(b["arrival"], "tcp_probe")
         self.assertCovered(r, b)
 
+    def test_fallback_no_sendmsg_probe(self):
+        """Without tcp_sendmsg_locked, S3 is the first delivery: still causal."""
+        r, b = self.bench(["--server-cmd", "%s --port {port} --work-us 200" % SPIN, "-c", "2",
+                           "-n", "300", "-q", "--disable-probe", "anatomy/tcp_sendmsg_locked"])
+        self.assertCovered(r, b)
+        self.assertGreaterEqual(b["components"]["app"]["p50_ns"], 200000)
+
     def test_raw_tp_twins(self):
         """Every anatomy probe through its raw_tp twin gives the same closure."""
-        probes = ["sk_data_ready", "sock_recv_length", "sock_send_length", "inet_sock_set_state",
-                  "sys_enter", "sys_exit", "sched_switch", "sched_wakeup", "sched_wakeup_new"]
+        probes = ["sk_data_ready", "sock_recv_length", "tcp_sendmsg_locked", "sock_send_length",
+                  "inet_sock_set_state", "sys_exit", "sched_switch", "sched_wakeup",
+                  "sched_wakeup_new"]
         off = ",".join("anatomy/%s:tp_btf" % p for p in probes)
         r, b = self.bench(["--server-cmd", "%s --port {port} --work-us 200" % SPIN, "-c", "2",
                            "-n", "300", "-q", "--disable-probe", off])
