@@ -12,6 +12,7 @@
  * its [C0, C5] (a completion seen out of order). */
 #define _GNU_SOURCE
 #include "analysis/anatomy.h"
+#include "common/fmt.h"
 
 #include <inttypes.h>
 #include <math.h>
@@ -432,21 +433,6 @@ static double jnum(json_t *o, const char *a, const char *b)
 	return v && json_is_number(v) ? json_number_value(v) : NAN;
 }
 
-static const char *dur(double ns, char *buf, size_t len)
-{
-	if (!isfinite(ns))
-		snprintf(buf, len, "-");
-	else if (ns < 1e3)
-		snprintf(buf, len, "%.0f ns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-	return buf;
-}
-
 #define BAR 60
 
 void anat_summary(FILE *out, json_t *b)
@@ -516,19 +502,19 @@ void anat_summary(FILE *out, json_t *b)
 		for (int k = 0; k < width[i] && p < BAR; k++)
 			bar[p++] = seg[i].letter;
 	bar[p] = 0;
-	fprintf(out, "    [%s]  mean %s\n", bar, dur(total, d[0], sizeof(d[0])));
+	fprintf(out, "    [%s]  mean %s\n", bar, fmt_duration(total, d[0], sizeof(d[0])));
 	for (int i = 0; i < nseg; i++) {
 		json_t *c = json_object_get(comps, anat_comp_names[seg[i].id]);
 
 		if (!c)
 			continue;
 		fprintf(out, "    %c %-60s %5.1f %%  p50 %-9s p99 %s\n", seg[i].letter, seg[i].label,
-			mean[i] / total * 100, dur(jnum(c, "p50_ns", NULL), d[0], sizeof(d[0])),
-			dur(jnum(c, "p99_ns", NULL), d[1], sizeof(d[1])));
+			mean[i] / total * 100, fmt_duration(jnum(c, "p50_ns", NULL), d[0], sizeof(d[0])),
+			fmt_duration(jnum(c, "p99_ns", NULL), d[1], sizeof(d[1])));
 	}
 	json_t *t = json_object_get(json_object_get(b, "tail"), "p99");
 	if (jnum(t, "requests", NULL) > 0) {
-		fprintf(out, "    slowest 1 %% (> %s):", dur(jnum(t, "threshold_ns", NULL), d[0], sizeof(d[0])));
+		fprintf(out, "    slowest 1 %% (> %s):", fmt_duration(jnum(t, "threshold_ns", NULL), d[0], sizeof(d[0])));
 		for (int i = 0; i < nseg; i++) {
 			char key[48];
 			double sh;

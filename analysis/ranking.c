@@ -4,7 +4,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "analysis/summary.h"
+#include "common/fmt.h"
 
 static double rps_of(json_t *run)
 {
@@ -69,8 +69,8 @@ void ranking_print(FILE *out, json_t *ranking)
 			json_string_value(json_object_get(row, "server")),
 			json_number_value(json_object_get(row, "rps")),
 			json_is_number(share) ? 100 * json_number_value(share) : NAN,
-			summary_duration(json_is_number(a) ? json_number_value(a) : NAN, p50, sizeof(p50)),
-			summary_duration(json_is_number(b) ? json_number_value(b) : NAN, p99, sizeof(p99)),
+			fmt_duration(json_is_number(a) ? json_number_value(a) : NAN, p50, sizeof(p50)),
+			fmt_duration(json_is_number(b) ? json_number_value(b) : NAN, p99, sizeof(p99)),
 			(long long)json_integer_value(json_object_get(row, "failed_requests")));
 	}
 }

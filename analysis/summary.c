@@ -1,23 +1,9 @@
 #define _GNU_SOURCE
 #include "analysis/summary.h"
+#include "common/fmt.h"
 
 #include <math.h>
 #include <string.h>
-
-const char *summary_duration(double ns, char *buf, size_t len)
-{
-	if (!isfinite(ns))
-		snprintf(buf, len, "-");
-	else if (ns < 1e3)
-		snprintf(buf, len, "%.0f ns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, len, "%.1f us", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, len, "%.2f ms", ns / 1e6);
-	else
-		snprintf(buf, len, "%.2f s", ns / 1e9);
-	return buf;
-}
 
 static double num(json_t *o, const char *path)
 {
@@ -78,26 +64,26 @@ void summary_print_run(FILE *out, json_t *run)
 	fprintf(out, "  Time taken:           %.3f s\n", secs);
 	fprintf(out, "  Requests per second:  %.1f [#/sec] (mean)\n", rps);
 	fprintf(out, "  Time per request:     %s (mean)\n",
-		summary_duration(num(run, "client.time_per_request_ns.mean"), b[0], 32));
+		fmt_duration(num(run, "client.time_per_request_ns.mean"), b[0], 32));
 	fprintf(out, "  Time per request:     %s (mean, across all concurrent requests)\n",
-		summary_duration(num(run, "client.time_per_request_ns.mean_across_concurrent"), b[0], 32));
+		fmt_duration(num(run, "client.time_per_request_ns.mean_across_concurrent"), b[0], 32));
 	fprintf(out, "  Transfer rate:        %.1f KiB/s received\n",
 		num(run, "client.transfer_bytes_per_s") / 1024);
 	fprintf(out, "  Latency:              mean %s, stdev %s, max %s\n",
-		summary_duration(num(run, "client.latency_ns.mean"), b[0], 32),
-		summary_duration(num(run, "client.latency_ns.stdev"), b[1], 32),
-		summary_duration(num(run, "client.latency_ns.max"), b[2], 32));
+		fmt_duration(num(run, "client.latency_ns.mean"), b[0], 32),
+		fmt_duration(num(run, "client.latency_ns.stdev"), b[1], 32),
+		fmt_duration(num(run, "client.latency_ns.max"), b[2], 32));
 	fprintf(out, "  Percentiles:          p50 %s, p90 %s, p99 %s, p99.9 %s, p99.99 %s\n",
-		summary_duration(num(run, "client.latency_ns.p50"), b[0], 32),
-		summary_duration(num(run, "client.latency_ns.p90"), b[1], 32),
-		summary_duration(num(run, "client.latency_ns.p99"), b[2], 32),
-		summary_duration(num(run, "client.latency_ns.p999"), b[3], 32),
-		summary_duration(num(run, "client.latency_ns.p9999"), b[4], 32));
+		fmt_duration(num(run, "client.latency_ns.p50"), b[0], 32),
+		fmt_duration(num(run, "client.latency_ns.p90"), b[1], 32),
+		fmt_duration(num(run, "client.latency_ns.p99"), b[2], 32),
+		fmt_duration(num(run, "client.latency_ns.p999"), b[3], 32),
+		fmt_duration(num(run, "client.latency_ns.p9999"), b[4], 32));
 	double busy = num(run, "client.busy_fraction");
 	if (strcmp(mode, "open") == 0)
 		fprintf(out, "  Uncorrected latency:  p50 %s, p99 %s (from the actual send; the figures above start at the scheduled time)\n",
-			summary_duration(num(run, "client.latency_uncorrected_ns.p50"), b[0], 32),
-			summary_duration(num(run, "client.latency_uncorrected_ns.p99"), b[1], 32));
+			fmt_duration(num(run, "client.latency_uncorrected_ns.p50"), b[0], 32),
+			fmt_duration(num(run, "client.latency_uncorrected_ns.p99"), b[1], 32));
 	fprintf(out, "  Load generator CPU:   %.2f s (busy %.0f %% of its time)%s\n",
 		num(run, "client.cpu_seconds"), busy * 100,
 		busy > 0.9 ? "  <- the load generator was the bottleneck: these figures describe it, not the server" : "");

@@ -5,5 +5,3 @@
 #include <jansson.h>
 
 void summary_print_run(FILE *out, json_t *run);
-/* Scales ns to "812 us", "12.3 ms", "1.20 s". */
-const char *summary_duration(double ns, char *buf, size_t len);

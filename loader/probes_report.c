@@ -10,6 +10,7 @@
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
+#include "common/fmt.h"
 #include "loader/probes_internal.h"
 
 static uint64_t mono_now(void)
@@ -556,21 +557,6 @@ int probes_report(struct probes *p, json_t *kernel, struct errbuf *err)
 
 /* ---- human summary ------------------------------------------------------------------ */
 
-static const char *fmt_ns(double ns, char *buf, size_t n)
-{
-	if (isnan(ns))
-		snprintf(buf, n, "-");
-	else if (ns < 1e3)
-		snprintf(buf, n, "%.0f ns", ns);
-	else if (ns < 1e6)
-		snprintf(buf, n, "%.1f us", ns / 1e3);
-	else if (ns < 1e9)
-		snprintf(buf, n, "%.1f ms", ns / 1e6);
-	else
-		snprintf(buf, n, "%.2f s", ns / 1e9);
-	return buf;
-}
-
 void probes_summary(struct probes *p, FILE *out)
 {
 	struct results *r;
@@ -604,9 +590,9 @@ void probes_summary(struct probes *p, FILE *out)
 	if (attached(p, "sched_switch") && r->window_ns) {
 		fprintf(out, "kernel: run-queue delay p50 %s, p99 %s, max %s (%llu waits); on CPU %.0f %% "
 			"of the window; %llu voluntary, %llu involuntary switches\n",
-			fmt_ns(probes_hist_percentile(&r->runq, 0.5), a, sizeof(a)),
-			fmt_ns(probes_hist_percentile(&r->runq, 0.99), b, sizeof(b)),
-			fmt_ns(r->runq.count ? (double)r->runq.max : NAN, c, sizeof(c)),
+			fmt_duration(probes_hist_percentile(&r->runq, 0.5), a, sizeof(a)),
+			fmt_duration(probes_hist_percentile(&r->runq, 0.99), b, sizeof(b)),
+			fmt_duration(r->runq.count ? (double)r->runq.max : NAN, c, sizeof(c)),
 			(unsigned long long)r->runq.count,
 			/* the window may have been narrowed after the fact */
 			fmin(100.0, 100.0 * (double)r->oncpu_ns / (double)r->window_ns),
@@ -614,9 +600,9 @@ void probes_summary(struct probes *p, FILE *out)
 	}
 	if (p->accept_wait && r->accept.count)
 		fprintf(out, "kernel: accept queue wait p50 %s, p99 %s, max %s (%llu connections)\n",
-			fmt_ns(probes_hist_percentile(&r->accept, 0.5), a, sizeof(a)),
-			fmt_ns(probes_hist_percentile(&r->accept, 0.99), b, sizeof(b)),
-			fmt_ns((double)r->accept.max, c, sizeof(c)),
+			fmt_duration(probes_hist_percentile(&r->accept, 0.5), a, sizeof(a)),
+			fmt_duration(probes_hist_percentile(&r->accept, 0.99), b, sizeof(b)),
+			fmt_duration((double)r->accept.max, c, sizeof(c)),
 			(unsigned long long)r->accept.count);
 	if (attached(p, "sys_exit")) {
 		/* The four most frequent syscalls. */
@@ -639,7 +625,7 @@ void probes_summary(struct probes *p, FILE *out)
 
 				fprintf(out, "%s %s %llu (p99 %s", k ? "," : "", probes_sc_names[top[k]],
 					(unsigned long long)x->count,
-					fmt_ns(probes_hist_percentile(&x->h, 0.99), a, sizeof(a)));
+					fmt_duration(probes_hist_percentile(&x->h, 0.99), a, sizeof(a)));
 				if (x->eagain)
 					fprintf(out, ", %.0f %% EAGAIN", 100.0 * (double)x->eagain / (double)x->count);
 				fprintf(out, ")");

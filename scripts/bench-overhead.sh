@@ -3,16 +3,18 @@
 # interleaved pairs of the same load with probes off and on against one
 # server process (--overhead), then the median on/off throughput ratio
 # against the goal. Needs root and a build (./bootstrap.sh build).
-#   scripts/bench-overhead.sh [--pairs N] [--duration T] [--connections C] [server...]
-# Default: 5 pairs of 5 s, 100 connections, aiohttp and nginx.
+#   scripts/bench-overhead.sh [--pairs N] [--duration T] [--connections C]
+#                             [--probes GROUPS] [server...]
+# Default: 5 pairs of 5 s, 100 connections, every probe group, aiohttp and nginx.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-pairs=5 duration=5s conns=100
+pairs=5 duration=5s conns=100 probes=()
 while [ $# -gt 0 ]; do
   case "$1" in
     --pairs) pairs=$2; shift 2 ;;
     --duration) duration=$2; shift 2 ;;
     --connections) conns=$2; shift 2 ;;
+    --probes) probes=(--probes "$2"); shift 2 ;;
     -*) echo "bench-overhead: unknown option $1" >&2; exit 2 ;;
     *) break ;;
   esac
@@ -29,7 +31,7 @@ status=0
 printf '%-10s %6s %10s %10s %10s %12s %12s %6s %s\n' server pairs ratio min max p50_ratio p99_ratio goal verdict
 for s in "${servers[@]}"; do
   out="$tmp/$s.json"
-  build/bench-ebpf --server "$s" --overhead="$pairs" -d "$duration" -c "$conns" -q -o "$out" ||
+  build/bench-ebpf --server "$s" --overhead="$pairs" -d "$duration" -c "$conns" "${probes[@]}" -q -o "$out" ||
     { echo "bench-overhead: $s failed" >&2; status=1; continue; }
   goal=$(goal_for "$s")
   /usr/bin/python3 - "$out" "$s" "$goal" <<'PY' || status=1
