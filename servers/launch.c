@@ -12,6 +12,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
@@ -195,6 +196,7 @@ static void __attribute__((noreturn))
 child_main(int gate, int log_fd, const char *dir, const struct server_opts *o,
 	   const struct creds *c, const char *path, char *const argv[], char *const envp[])
 {
+	pid_t parent = getppid();
 	setpgid(0, 0);
 
 	sigset_t none;
@@ -238,6 +240,10 @@ child_main(int gate, int log_fd, const char *dir, const struct server_opts *o,
 		child_fail("cannot drop privileges to SUDO_UID/SUDO_GID for", path, r);
 		_exit(126);
 	}
+	/* If bench-ebpf dies without stopping us (SIGKILL, a crash), the server
+	 * goes too. Set after the credential change, which clears it. */
+	if (prctl(PR_SET_PDEATHSIG, SIGTERM) < 0 || getppid() != parent)
+		_exit(0);
 	/* Nothing of ours (probes, sockets, the gate) leaks into the server. */
 	close_range(3, ~0U, CLOSE_RANGE_CLOEXEC);
 	execve(path, argv, envp);

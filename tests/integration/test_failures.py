@@ -69,6 +69,30 @@ class Failures(BenchTest):
         self.assertLess(r.elapsed, 20)
         self.assertCleanAfter(r)
 
+    def test_killed_tool_takes_the_server_along(self):
+        # SIGKILL leaves bench-ebpf no chance to clean up: the server must
+        # still go (parent-death signal), and the probes with the process.
+        s = socket.socket()
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+        s.close()
+        p = subprocess.Popen([harness.BENCH, "--server", "aiohttp", "--port", str(port), "-d", "30s",
+                              "-c", "5", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                             env=dict(os.environ, TMPDIR=harness.TMPDIR))
+        for _ in range(100):
+            if not harness.port_free(port):
+                break
+            time.sleep(0.1)
+        self.assertFalse(harness.port_free(port), "the server never started")
+        time.sleep(1)
+        p.kill()
+        p.wait()
+        for _ in range(50):
+            if harness.port_free(port):
+                break
+            time.sleep(0.1)
+        self.assertTrue(harness.port_free(port), "the server outlived a killed bench-ebpf")
+
     def test_unprivileged(self):
         nobody = (65534, 65534)
         r = run(["--server", "aiohttp", "-n", "10"], user=nobody)
