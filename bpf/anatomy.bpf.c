@@ -35,9 +35,10 @@
  * program first compares ports read straight from the socket (tp_btf), and
  * the syscall-exit program first the syscall number. Tables are arrays
  * (inlined lookups), no hash, no lock, no per-syscall work: the send's
- * start and end come from TCP's own tracepoints. A record is reserved,
- * filled and submitted without a wakeup (user space polls); a failed
- * reserve is counted (ANAT_ST_LOST), never silent. */
+ * start and end come from TCP's own tracepoints. Records are gathered per
+ * CPU and handed to the ring buffer 8 at a time, without a wakeup (user
+ * space polls, and flushes what a CPU still holds at the end); a batch or
+ * record the ring cannot take is counted (ANAT_ST_LOST), never silent. */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
 #include <bpf/bpf_tracing.h>
@@ -55,6 +56,7 @@ const volatile bool switch_has_state = true;
 #define MSG_PEEK_FLAG 2
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
 #define WRITE_ONCE(x, v) (*(volatile typeof(x) *)&(x) = (v))
+#define barrier() asm volatile("" ::: "memory")
 
 /* Mmapable only for the alignment it brings (see anatomy.h). */
 struct {
@@ -84,12 +86,17 @@ struct {
 	__uint(max_entries, 1 << 25);	/* the loader may change it */
 } records SEC(".maps");
 
-static __always_inline void stat(__u32 k)
+static __always_inline void stat_add(__u32 k, __u64 v)
 {
 	__u64 *c = bpf_map_lookup_elem(&anat_stats, &k);
 
 	if (c)
-		(*c)++;
+		*c += v;
+}
+
+static __always_inline void stat(__u32 k)
+{
+	stat_add(k, 1);
 }
 
 static __always_inline struct anat_conn *conn_of(__u16 port)
@@ -101,16 +108,23 @@ static __always_inline struct anat_conn *conn_of(__u16 port)
 
 /* ---- records ------------------------------------------------------------- */
 
-static __always_inline void emit(struct anat_conn *c, struct anat_req *r, __u16 port, __u16 why)
-{
-	struct anat_rec *e;
+/* Records are gathered per CPU, ANAT_BATCH at a time, and handed to the
+ * ring buffer together (one reservation, one copy): the reservation's lock
+ * and the ring's header writes are paid once per batch. `busy` guards the
+ * CPU's batch against a program that interrupts another one filling it
+ * (a softirq's state change inside a read): the interrupting one writes
+ * its record straight to the ring. What is left in a batch at the end is
+ * handed over by anat_flush, run on each CPU by the loader. */
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct anat_batch);
+} batch SEC(".maps");
 
-	r->active = 0;
-	e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
-	if (!e) {
-		stat(ANAT_ST_LOST);
-		return;
-	}
+static __always_inline void fill(struct anat_rec *e, struct anat_conn *c, struct anat_req *r,
+				 __u16 port, __u16 why)
+{
 	e->s1 = r->s1;
 	e->s2 = r->s2;
 	e->s3 = r->s3;
@@ -132,10 +146,76 @@ static __always_inline void emit(struct anat_conn *c, struct anat_req *r, __u16 
 	e->sends = r->sends;
 	e->recvs = r->recvs;
 	e->flags = r->flags | why;
-	/* No wakeup: the consumer polls, and a wakeup per record would cost an
-	 * irq_work each. */
+}
+
+/* Hand the CPU's batch (n records) to the ring buffer; a batch the ring
+ * cannot take is counted, never silent. No wakeup: the consumer polls, and
+ * a wakeup per record would cost an irq_work each. */
+static __always_inline void batch_out(struct anat_batch *b)
+{
+	__u32 n = b->n;
+
+	if (!n || n > ANAT_BATCH)
+		return;
+	if (bpf_ringbuf_output(&records, b->rec, n * sizeof(struct anat_rec), BPF_RB_NO_WAKEUP))
+		stat_add(ANAT_ST_LOST, n);
+	else
+		stat_add(ANAT_ST_EMITTED, n);
+	b->n = 0;
+}
+
+static __always_inline void emit(struct anat_conn *c, struct anat_req *r, __u16 port, __u16 why)
+{
+	struct anat_batch *b;
+	struct anat_rec *e;
+	__u32 zero = 0, n;
+
+	r->active = 0;
+	b = bpf_map_lookup_elem(&batch, &zero);
+	if (b && !READ_ONCE(b->busy)) {
+		/* Only a program interrupting this one runs on this CPU
+		 * meanwhile (no preemption in a tracepoint): it either sees
+		 * busy, or runs to its end before n is read here. */
+		WRITE_ONCE(b->busy, 1);
+		barrier();
+		n = READ_ONCE(b->n);
+		if (n < ANAT_BATCH) {
+			fill(&b->rec[n], c, r, port, why);
+			b->n = n + 1;
+			if (n + 1 == ANAT_BATCH)
+				batch_out(b);
+		}
+		barrier();
+		WRITE_ONCE(b->busy, 0);
+		if (n < ANAT_BATCH)
+			return;
+	}
+	e = bpf_ringbuf_reserve(&records, sizeof(*e), 0);
+	if (!e) {
+		stat(ANAT_ST_LOST);
+		return;
+	}
+	fill(e, c, r, port, why);
 	bpf_ringbuf_submit(e, BPF_RB_NO_WAKEUP);
 	stat(ANAT_ST_EMITTED);
+}
+
+/* Run by the loader on each CPU at the end of a run (BPF_PROG_TEST_RUN,
+ * BPF_F_TEST_RUN_ON_CPU): hands over what the CPU's batch still holds.
+ * Returns 1 if the batch was being filled (interrupted): try again. */
+SEC("raw_tp")
+int anat_flush(void *ctx)
+{
+	struct anat_batch *b;
+	__u32 zero = 0;
+
+	b = bpf_map_lookup_elem(&batch, &zero);
+	if (!b)
+		return 0;
+	if (READ_ONCE(b->busy))
+		return 1;
+	batch_out(b);
+	return 0;
 }
 
 /* The request being served (the last one opened), NULL if none. */

@@ -54,6 +54,16 @@ struct anat_rec {
 	__u16 flags;		/* ANAT_F_* */
 };
 
+/* Records gathered per CPU before they go to the ring buffer together
+ * (one ring record of up to ANAT_BATCH anat_rec). */
+#define ANAT_BATCH 8
+
+struct anat_batch {
+	__u32 n;		/* records held */
+	__u32 busy;		/* being filled on this CPU */
+	struct anat_rec rec[ANAT_BATCH];
+};
+
 /* Arrivals kept per connection until the server reads them. */
 #define ANAT_ARR 4	/* a power of 2 */
 
@@ -115,7 +125,7 @@ struct anat_thread {
 
 /* Per-CPU counters (map anat_stats). */
 enum anat_stat {
-	ANAT_ST_EMITTED = 0,	/* records handed to the ring buffer */
+	ANAT_ST_EMITTED = 0,	/* records handed to the ring buffer (a batch: when it is) */
 	ANAT_ST_LOST,		/* records the ring buffer could not take */
 	ANAT_ST_READ_NO_ARRIVAL,	/* server read without a seen arrival */
 	ANAT_ST_ARRIVALS_LOST,	/* more arrivals than kept before the server read them */

@@ -74,6 +74,7 @@ struct anatomy {
 	struct chunk *head, *tail;	/* oldest first */
 	size_t n;
 	size_t n_first;			/* of them, first requests of their connection */
+	uint64_t flushed_direct;	/* records taken from the batches by user space (counted as emitted) */
 	size_t exit_detached_at;	/* records drained when sys_exit was detached; 0: never */
 	uint64_t oom;			/* records drained but not kept (no memory) */
 	uint64_t stats[ANAT_ST_NR];
@@ -207,6 +208,7 @@ static void set_autoload(struct anatomy *a, int twins)
 
 	bpf_object__for_each_program(prog, a->skel->obj)
 		bpf_program__set_autoload(prog, false);
+	bpf_program__set_autoload(a->skel->progs.anat_flush, true);	/* run, never attached */
 	for (int i = 0; i < AP_NR; i++) {
 		if (a->ps[i].status != AP_WANTED)
 			continue;
@@ -314,13 +316,10 @@ static void seed_tracked(struct anatomy *a)
 
 /* ---- the consumer -------------------------------------------------------------- */
 
-static int on_record(void *ctx, void *data, size_t size)
+static int on_one(struct anatomy *a, const struct anat_rec *r)
 {
-	struct anatomy *a = ctx;
 	struct chunk *c = a->tail;
 
-	if (size < sizeof(struct anat_rec))
-		return 0;
 	if (!c || c->n == CHUNK_RECS) {
 		c = malloc(sizeof(*c));
 		if (!c) {
@@ -335,10 +334,63 @@ static int on_record(void *ctx, void *data, size_t size)
 			a->head = c;
 		a->tail = c;
 	}
-	memcpy(&c->v[c->n++], data, sizeof(struct anat_rec));
+	memcpy(&c->v[c->n++], r, sizeof(*r));
 	a->n++;
-	a->n_first += ((const struct anat_rec *)data)->seq == 0;
+	a->n_first += r->seq == 0;
 	return 0;
+}
+
+/* A ring record holds one anat_rec, or a CPU's batch of them (anat_batch). */
+static int on_record(void *ctx, void *data, size_t size)
+{
+	struct anatomy *a = ctx;
+	const struct anat_rec *r = data;
+
+	for (size_t i = 0; i < size / sizeof(*r); i++)
+		on_one(a, &r[i]);
+	return 0;
+}
+
+/* Hand over what each CPU's batch still holds: anat_flush run on that CPU
+ * (it answers 1 while a program there is filling the batch: try again).
+ * Where it cannot run (no BPF_F_TEST_RUN_ON_CPU), the batch is read from
+ * the map instead (the load is over: nothing fills it any more). */
+static void flush_batches(struct anatomy *a)
+{
+	int fd, err, ncpu = libbpf_num_possible_cpus();
+	bool direct = false, failed[1024] = { false };
+	struct anat_batch *v;
+	uint32_t zero = 0;
+
+	if (!a->skel || ncpu <= 0 || ncpu > 1024 ||
+	    (fd = bpf_program__fd(a->skel->progs.anat_flush)) < 0)
+		return;
+	for (int cpu = 0; cpu < ncpu; cpu++) {
+		for (int tries = 0; tries < 1000; tries++) {
+			LIBBPF_OPTS(bpf_test_run_opts, t, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = (uint32_t)cpu);
+
+			err = bpf_prog_test_run_opts(fd, &t);
+			if (err && errno != ENXIO)	/* ENXIO: an offline CPU, nothing there */
+				failed[cpu] = direct = true;
+			if (err || t.retval != 1)
+				break;
+		}
+	}
+	if (!direct || !(v = calloc((size_t)ncpu, sizeof(*v))))
+		return;
+	if (!bpf_map__lookup_elem(a->skel->maps.batch, &zero, sizeof(zero), v,
+				  sizeof(*v) * (size_t)ncpu, 0)) {
+		for (int cpu = 0; cpu < ncpu; cpu++) {
+			if (!failed[cpu])
+				continue;
+			for (uint32_t i = 0; i < v[cpu].n && i < ANAT_BATCH; i++, a->flushed_direct++)
+				on_one(a, &v[cpu].rec[i]);
+			v[cpu].n = 0;
+		}
+		bpf_map__update_elem(a->skel->maps.batch, &zero, sizeof(zero), v,
+				     sizeof(*v) * (size_t)ncpu, BPF_ANY);
+	}
+	free(v);
 }
 
 /* sys_exit runs for every syscall of the machine, only to see accept()
@@ -388,6 +440,7 @@ static void read_stats(struct anatomy *a)
 		for (int c = 0; c < ncpu; c++)
 			a->stats[k] += v[c];
 	}
+	a->stats[ANAT_ST_EMITTED] += a->flushed_direct;
 	free(v);
 }
 
@@ -395,6 +448,7 @@ void anatomy_finish(struct anatomy *a)
 {
 	if (!a)
 		return;
+	flush_batches(a);
 	anatomy_poll(a);
 	read_stats(a);
 }
