@@ -583,13 +583,13 @@ void probes_summary(struct probes *p, FILE *out)
 		/* Busy is "not waiting for events": that includes waiting for a
 		 * CPU or for a lock. Say so when it is much of it. */
 		if (!isnan(oncpu) && pct - oncpu >= 20)
-			fprintf(out, "kernel: ... but on a CPU only %.0f %% of the time: the rest it "
+			fprintf(out, "kernel: ... but that thread was on a CPU only %.0f %% of the time: the rest it "
 				"waited for a CPU (see run-queue delay) or blocked outside the event loop\n",
 				oncpu);
 	}
 	if (attached(p, "sched_switch") && r->window_ns) {
-		fprintf(out, "kernel: run-queue delay p50 %s, p99 %s, max %s (%llu waits); on CPU %.0f %% "
-			"of the window; %llu voluntary, %llu involuntary switches\n",
+		fprintf(out, "kernel: run-queue delay p50 %s, p99 %s, max %s (%llu waits); all server "
+			"threads together on CPU %.0f %% of the window; %llu voluntary, %llu involuntary switches\n",
 			fmt_duration(probes_hist_percentile(&r->runq, 0.5), a, sizeof(a)),
 			fmt_duration(probes_hist_percentile(&r->runq, 0.99), b, sizeof(b)),
 			fmt_duration(r->runq.count ? (double)r->runq.max : NAN, c, sizeof(c)),
