@@ -46,6 +46,7 @@
 #include <bpf/bpf_endian.h>
 #include "common.bpf.h"
 #include "anatomy.h"
+#include "sched_hooks.bpf.h"
 
 const volatile __u16 server_port = 0;	/* host order */
 const volatile __u8 is_accept[ANAT_SC_ID_MAX] = {};	/* accept/accept4 syscall numbers */
@@ -819,66 +820,6 @@ int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
 	return on_sys_exit(REGS_SYSCALL_NR(0, regs), ret);
 }
 
-/* Before 5.18 prev_state is not an argument; before 5.14 the field is
- * `state`. */
-struct task_struct___pre514 {
-	long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
-}
-
-SEC("tp_btf/sched_switch")
-int anat_sched_switch(__u64 *ctx)
-{
-	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
-	long state = switch_has_state ? (long)(unsigned int)ctx[3] : task_state(prev);
-
-	on_switch((bool)ctx[0], state, prev->pid, prev->tgid, next->pid, next->tgid);
-	return 0;
-}
-
-SEC("raw_tp/sched_switch")
-int anat_sched_switch_raw(__u64 *ctx)
-{
-	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
-	long state = switch_has_state ? (long)(unsigned int)ctx[3] : task_state(prev);
-
-	on_switch((bool)ctx[0], state, BPF_CORE_READ(prev, pid), BPF_CORE_READ(prev, tgid),
-		  BPF_CORE_READ(next, pid), BPF_CORE_READ(next, tgid));
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(anat_sched_wakeup, struct task_struct *p)
-{
-	on_wakeup(p->pid, p->tgid);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(anat_sched_wakeup_raw, struct task_struct *p)
-{
-	on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid));
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(anat_sched_wakeup_new, struct task_struct *p)
-{
-	on_wakeup(p->pid, p->tgid);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(anat_sched_wakeup_new_raw, struct task_struct *p)
-{
-	on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid));
-	return 0;
-}
+SCHED_HOOKS(anat_)
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";

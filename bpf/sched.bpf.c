@@ -9,6 +9,7 @@
 #include <bpf/bpf_core_read.h>
 #include "common.bpf.h"
 #include "sched.h"
+#include "sched_hooks.bpf.h"
 
 /* sched_switch has carried prev_state as its 4th argument since 5.18; before
  * that it is read from the task (state, renamed __state in 5.14). */
@@ -29,17 +30,6 @@ struct {
 	__type(key, __u32);	/* tid */
 	__type(value, struct sched_thread);
 } threads SEC(".maps");
-
-struct task_struct___pre514 {
-	long state;
-} __attribute__((preserve_access_index));
-
-static __always_inline long task_state(struct task_struct *t)
-{
-	if (bpf_core_field_exists(t->__state))
-		return BPF_CORE_READ(t, __state);
-	return BPF_CORE_READ((struct task_struct___pre514 *)t, state);
-}
 
 static __always_inline struct sched_thread *thread_get(__u32 tid, __u32 tgid)
 {
@@ -127,54 +117,6 @@ static __always_inline void on_switch(bool preempt, long prev_state,
 	}
 }
 
-/* ctx read by hand: prev_state (ctx[3]) is loaded only where it exists. */
-SEC("tp_btf/sched_switch")
-int sched_switch(__u64 *ctx)
-{
-	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
-	long state = switch_has_state ? (long)(unsigned int)ctx[3] : task_state(prev);
-
-	on_switch((bool)ctx[0], state, prev->pid, prev->tgid, next->pid, next->tgid);
-	return 0;
-}
-
-SEC("raw_tp/sched_switch")
-int sched_switch_raw(__u64 *ctx)
-{
-	struct task_struct *prev = (void *)ctx[1], *next = (void *)ctx[2];
-	long state = switch_has_state ? (long)(unsigned int)ctx[3] : task_state(prev);
-
-	on_switch((bool)ctx[0], state, BPF_CORE_READ(prev, pid), BPF_CORE_READ(prev, tgid),
-		  BPF_CORE_READ(next, pid), BPF_CORE_READ(next, tgid));
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup")
-int BPF_PROG(sched_wakeup, struct task_struct *p)
-{
-	on_wakeup(p->pid, p->tgid);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup")
-int BPF_PROG(sched_wakeup_raw, struct task_struct *p)
-{
-	on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid));
-	return 0;
-}
-
-SEC("tp_btf/sched_wakeup_new")
-int BPF_PROG(sched_wakeup_new, struct task_struct *p)
-{
-	on_wakeup(p->pid, p->tgid);
-	return 0;
-}
-
-SEC("raw_tp/sched_wakeup_new")
-int BPF_PROG(sched_wakeup_new_raw, struct task_struct *p)
-{
-	on_wakeup(BPF_CORE_READ(p, pid), BPF_CORE_READ(p, tgid));
-	return 0;
-}
+SCHED_HOOKS()
 
 char LICENSE[] SEC("license") = "Dual MIT/GPL";
