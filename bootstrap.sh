@@ -1,11 +1,18 @@
 #!/usr/bin/env bash
 # One entry point for a fresh Debian 12 / Ubuntu machine:
-#   sudo ./bootstrap.sh run [bench-ebpf options]   install, build, run (default: --server flask)
-#   sudo ./bootstrap.sh test                        install, build, run the whole test suite
-#   sudo ./bootstrap.sh install | build             just that step
+#   ./bootstrap.sh run [bench-ebpf options]   install, build, run (default: --server flask)
+#   ./bootstrap.sh test                        install, build, run the whole test suite
+#   ./bootstrap.sh install | build             just that step
+# It needs root (packages, eBPF): run as a user, it asks sudo for it.
 # Idempotent: packages already present are not fetched again; the build is incremental.
 set -euo pipefail
 cd "$(dirname "$0")"
+
+if [ "$(id -u)" -ne 0 ]; then
+  command -v sudo >/dev/null 2>&1 ||
+    { echo "bootstrap: needs root (packages, eBPF) and there is no sudo: run it as root" >&2; exit 1; }
+  exec sudo -E "$PWD/$(basename "$0")" "$@"
+fi
 
 # Everything the build, the servers and the tests need. Keep this the only list.
 PACKAGES=(
@@ -24,7 +31,6 @@ install_packages() {
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
   done
   [ ${#missing[@]} -eq 0 ] && return 0
-  [ "$(id -u)" -eq 0 ] || die "packages missing (${missing[*]}): run as root (sudo $0 $*)"
   echo "bootstrap: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
   apt-get update -qq
