@@ -13,6 +13,7 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader/anatomy.h"
+#include "loader/probe_spec.h"
 #include "bpf/anatomy.skel.h"
 
 #define ANAT_PREFIX "anatomy/"
@@ -122,73 +123,40 @@ bool anatomy_probe_name(const char *name)
 	return name && !strncmp(name, ANAT_PREFIX, strlen(ANAT_PREFIX));
 }
 
-static int parse_disable(struct anatomy *a, struct errbuf *err)
+static int disable_one(const struct probe_spec *sp, void *arg)
 {
-	const char *p = a->o.disable;
+	struct anatomy *a = ((void **)arg)[0];
+	struct errbuf *err = ((void **)arg)[1];
+	int i;
 
-	while (p && *p) {
-		size_t n, nl;
-		const char *colon;
-		int i;
-
-		while (*p == ' ' || *p == ',')
-			p++;
-		n = strcspn(p, ",");
-		while (n && p[n - 1] == ' ')
-			n--;
-		if (!n)
-			break;
-		if (anatomy_probe_name(p)) {
-			colon = memchr(p, ':', n);
-			nl = colon ? (size_t)(colon - p) : n;
-			i = probe_index(p, nl);
-			if (i < 0) {
-				errbuf_set(err, "unknown probe '%.*s' in the disable list (anatomy "
-					   "probes: anatomy/sk_data_ready, anatomy/tcp_probe, "
-					   "anatomy/sock_recv_length, anatomy/tcp_sendmsg_locked, "
-					   "anatomy/sock_send_length, anatomy/inet_sock_set_state, "
-					   "anatomy/sys_exit, anatomy/sched_switch, "
-					   "anatomy/sched_wakeup, anatomy/sched_wakeup_new)", (int)nl, p);
-				return -EINVAL;
-			}
-			if (!colon) {
-				a->ps[i].status = AP_MISSING;
-				snprintf(a->ps[i].reason, sizeof(a->ps[i].reason), "disabled by user");
-			} else if (n - nl - 1 == 6 && !strncmp(colon + 1, "tp_btf", 6)) {
-				a->ps[i].no_btf = true;
-			} else if (n - nl - 1 == 6 && !strncmp(colon + 1, "raw_tp", 6)) {
-				a->ps[i].no_raw = true;
-			} else {
-				errbuf_set(err, "unknown attach mode '%.*s' for probe %.*s (tp_btf or raw_tp)",
-					   (int)(n - nl - 1), colon + 1, (int)nl, p);
-				return -EINVAL;
-			}
-		}
-		p += strcspn(p, ",");
+	if (!anatomy_probe_name(sp->name))
+		return 0;	/* the other groups' probes: loader/probes.c */
+	i = probe_index(sp->name, strlen(sp->name));
+	if (i < 0) {
+		errbuf_set(err, "unknown probe '%s' in the disable list (anatomy "
+			   "probes: anatomy/sk_data_ready, anatomy/tcp_probe, "
+			   "anatomy/sock_recv_length, anatomy/tcp_sendmsg_locked, "
+			   "anatomy/sock_send_length, anatomy/inet_sock_set_state, "
+			   "anatomy/sys_exit, anatomy/sched_switch, "
+			   "anatomy/sched_wakeup, anatomy/sched_wakeup_new)", sp->name);
+		return -EINVAL;
 	}
+	if (sp->what == PROBE_SPEC_OFF) {
+		a->ps[i].status = AP_MISSING;
+		snprintf(a->ps[i].reason, sizeof(a->ps[i].reason), "disabled by user");
+	}
+	a->ps[i].no_btf |= sp->what == PROBE_SPEC_NO_BTF;
+	a->ps[i].no_raw |= sp->what == PROBE_SPEC_NO_RAW;
 	return 0;
 }
 
-/* ---- BTF --------------------------------------------------------------------- */
-
-/* Arguments of tracepoint `name` (without the context), -1 when absent. */
-static int tp_args(const struct btf *btf, const char *name)
+static int parse_disable(struct anatomy *a, struct errbuf *err)
 {
-	char tname[128];
-	const struct btf_type *t;
-	int id;
-
-	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
-	id = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return -1;
-	t = btf__type_by_id(btf, id);
-	while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
-		t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t))
-		return 0;
-	return btf_vlen(t) > 0 ? btf_vlen(t) - 1 : 0;
+	void *arg[2] = { a, err };
+	return probe_spec_each(a->o.disable, disable_one, arg, err);
 }
+
+/* ---- BTF: probe_tp_nargs() in loader/probe_spec.c ------------------------------ */
 
 /* ---- syscalls ------------------------------------------------------------------ */
 
@@ -229,7 +197,7 @@ static int configure(struct anatomy *a, const struct btf *btf)
 	s->rodata->server_port = (uint16_t)a->o.server_port;
 	s->rodata->client_tgid = (uint32_t)a->o.client_tgid;
 	s->rodata->arrival_mode = a->arrival;
-	s->rodata->switch_has_state = tp_args(btf, "sched_switch") >= 4;
+	s->rodata->switch_has_state = probe_tp_nargs(btf, "sched_switch") >= 4;
 	s->rodata->have_sendmsg_tp = a->ps[AP_SENDMSG].status == AP_WANTED;
 	for (size_t i = 0; i < sizeof(accept_nrs) / sizeof(accept_nrs[0]); i++)
 		if (accept_nrs[i] >= 0 && accept_nrs[i] < ANAT_SC_ID_MAX)
@@ -526,7 +494,7 @@ int anatomy_open(const struct anatomy_opts *o, struct anatomy **out, struct errb
 		} else if (!btf) {
 			s->status = AP_MISSING;
 			snprintf(s->reason, sizeof(s->reason), "no kernel BTF");
-		} else if (tp_args(btf, defs[i].tp) < 0) {
+		} else if (probe_tp_nargs(btf, defs[i].tp) < 0) {
 			s->status = AP_MISSING;
 			snprintf(s->reason, sizeof(s->reason),
 				 "tracepoint not in this kernel (no btf_trace_%s in its BTF)", defs[i].tp);

@@ -22,6 +22,7 @@
 #include <bpf/libbpf.h>
 #include "loader/probes_internal.h"
 #include "loader/anatomy.h"
+#include "loader/probe_spec.h"
 #include "bpf/track.skel.h"
 #include "bpf/syscalls.skel.h"
 #include "bpf/sched.skel.h"
@@ -212,67 +213,38 @@ static int find_probe(const char *name)
 	return -1;
 }
 
+static int disable_one(const struct probe_spec *sp, void *arg)
+{
+	struct probes *p = ((void **)arg)[0];
+	struct errbuf *err = ((void **)arg)[1];
+	int i;
+
+	if (anatomy_probe_name(sp->name))
+		return 0;	/* "anatomy/...": checked by loader/anatomy.c */
+	i = find_probe(sp->name);
+	if (i < 0) {
+		errbuf_set(err, "unknown probe '%s' in the disable list (known: "
+			   "sched_process_fork, sched_process_exit, sys_enter, sys_exit, "
+			   "sched_switch, sched_wakeup, sched_wakeup_new, inet_sock_set_state, "
+			   "tcp_retransmit_skb, tcp_retransmit_synack, tcp_send_reset, "
+			   "tcp_receive_reset)", sp->name);
+		return -EINVAL;
+	}
+	if (sp->what == PROBE_SPEC_OFF) {
+		p->ps[i].status = PROBE_MISSING;
+		snprintf(p->ps[i].reason, sizeof(p->ps[i].reason), "disabled by user");
+	}
+	p->ps[i].no_btf_twin |= sp->what == PROBE_SPEC_NO_BTF;
+	p->ps[i].no_raw_twin |= sp->what == PROBE_SPEC_NO_RAW;
+	return 0;
+}
+
 /* "name" switches a probe off; "name:tp_btf" or "name:raw_tp" only that
  * twin (the other one then attaches, which is how tests prove fallbacks). */
 static int parse_disable(struct probes *p, struct errbuf *err)
 {
-	char *save = NULL, *tok, *mode;
-	int i;
-
-	if (!p->disable_s)
-		return 0;
-	for (tok = strtok_r(p->disable_s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
-		if (!*tok || anatomy_probe_name(tok))
-			continue;	/* "anatomy/...": checked by loader/anatomy.c */
-		mode = strchr(tok, ':');
-		if (mode)
-			*mode++ = 0;
-		i = find_probe(tok);
-		if (i < 0) {
-			errbuf_set(err, "unknown probe '%s' in the disable list (known: "
-				   "sched_process_fork, sched_process_exit, sys_enter, sys_exit, "
-				   "sched_switch, sched_wakeup, sched_wakeup_new, inet_sock_set_state, "
-				   "tcp_retransmit_skb, tcp_retransmit_synack, tcp_send_reset, "
-				   "tcp_receive_reset)", tok);
-			return -EINVAL;
-		}
-		if (!mode) {
-			p->ps[i].status = PROBE_MISSING;
-			snprintf(p->ps[i].reason, sizeof(p->ps[i].reason), "disabled by user");
-		} else if (!strcmp(mode, "tp_btf")) {
-			p->ps[i].no_btf_twin = true;
-		} else if (!strcmp(mode, "raw_tp")) {
-			p->ps[i].no_raw_twin = true;
-		} else {
-			errbuf_set(err, "unknown attach mode '%s' for probe %s (tp_btf or raw_tp)",
-				   mode, tok);
-			return -EINVAL;
-		}
-	}
-	return 0;
-}
-
-/* ---- BTF feature probing --------------------------------------------------- */
-
-/* Number of arguments of tracepoint `name` (without the leading void *), or
- * -1 when the kernel has no such tracepoint (no btf_trace_<name>). */
-static int tp_nargs(const struct btf *btf, const char *name)
-{
-	char tname[128];
-	const struct btf_type *t;
-	int id;
-
-	snprintf(tname, sizeof(tname), "btf_trace_%s", name);
-	id = btf__find_by_name_kind(btf, tname, BTF_KIND_TYPEDEF);
-	if (id < 0)
-		return -1;
-	t = btf__type_by_id(btf, id);
-	while (t && (btf_is_typedef(t) || btf_is_ptr(t)))
-		t = btf__type_by_id(btf, t->type);
-	if (!t || !btf_is_func_proto(t))
-		return 0;
-	return btf_vlen(t) > 0 ? btf_vlen(t) - 1 : 0;
+	void *arg[2] = { p, err };
+	return probe_spec_each(p->disable_s, disable_one, arg, err);
 }
 
 /* ---- objects ----------------------------------------------------------------- */
@@ -348,7 +320,7 @@ static int configure(struct probes *p, enum obj_id obj, void *skel, const struct
 		struct track_bpf *s = skel;
 
 		s->rodata->client_tgid = (uint32_t)p->opts.client_tgid;
-		s->rodata->exit_has_group_dead = tp_nargs(btf, "sched_process_exit") >= 2;
+		s->rodata->exit_has_group_dead = probe_tp_nargs(btf, "sched_process_exit") >= 2;
 		m = s->maps.tracked;
 		break;
 	}
@@ -370,7 +342,7 @@ static int configure(struct probes *p, enum obj_id obj, void *skel, const struct
 		struct sched_bpf *s = skel;
 
 		s->rodata->client_tgid = (uint32_t)p->opts.client_tgid;
-		s->rodata->switch_has_state = tp_nargs(btf, "sched_switch") >= 4;
+		s->rodata->switch_has_state = probe_tp_nargs(btf, "sched_switch") >= 4;
 		m = s->maps.tracked;
 		break;
 	}
@@ -747,7 +719,7 @@ int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf 
 			s->status = PROBE_MISSING;
 			snprintf(s->reason, sizeof(s->reason),
 				 "server port unknown: socket events are filtered by port");
-		} else if (tp_nargs(btf, d->name) < 0) {
+		} else if (probe_tp_nargs(btf, d->name) < 0) {
 			s->status = PROBE_MISSING;
 			snprintf(s->reason, sizeof(s->reason),
 				 "tracepoint not in this kernel (no btf_trace_%s in its BTF)", d->name);
