@@ -407,16 +407,8 @@ static void scan_timers(struct uworker *w, uint64_t now)
  * early wake-up as lg_epoll_wait for open-loop sends. */
 static void submit_and_wait(struct uworker *w, uint64_t now, uint64_t wake, bool precise)
 {
-	if (precise) {
-		uint64_t early = 2 * w->b.oversleep_ns;
-		if (early > LG_MAX_EARLY_NS)
-			early = LG_MAX_EARLY_NS;
-		wake = wake > early ? wake - early : 0;
-	}
-	uint64_t d = wake <= now ? 0 : wake - now;
-	if (d > LG_MAX_WAIT_NS)
-		d = LG_MAX_WAIT_NS;
-	if (d <= LG_SPIN_NS) {
+	uint64_t d = lg_sleep_ns(&w->b, now, wake, precise);
+	if (!d) {
 		io_uring_submit_and_get_events(&w->ring);
 		if (precise && !io_uring_cq_ready(&w->ring))
 			w->b.wait_ns += mono_ns() - now;
@@ -428,12 +420,8 @@ static void submit_and_wait(struct uworker *w, uint64_t now, uint64_t wake, bool
 	int k = io_uring_submit_and_wait_timeout(&w->ring, &cqe, 1, &ts, NULL);
 	uint64_t after = mono_ns();
 	w->b.wait_ns += after - before;
-	if (precise && k == -ETIME && d < LG_MAX_WAIT_NS) {
-		uint64_t over = after - before > d ? after - before - d : 0;
-		if (over > LG_MAX_EARLY_NS)
-			over = LG_MAX_EARLY_NS;
-		w->b.oversleep_ns = (w->b.oversleep_ns * 15 + over) / 16;
-	}
+	if (precise && k == -ETIME)
+		lg_learn_oversleep(&w->b, d, after - before);
 }
 
 static int setup_ring(struct uworker *w, unsigned flags)

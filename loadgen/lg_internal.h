@@ -259,6 +259,36 @@ static inline uint64_t lg_check_end(struct lg_worker *w, uint64_t now)
 
 /* ---- waiting --------------------------------------------------------------- */
 
+/* How long an event loop may sleep before `wake`: for an open-loop send
+ * (precise) it wakes early by twice the overshoot it has been seeing, and
+ * 0 means poll instead (the rest is shorter than a wake-up). Shared by the
+ * epoll and io_uring loops. */
+static inline uint64_t lg_sleep_ns(const struct lg_worker *w, uint64_t now, uint64_t wake,
+				   bool precise)
+{
+	if (precise) {
+		uint64_t early = 2 * w->oversleep_ns;
+		if (early > LG_MAX_EARLY_NS)
+			early = LG_MAX_EARLY_NS;
+		wake = wake > early ? wake - early : 0;
+	}
+	uint64_t d = wake <= now ? 0 : wake - now;
+	if (d > LG_MAX_WAIT_NS)
+		return LG_MAX_WAIT_NS;
+	return d <= LG_SPIN_NS ? 0 : d;
+}
+
+/* After a sleep of d ns that ran to its end: learn how far it overshot. */
+static inline void lg_learn_oversleep(struct lg_worker *w, uint64_t d, uint64_t slept)
+{
+	if (d >= LG_MAX_WAIT_NS)
+		return;
+	uint64_t over = slept > d ? slept - d : 0;
+	if (over > LG_MAX_EARLY_NS)
+		over = LG_MAX_EARLY_NS;
+	w->oversleep_ns = (w->oversleep_ns * 15 + over) / 16;
+}
+
 #ifdef LG_WANT_EPOLL_WAIT
 #include <errno.h>
 #include <sys/epoll.h>
@@ -290,17 +320,7 @@ static inline int lg_epoll_wait(struct lg_worker *w, int epfd, struct epoll_even
 				uint64_t now, uint64_t wake, bool precise)
 {
 	static int no_pwait2;
-	if (precise) {
-		uint64_t early = 2 * w->oversleep_ns;
-		if (early > LG_MAX_EARLY_NS)
-			early = LG_MAX_EARLY_NS;
-		wake = wake > early ? wake - early : 0;
-	}
-	uint64_t d = wake <= now ? 0 : wake - now;
-	if (d > LG_MAX_WAIT_NS)
-		d = LG_MAX_WAIT_NS;
-	else if (d <= LG_SPIN_NS)
-		d = 0;
+	uint64_t d = lg_sleep_ns(w, now, wake, precise);
 	int k;
 	if (!d) {
 		k = lg_sys_epoll_wait(epfd, ev, n, 0);
@@ -321,13 +341,8 @@ static inline int lg_epoll_wait(struct lg_worker *w, int epfd, struct epoll_even
 	}
 	uint64_t after = mono_ns();
 	w->wait_ns += after - before;
-	if (precise && k == 0 && d < LG_MAX_WAIT_NS) {
-		/* slept the whole timeout: learn the overshoot */
-		uint64_t over = after - before > d ? after - before - d : 0;
-		if (over > LG_MAX_EARLY_NS)
-			over = LG_MAX_EARLY_NS;
-		w->oversleep_ns = (w->oversleep_ns * 15 + over) / 16;
-	}
+	if (precise && k == 0)	/* slept the whole timeout */
+		lg_learn_oversleep(w, d, after - before);
 	return k;
 }
 #endif
