@@ -241,10 +241,10 @@ static int disable_one(const struct probe_spec *sp, void *arg)
 
 /* "name" switches a probe off; "name:tp_btf" or "name:raw_tp" only that
  * twin (the other one then attaches, which is how tests prove fallbacks). */
-static int parse_disable(struct probes *p, struct errbuf *err)
+static int parse_disable(struct probes *p, const char *list, struct errbuf *err)
 {
 	void *arg[2] = { p, err };
-	return probe_spec_each(p->disable_s, disable_one, arg, err);
+	return probe_spec_each(list, disable_one, arg, err);
 }
 
 /* ---- objects ----------------------------------------------------------------- */
@@ -669,7 +669,6 @@ int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf 
 	}
 	p->opts = *o;
 	p->groups_s = o->groups ? strdup(o->groups) : NULL;
-	p->disable_s = o->disable ? strdup(o->disable) : NULL;
 	p->opts.groups = p->opts.disable = NULL;
 	p->tracked_fd = p->tgid_tbl_fd = p->estab_fd = -1;
 	for (size_t i = 0; i < probes_ndefs; i++)
@@ -677,7 +676,7 @@ int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf 
 
 	rc = parse_groups(p, err);
 	if (!rc)
-		rc = parse_disable(p, err);
+		rc = parse_disable(p, o->disable, err);
 	if (rc)
 		goto fail;
 
@@ -820,7 +819,6 @@ void probes_close(struct probes *p)
 	probes_results_free(&p->res);
 	free(p->ps);
 	free(p->groups_s);
-	free(p->disable_s);
 	free(p);
 }
 

@@ -78,7 +78,7 @@ struct results {
 
 struct probes {
 	struct probes_opts opts;
-	char *groups_s, *disable_s;	/* owned copies of the option strings */
+	char *groups_s;		/* owned copy of the groups option (split in place) */
 	bool group_on[GROUP_NR];
 	void *skel[OBJ_NR];		/* NULL: not loaded */
 	char obj_err[OBJ_NR][200];
