@@ -33,11 +33,17 @@ static __always_inline __u32 log2_u64(__u64 v)
 	return r;
 }
 
-static __always_inline __u32 hist_slot(__u64 ns)
+/* The slot is clamped in 64 bits on the value that indexes: older
+ * verifiers (6.1) cannot carry log2_u64()'s bound through its 32-bit
+ * copy, and the barrier stops clang from dropping the check as redundant. */
+static __always_inline __u64 hist_slot(__u64 ns)
 {
-	__u32 s = log2_u64(ns);
+	__u64 s = log2_u64(ns);
 
-	return s < HIST_SLOTS ? s : HIST_SLOTS - 1;
+	barrier_var(s);
+	if (s > HIST_SLOTS - 1)
+		s = HIST_SLOTS - 1;
+	return s;
 }
 
 /* Length of [a, b] inside [ws, we]; 0 when they do not overlap. */
