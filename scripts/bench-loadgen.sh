@@ -52,7 +52,7 @@ done
 
 cd "$(dirname "$0")/.."
 NGINX=/usr/sbin/nginx
-LGRUN=$BUILD/tests/loadgen/loadgen-run
+LGRUN=$BUILD/tools/loadgen-run
 BENCH=$BUILD/bench-ebpf
 command -v wrk >/dev/null || { echo "bench-loadgen: wrk is not installed" >&2; exit 2; }
 [ -x "$NGINX" ] || { echo "bench-loadgen: $NGINX is missing" >&2; exit 2; }

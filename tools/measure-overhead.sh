@@ -3,7 +3,7 @@
 # pairs (probes off / probes on, order alternating), wrk -t1 -c50 on CPU 1,
 # the server on CPU 0. Needs root, wrk, curl, bc and a build.
 #
-#   tests/probes/measure_overhead.sh aiohttp|nginx [PAIRS] [SECONDS] [PROBE-ATTACH ARGS...]
+#   tools/measure-overhead.sh aiohttp|nginx [PAIRS] [SECONDS] [PROBE-ATTACH ARGS...]
 #
 # Two figures per pair: the throughput ratio (on/off req/s) and the ratio of
 # the server's CPU time per request (off/on, from /proc/PID/stat; for nginx
@@ -16,8 +16,8 @@ pairs=${2:-5}
 secs=${3:-5}
 shift $(( $# < 3 ? $# : 3 ))
 extra="$*"	# for probe-attach (no spaces inside arguments)
-top=$(cd "$(dirname "$0")/../.." && pwd)
-attach=$top/build/tests/probes/probe-attach
+top=$(cd "$(dirname "$0")/.." && pwd)
+attach=$top/build/tools/probe-attach
 port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
 tmp=$(mktemp -d)
 spid=
