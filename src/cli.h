@@ -3,8 +3,10 @@
 #include <sched.h>
 #include <stdbool.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <sys/types.h>
 #include "common/errbuf.h"
+#include "loadgen/loadgen.h"
 
 #define CLI_MAX_SERVERS 16
 
@@ -30,21 +32,13 @@ struct cli_options {
 	const char *python;
 	int port;		/* 0: pick a free one */
 	double ready_timeout_s;
-	cpu_set_t server_cpus, client_cpus;
-	int n_client_cpus;
-	bool pin;		/* false on a single-CPU machine */
+	cpu_set_t server_cpus;
+	int n_client_cpus;	/* CPUs in load.cpus */
 
-	/* load */
-	int connections, threads;
-	uint64_t requests;	/* 0 when only a duration is given */
-	uint64_t duration_ns;
-	uint64_t warmup_ns;
-	uint64_t timeout_ns;
-	int mode;		/* enum lg_mode: closed, or open with --rate */
-	double rate;		/* --rate: total requests/s (open loop) */
-	int arrival;		/* enum lg_arrival */
-	int engine;		/* enum lg_engine */
-	bool insecure, http2;	/* curl engine: TLS without verification, HTTP/2 */
+	/* The load generator's options, complete but for record_requests (a
+	 * run's choice). The client CPUs are load.cpus; load.pin is false on
+	 * a single-CPU machine, and then the server is not pinned either. */
+	struct lg_options load;
 
 	/* probes and output */
 	bool no_ebpf;
@@ -56,6 +50,7 @@ struct cli_options {
 	bool verbose;
 	bool quiet;		/* no human summary */
 	bool list_servers;	/* --list-servers: print availability and exit */
+	bool help, version;	/* print and exit */
 
 	int argc;
 	char **argv;		/* for the report's command_line */
@@ -64,6 +59,8 @@ struct cli_options {
 };
 
 /* 0: options ready to use. 1: --help/--version printed, exit 0.
- * -EINVAL: a one-line reason in err, exit EXIT_USAGE. */
+ * -EINVAL: a one-line reason in err, exit EXIT_USAGE. Options mean the same
+ * in any order: all are parsed first, then combined and checked. */
 int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err);
+/* --help's text, made from the option table. */
 void cli_usage(FILE *out);

@@ -28,7 +28,7 @@ static void server_opts_from_cli(const struct cli_options *o, const char *name,
 	so->python = o->python;
 	so->port = o->port;
 	so->cpus = o->server_cpus;
-	so->pin = o->pin;
+	so->pin = o->load.pin;
 	so->verbose = o->verbose;
 }
 
@@ -103,23 +103,8 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 {
 	const struct cli_options *o = r->o;
 	struct lg_target target;
-	struct lg_options lo = {
-		.connections = o->connections,
-		.threads = o->threads,
-		.requests = o->requests,
-		.duration_ns = o->duration_ns,
-		.warmup_ns = o->warmup_ns,
-		.timeout_ns = o->timeout_ns,
-		.cpus = o->client_cpus,
-		.pin = o->pin,
-		.mode = o->mode,
-		.rate = o->rate,
-		.arrival = o->arrival,
-		.engine = o->engine,
-		.insecure = o->insecure,
-		.http2 = o->http2,
-		.record_requests = r->anatomy != NULL,	/* the anatomy joins them */
-	};
+	struct lg_options lo = o->load;
+	lo.record_requests = r->anatomy != NULL;	/* the anatomy joins them */
 	struct lg_run *lg;
 	uint64_t measure_start, last_print = 0;
 
@@ -132,10 +117,10 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 	/* Open the kernel window before the first connect: workers start inside
 	 * lg_start, and this thread may not run again for a while. */
 	if (r->probes)
-		probes_set_window(r->probes, mono_ns() + o->warmup_ns, UINT64_MAX);
+		probes_set_window(r->probes, mono_ns() + o->load.warmup_ns, UINT64_MAX);
 	if (lg_start(&target, &lo, &lg, &measure_start, err))
 		return RUN_FAILED;
-	if (r->probes && o->warmup_ns)	/* the exact start, still in the future */
+	if (r->probes && o->load.warmup_ns)	/* the exact start, still in the future */
 		probes_set_window(r->probes, measure_start, UINT64_MAX);
 	while (!lg_done(lg)) {
 		if (*r->stop && !r->interrupted) {
@@ -144,7 +129,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		}
 		uint64_t now = mono_ns();
 		if (show_progress(o) && now > measure_start && now - last_print > 200 * NS_PER_MS) {
-			print_progress(lg, measure_start, o->requests);
+			print_progress(lg, measure_start, o->load.requests);
 			last_print = now;
 		}
 		anatomy_poll(r->anatomy);	/* drain the per-request records */
@@ -177,7 +162,7 @@ static json_t *server_json(const struct run *r)
 		"port", s->port, "url", s->url,
 		"version", s->version[0] ? json_string(s->version) : json_null(),
 		"external", s->external,
-		"cpus", r->o->pin && !s->external ? json_string(r->server_cpus) : json_null());
+		"cpus", r->o->load.pin && !s->external ? json_string(r->server_cpus) : json_null());
 }
 
 static json_t *build_run(struct run *r, const char *error)
@@ -296,8 +281,8 @@ static enum run_status start_server(struct run *r, const struct server_opts *so,
 		return RUN_FAILED;
 	if (!r->o->quiet)
 		fprintf(stderr, "bench-ebpf: %s ready at %s (pid %d); %d connections, %s\n",
-			r->srv.name, r->srv.url, (int)r->srv.pid, r->o->connections,
-			r->o->requests ? "measuring requests" : "measuring for a duration");
+			r->srv.name, r->srv.url, (int)r->srv.pid, r->o->load.connections,
+			r->o->load.requests ? "measuring requests" : "measuring for a duration");
 	return RUN_OK;
 }
 
@@ -329,16 +314,17 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 	enum run_status st;
 
 	server_opts_from_cli(o, name, &so);
+	const struct lg_options *lo = &o->load;
 	r.load = (struct report_load){
-		.mode = lg_mode_names[o->mode], .engine = lg_engine_names[o->engine],
-		.arrival = o->mode == LG_MODE_OPEN ? lg_arrival_names[o->arrival] : NULL,
-		.rate = o->rate,
-		.connections = o->connections, .threads = o->threads,
-		.requests = o->requests, .duration_limit_ns = o->duration_ns,
-		.warmup_ns = o->warmup_ns, .timeout_ns = o->timeout_ns,
-		.client_cpus = o->pin ? report_cpulist(&o->client_cpus, r.client_cpus,
-						       sizeof(r.client_cpus)) : NULL,
-		.client_cpu_count = o->pin ? o->n_client_cpus : (int)sysconf(_SC_NPROCESSORS_ONLN),
+		.mode = lg_mode_names[lo->mode], .engine = lg_engine_names[lo->engine],
+		.arrival = lo->mode == LG_MODE_OPEN ? lg_arrival_names[lo->arrival] : NULL,
+		.rate = lo->rate,
+		.connections = lo->connections, .threads = lo->threads,
+		.requests = lo->requests, .duration_limit_ns = lo->duration_ns,
+		.warmup_ns = lo->warmup_ns, .timeout_ns = lo->timeout_ns,
+		.client_cpus = lo->pin ? report_cpulist(&lo->cpus, r.client_cpus,
+							sizeof(r.client_cpus)) : NULL,
+		.client_cpu_count = lo->pin ? o->n_client_cpus : (int)sysconf(_SC_NPROCESSORS_ONLN),
 	};
 	report_cpulist(&o->server_cpus, r.server_cpus, sizeof(r.server_cpus));
 	snprintf(r.srv.name, sizeof(r.srv.name), "%s", so.name);

@@ -1,0 +1,284 @@
+/* The option table and the parsers of its values. Each parser stores one
+ * value where the table says; how options combine is src/cli.c's job. */
+#define _GNU_SOURCE
+#include "src/cli_table.h"
+
+#include <errno.h>
+#include <limits.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "loadgen/loadgen.h"
+#include "servers/server.h"
+#include "src/units.h"
+
+_Static_assert(sizeof(enum lg_engine) == sizeof(int) && sizeof(enum lg_arrival) == sizeof(int),
+	       "the name parser stores an int");
+
+static int expected(struct errbuf *err, const char *what)
+{
+	errbuf_set(err, "expected %s", what);
+	return -EINVAL;
+}
+
+static int parse_text(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	if (!*v)
+		return expected(err, opt->metavar && !strcmp(opt->metavar, "FILE") ?
+				"a file name" : "a value that is not empty");
+	*(const char **)field = v;
+	return 0;
+}
+
+static int parse_flag(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	*(bool *)field = true;
+	return 0;
+}
+
+/* A whole number in [min, max], with k/M suffixes; int or uint64_t field by
+ * the bound (max above INT_MAX: uint64_t). */
+static int parse_number(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	uint64_t n;
+	if (parse_count(v, &n) || n < (uint64_t)opt->min || n > (uint64_t)opt->max) {
+		if (opt->max > INT_MAX)
+			errbuf_set(err, "expected a whole number of at least %lld", opt->min);
+		else
+			errbuf_set(err, "expected a whole number from %lld to %lld", opt->min, opt->max);
+		return -EINVAL;
+	}
+	if (opt->max > INT_MAX)
+		*(uint64_t *)field = n;
+	else
+		*(int *)field = (int)n;
+	return 0;
+}
+
+/* A duration of at least min ns, into a uint64_t of nanoseconds. */
+static int parse_duration(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	uint64_t ns;
+	if (parse_duration_ns(v, &ns) || ns < (uint64_t)opt->min)
+		return expected(err, opt->min > 1 ? "a duration of at least 1ms, such as 10s" :
+				opt->min ? "a duration above 0, such as 10s, 500ms or 1m" :
+				"a duration such as 2s, 500ms or 1m");
+	*(uint64_t *)field = ns;
+	return 0;
+}
+
+/* A duration into a double of seconds. */
+static int parse_seconds(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	uint64_t ns;
+	if (parse_duration_ns(v, &ns) || ns == 0)
+		return expected(err, "a duration above 0, such as 20s");
+	*(double *)field = (double)ns / 1e9;
+	return 0;
+}
+
+static int parse_cpus(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	if (parse_cpulist(v, field, NULL))
+		return expected(err, "a CPU list such as 0, 1-3 or 0,2");
+	return 0;
+}
+
+/* Requests per second, with k/M suffixes; fractions allowed. */
+static int parse_rate(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	char *end;
+	errno = 0;
+	double rate = strtod(v, &end);
+	if (end != v && (*end == 'k' || *end == 'K'))
+		rate *= 1e3, end++;
+	else if (end != v && *end == 'M')
+		rate *= 1e6, end++;
+	if (errno || end == v || *end || !(rate > 0) || rate > 1e9)
+		return expected(err, "requests per second above 0, such as 20000 or 20k");
+	*(double *)field = rate;
+	return 0;
+}
+
+/* One of opt->words, stored as its index (an enum). */
+static int parse_name(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	for (int i = 0; opt->words[i]; i++)
+		if (!strcmp(v, opt->words[i])) {
+			*(int *)field = i;
+			return 0;
+		}
+	char list[256] = "";
+	size_t off = 0;
+	for (int i = 0; opt->words[i] && off < sizeof(list); i++)
+		off += (size_t)snprintf(list + off, sizeof(list) - off, "%s%s",
+					i ? (opt->words[i + 1] ? ", " : " or ") : "", opt->words[i]);
+	return expected(err, list);
+}
+
+static int parse_engine(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	if (parse_name(opt, v, field, err))
+		return -EINVAL;
+	if (!lg_engine_available(*(int *)field))
+		return expected(err, "an engine built in: uring needs liburing-dev at build time");
+	return 0;
+}
+
+static int parse_url(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	if (strncmp(v, "http://", 7) && strncmp(v, "https://", 8))
+		return expected(err, "http://HOST[:PORT]/PATH or https://...");
+	*(const char **)field = v;
+	return 0;
+}
+
+/* Splits a copy, so argv stays intact for the report's command_line. A
+ * later --server replaces an earlier one. */
+static int parse_servers(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	struct cli_options *o = (struct cli_options *)((char *)field - opt->offset);
+	o->n_servers = 0;
+	o->all_servers = false;
+	if ((size_t)snprintf(o->server_list, sizeof(o->server_list), "%s", v) >= sizeof(o->server_list))
+		return expected(err, "a shorter list");
+	char *save = NULL;
+	for (char *tok = strtok_r(o->server_list, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		if (!strcmp(tok, "all")) {
+			o->all_servers = true;
+		} else if (!server_is_builtin(tok)) {
+			errbuf_set(err, "unknown server '%s' (built-in: flask, aiohttp, fastapi, "
+				   "pymongoose, nginx, all; or use --server-cmd)", tok);
+			return -EINVAL;
+		} else if (o->n_servers == CLI_MAX_SERVERS) {
+			errbuf_set(err, "at most %d servers", CLI_MAX_SERVERS);
+			return -EINVAL;
+		} else {
+			o->servers[o->n_servers++] = tok;
+		}
+	}
+	if (!o->n_servers && !o->all_servers)
+		return expected(err, "a server name");
+	return 0;
+}
+
+const char *const cli_server_words[] = {
+	"flask", "aiohttp", "fastapi", "pymongoose", "nginx", "all", NULL,
+};
+static const char *const arrival_words[] = { "constant", "poisson", NULL };
+static const char *const engine_words[] = { "epoll", "curl", "uring", NULL };
+_Static_assert(sizeof(arrival_words) / sizeof(*arrival_words) == LG_ARRIVAL__COUNT + 1 &&
+	       sizeof(engine_words) / sizeof(*engine_words) == LG_ENGINE__COUNT + 1,
+	       "one word per load generator name, in its order");
+
+#define AT(field) offsetof(struct cli_options, field)
+#define S_SERVER "SERVER"
+#define S_LOAD "LOAD (closed loop by default, HTTP/1.1 keep-alive)"
+#define S_OUT "PROBES AND OUTPUT"
+
+const struct cli_opt cli_opts[OPT__COUNT] = {
+	[OPT_SERVER] = { "server", 0, CLI_ARG_REQUIRED, "LIST", S_SERVER,
+		"built-in servers: flask, aiohttp, fastapi, pymongoose, nginx,\n"
+		"or 'all' (every one usable here); several run one after another\n"
+		"and end with a ranking",
+		.parse = parse_servers, .offset = AT(server_list), .words = cli_server_words,
+		.complete = CLI_COMPLETE_WORDS },
+	[OPT_SERVER_CMD] = { "server-cmd", 0, CLI_ARG_REQUIRED, "CMD", S_SERVER,
+		"any server command; {port} and $PORT are the chosen port",
+		.parse = parse_text, .offset = AT(server_cmd), .complete = CLI_COMPLETE_COMMAND },
+	[OPT_URL] = { "url", 0, CLI_ARG_REQUIRED, "URL", S_SERVER,
+		"a server already running (not started or stopped)",
+		.parse = parse_url, .offset = AT(url) },
+	[OPT_PID] = { "pid", 0, CLI_ARG_REQUIRED, "PID", S_SERVER,
+		"with --url: its process, for the probes",
+		.parse = parse_number, .offset = AT(pid), .min = 1, .max = 4194304 },
+	[OPT_PYTHON] = { "python", 0, CLI_ARG_REQUIRED, "PATH", S_SERVER,
+		"interpreter for the Python servers", .def = "/usr/bin/python3",
+		.parse = parse_text, .offset = AT(python), .complete = CLI_COMPLETE_FILE },
+	[OPT_PORT] = { "port", 0, CLI_ARG_REQUIRED, "N", S_SERVER,
+		"port for the server (default: a free one)",
+		.parse = parse_number, .offset = AT(port), .min = 1, .max = 65535 },
+	[OPT_READY_TIMEOUT] = { "ready-timeout", 0, CLI_ARG_REQUIRED, "T", S_SERVER,
+		"give up if GET / does not answer within T", .def = "20s",
+		.parse = parse_seconds, .offset = AT(ready_timeout_s) },
+	[OPT_SERVER_CPU] = { "server-cpu", 0, CLI_ARG_REQUIRED, "LIST", S_SERVER,
+		"CPUs for the server (default 0)",
+		.parse = parse_cpus, .offset = AT(server_cpus) },
+	[OPT_CLIENT_CPU] = { "client-cpu", 0, CLI_ARG_REQUIRED, "LIST", S_SERVER,
+		"CPUs for the load generator (default: all others)",
+		.parse = parse_cpus, .offset = AT(load.cpus) },
+	[OPT_LIST_SERVERS] = { "list-servers", 0, CLI_ARG_NONE, NULL, S_SERVER,
+		"list the built-in servers and whether each can run here",
+		.parse = parse_flag, .offset = AT(list_servers) },
+
+	[OPT_CONNECTIONS] = { "connections", 'c', CLI_ARG_REQUIRED, "N", S_LOAD,
+		"concurrent connections", .def = "100",
+		.parse = parse_number, .offset = AT(load.connections), .min = 1, .max = 1000000 },
+	[OPT_REQUESTS] = { "requests", 'n', CLI_ARG_REQUIRED, "N", S_LOAD,
+		"requests to measure, k and M suffixes allowed", .def = "50000",
+		.parse = parse_number, .offset = AT(load.requests), .min = 1, .max = LLONG_MAX },
+	[OPT_DURATION] = { "duration", 'd', CLI_ARG_REQUIRED, "T", S_LOAD,
+		"measure for T instead (10s, 500ms, 1m); with -n, whichever ends first",
+		.parse = parse_duration, .offset = AT(load.duration_ns), .min = 1 },
+	[OPT_THREADS] = { "threads", 't', CLI_ARG_REQUIRED, "N", S_LOAD,
+		"load generator threads (default: one per client CPU)",
+		.parse = parse_number, .offset = AT(load.threads), .min = 1, .max = 1024 },
+	[OPT_WARMUP] = { "warmup", 0, CLI_ARG_REQUIRED, "T", S_LOAD,
+		"load before measuring, not counted", .def = "0",
+		.parse = parse_duration, .offset = AT(load.warmup_ns) },
+	[OPT_TIMEOUT] = { "timeout", 0, CLI_ARG_REQUIRED, "T", S_LOAD,
+		"a request not answered within T is an error", .def = "10s",
+		.parse = parse_duration, .offset = AT(load.timeout_ns), .min = 1000000 },
+	[OPT_RATE] = { "rate", 0, CLI_ARG_REQUIRED, "R", S_LOAD,
+		"open loop: R requests/s in total, latency from each request's\n"
+		"scheduled time (no coordinated omission); k suffix allowed",
+		.parse = parse_rate, .offset = AT(load.rate) },
+	[OPT_ARRIVAL] = { "arrival", 0, CLI_ARG_REQUIRED, "KIND", S_LOAD,
+		"open loop spacing: constant or poisson", .def = "constant",
+		.parse = parse_name, .offset = AT(load.arrival), .words = arrival_words,
+		.complete = CLI_COMPLETE_WORDS },
+	[OPT_ENGINE] = { "engine", 0, CLI_ARG_REQUIRED, "NAME", S_LOAD,
+		"epoll (HTTP/1.1), curl (https, HTTP/2), uring\n"
+		"(default: epoll; curl for an https URL)",
+		.parse = parse_engine, .offset = AT(load.engine), .words = engine_words,
+		.complete = CLI_COMPLETE_WORDS },
+	[OPT_INSECURE] = { "insecure", 0, CLI_ARG_NONE, NULL, S_LOAD,
+		"curl engine: accept self-signed TLS certificates",
+		.parse = parse_flag, .offset = AT(load.insecure) },
+	[OPT_HTTP2] = { "http2", 0, CLI_ARG_NONE, NULL, S_LOAD,
+		"curl engine: HTTP/2 (over https)",
+		.parse = parse_flag, .offset = AT(load.http2) },
+
+	[OPT_NO_EBPF] = { "no-ebpf", 0, CLI_ARG_NONE, NULL, S_OUT,
+		"run without eBPF probes (no root needed)",
+		.parse = parse_flag, .offset = AT(no_ebpf) },
+	[OPT_PROBES] = { "probes", 0, CLI_ARG_REQUIRED, "LIST", S_OUT,
+		"probe groups to load: syscalls,sched,tcp,anatomy (default all)",
+		.parse = parse_text, .offset = AT(probes) },
+	[OPT_DISABLE_PROBE] = { "disable-probe", 0, CLI_ARG_REQUIRED, "LIST", S_OUT,
+		"switch off these probes by name (to test the degraded path)",
+		.parse = parse_text, .offset = AT(disable_probes) },
+	[OPT_OVERHEAD] = { "overhead", 0, CLI_ARG_OPTIONAL, "N", S_OUT,
+		"measure the probes' cost: N pairs (default 3) of the same load\n"
+		"with probes off and on, interleaved; the report gains \"overhead\"",
+		.bare = "3", .parse = parse_number, .offset = AT(overhead_pairs), .min = 1, .max = 100 },
+	[OPT_TRACE] = { "trace", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
+		"write each matched request's anatomy (marks and components)\n"
+		"to FILE as JSON Lines",
+		.parse = parse_text, .offset = AT(trace), .complete = CLI_COMPLETE_FILE },
+	[OPT_OUTPUT] = { "output", 'o', CLI_ARG_REQUIRED, "FILE", S_OUT,
+		"write the JSON report to FILE instead of stdout",
+		.parse = parse_text, .offset = AT(output), .complete = CLI_COMPLETE_FILE },
+	[OPT_QUIET] = { "quiet", 'q', CLI_ARG_NONE, NULL, S_OUT,
+		"no human summary on stderr",
+		.parse = parse_flag, .offset = AT(quiet) },
+	[OPT_VERBOSE] = { "verbose", 'v', CLI_ARG_NONE, NULL, S_OUT,
+		"libbpf and server start-up details on stderr",
+		.parse = parse_flag, .offset = AT(verbose) },
+	[OPT_VERSION] = { "version", 'V', CLI_ARG_NONE, NULL, S_OUT,
+		"print the version",
+		.parse = parse_flag, .offset = AT(version) },
+	[OPT_HELP] = { "help", 'h', CLI_ARG_NONE, NULL, S_OUT,
+		"this text",
+		.parse = parse_flag, .offset = AT(help) },
+};
