@@ -326,13 +326,19 @@ static int on_record(void *ctx, void *data, size_t size)
 static void flush_batches(struct anatomy *a)
 {
 	int fd, err, ncpu = libbpf_num_possible_cpus();
-	bool direct = false, failed[1024] = { false };
+	bool direct = false, *failed;
 	struct anat_batch *v;
 	uint32_t zero = 0;
 
-	if (!a->skel || ncpu <= 0 || ncpu > 1024 ||
-	    (fd = bpf_program__fd(a->skel->progs.anat_flush)) < 0)
+	if (!a->skel || ncpu <= 0 || (fd = bpf_program__fd(a->skel->progs.anat_flush)) < 0)
 		return;
+	failed = calloc((size_t)ncpu, sizeof(*failed));
+	v = calloc((size_t)ncpu, sizeof(*v));
+	if (!failed || !v) {
+		/* Nothing can be read back: what the batches hold is lost, and said so. */
+		a->oom += ANAT_BATCH * (uint64_t)ncpu;
+		goto out;
+	}
 	for (int cpu = 0; cpu < ncpu; cpu++) {
 		for (int tries = 0; tries < 1000; tries++) {
 			LIBBPF_OPTS(bpf_test_run_opts, t, .flags = BPF_F_TEST_RUN_ON_CPU, .cpu = (uint32_t)cpu);
@@ -344,10 +350,8 @@ static void flush_batches(struct anatomy *a)
 				break;
 		}
 	}
-	if (!direct || !(v = calloc((size_t)ncpu, sizeof(*v))))
-		return;
-	if (!bpf_map__lookup_elem(a->skel->maps.batch, &zero, sizeof(zero), v,
-				  sizeof(*v) * (size_t)ncpu, 0)) {
+	if (direct && !bpf_map__lookup_elem(a->skel->maps.batch, &zero, sizeof(zero), v,
+					    sizeof(*v) * (size_t)ncpu, 0)) {
 		for (int cpu = 0; cpu < ncpu; cpu++) {
 			if (!failed[cpu])
 				continue;
@@ -358,6 +362,8 @@ static void flush_batches(struct anatomy *a)
 		bpf_map__update_elem(a->skel->maps.batch, &zero, sizeof(zero), v,
 				     sizeof(*v) * (size_t)ncpu, BPF_ANY);
 	}
+out:
+	free(failed);
 	free(v);
 }
 

@@ -670,6 +670,12 @@ int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf 
 	p->opts = *o;
 	p->groups_s = o->groups ? strdup(o->groups) : NULL;
 	p->opts.groups = p->opts.disable = NULL;
+	if (o->groups && !p->groups_s) {	/* never read as "no list: all groups" */
+		free(p->ps);
+		free(p);
+		errbuf_set(err, "out of memory");
+		return -ENOMEM;
+	}
 	p->tracked_fd = p->tgid_tbl_fd = p->estab_fd = -1;
 	for (size_t i = 0; i < probes_ndefs; i++)
 		p->ps[i].status = PROBE_WANTED;
