@@ -46,6 +46,7 @@ struct cli_options {
 	const char *disable_probes;
 	int overhead_pairs;	/* --overhead[=N]: N interleaved off/on pairs; 0 = off */
 	const char *output;	/* NULL: stdout */
+	const char *html;	/* --html FILE: the report as an HTML page too; NULL: none */
 	const char *trace;	/* --trace FILE: per-request anatomy, JSON Lines; NULL: none */
 	bool verbose;
 	bool quiet;		/* no human summary */

@@ -8,12 +8,14 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/html_report.h"
 #include "analysis/ranking.h"
 #include "analysis/report.h"
 #include "common/errbuf.h"
 #include "loader/probes.h"
 #include "servers/server.h"
 #include "src/cli.h"
+#include "src/commands.h"
 #include "src/output.h"
 #include "src/run.h"
 
@@ -76,6 +78,23 @@ static int pick_servers(const struct cli_options *o, const char **names, int *n,
 	return 0;
 }
 
+/* Both files are opened before the run, so a bad path fails in a second. */
+static int open_outputs(const struct cli_options *o, struct output *out, struct output *html,
+			struct errbuf *err)
+{
+	html->f = NULL;
+	if (output_open(out, o->output, err))
+		return -1;
+	if (o->html && output_open(html, o->html, err)) {
+		if (out->path) {
+			fclose(out->f);
+			unlink(out->path);
+		}
+		return -1;
+	}
+	return 0;
+}
+
 static int exit_code_for(enum run_status st)
 {
 	switch (st) {
@@ -94,6 +113,8 @@ int main(int argc, char **argv)
 	const char *names[CLI_MAX_SERVERS];
 	int n_names = 0, rc = EXIT_OK;
 
+	if (argc > 1 && !strcmp(argv[1], "report"))
+		return cmd_report(argc - 1, argv + 1);
 	int p = cli_parse(argc, argv, &o, &err);
 	if (p < 0) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
@@ -125,8 +146,8 @@ int main(int argc, char **argv)
 		return EXIT_NOPRIV;
 	}
 
-	struct output out;
-	if (output_open(&out, o.output, &err)) {
+	struct output out, html;
+	if (open_outputs(&o, &out, &html, &err)) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
 		json_decref(notes);
 		return EXIT_FAIL;
@@ -161,7 +182,7 @@ int main(int argc, char **argv)
 			"notes", notes, "runs", json_incref(runs), "ranking", ranking,
 			"interrupted", rc == EXIT_INTERRUPTED);
 	}
-	if (output_write(&out, report, &err)) {
+	if (output_write(&out, report, &err) || (html.f && html_write_report(html.f, report, o.html, &err))) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
 		rc = EXIT_FAIL;
 	}

@@ -1,0 +1,59 @@
+#define _GNU_SOURCE
+/* Several runs side by side: the ranking by requests per second. */
+#include "analysis/html_sections.h"
+
+#include <math.h>
+#include <stdlib.h>
+
+#include "analysis/html_svg.h"
+#include "common/fmt.h"
+
+static int by_rps_desc(const void *a, const void *b)
+{
+	double x = jnum(((const struct saved_run *)a)->run, "client.rps");
+	double y = jnum(((const struct saved_run *)b)->run, "client.rps");
+	x = isfinite(x) ? x : -1;
+	y = isfinite(y) ? y : -1;
+	return (x < y) - (x > y);
+}
+
+static void ranking_table(FILE *f, const struct saved_run *r, size_t n)
+{
+	char a[24], b[24], c[24];
+	fputs("<table class='ranking sortable'><thead><tr><th>rank</th><th>run</th><th>req/s</th><th>share of fastest</th>"
+	      "<th>p50</th><th>p99</th><th>max</th><th>failed</th></tr></thead><tbody>\n", f);
+	double best = jnum(r[0].run, "client.rps");
+	for (size_t i = 0; i < n; i++) {
+		json_t *cl = json_object_get(r[i].run, "client");
+		double rps = jnum(cl, "rps"), p50 = dist_stat(cl, "latency", "p50");
+		double p99 = dist_stat(cl, "latency", "p99"), max = dist_stat(cl, "latency", "max");
+		fprintf(f, "<tr><td class='num'>%zu</td><td>", i + 1);
+		html_text(f, r[i].label);
+		fprintf(f, "</td><td class='num'>%.1f</td><td class='num'>%.1f %%</td><td class='num' data-sort='%.0f'>%s</td>"
+			"<td class='num' data-sort='%.0f'>%s</td><td class='num' data-sort='%.0f'>%s</td><td class='num'>%.0f</td></tr>\n",
+			rps, best > 0 ? 100 * rps / best : 0, p50, fmt_duration(p50, a, sizeof(a)), p99,
+			fmt_duration(p99, b, sizeof(b)), max, fmt_duration(max, c, sizeof(c)), jnum(cl, "errors.total"));
+	}
+	fputs("</tbody></table>\n", f);
+}
+
+void html_ranking(FILE *f, const struct saved_set *s)
+{
+	struct saved_run sorted[SAVED_MAX_RUNS];
+	struct svg_bar bars[SAVED_MAX_RUNS];
+	char text[SAVED_MAX_RUNS][48];
+	size_t n = s->n_runs;
+	for (size_t i = 0; i < n; i++)
+		sorted[i] = s->runs[i];
+	qsort(sorted, n, sizeof(sorted[0]), by_rps_desc);
+	double best = jnum(sorted[0].run, "client.rps");
+	for (size_t i = 0; i < n; i++) {
+		double rps = jnum(sorted[i].run, "client.rps");
+		snprintf(text[i], sizeof(text[i]), "%.0f req/s (%.0f %%)", rps, best > 0 ? 100 * rps / best : 0);
+		bars[i] = (struct svg_bar){ .name = sorted[i].label, .value = rps, .text = text[i] };
+	}
+	fputs("<section class='ranking'><h2>Ranking by requests per second</h2>\n", f);
+	svg_hbar_chart(f, "ranking-bars", "requests per second by run", "requests per second (req/s)", bars, n, HTML_WIDTH);
+	ranking_table(f, sorted, n);
+	fputs("</section>\n", f);
+}

@@ -1,0 +1,16 @@
+/* The parts of the HTML page, each writing one <section>. */
+#pragma once
+#include <stdio.h>
+#include <jansson.h>
+#include "analysis/saved_report.h"
+
+#define HTML_WIDTH 1120		/* chart width in px: fits a 1280 px window with margins */
+
+void html_headline(FILE *f, const struct saved_run *r);
+void html_warnings(FILE *f, const struct saved_run *r);
+void html_context(FILE *f, const struct saved_run *r);
+void html_spectrum(FILE *f, const struct saved_run *runs, size_t n, const char *cls);
+void html_timeline(FILE *f, const struct saved_run *r);
+void html_anatomy(FILE *f, const struct saved_run *r);
+void html_kernel(FILE *f, const struct saved_run *r);
+void html_ranking(FILE *f, const struct saved_set *s);
