@@ -7,7 +7,10 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "servers/internal.h"
+#include "servers/builtin.h"
+#include "servers/log.h"
+#include "servers/proc.h"
+#include "servers/server.h"
 
 #ifndef SERVERS_DIR
 #error "SERVERS_DIR (absolute path of servers/) must be defined by the build"
@@ -79,6 +82,33 @@ void nginx_version(const char *nginx, char *out, size_t len)
 	snprintf(out, len, "nginx %.*s", (int)n, p);
 }
 
+int builtin_program(const struct builtin *b, const char *python, char *exe, size_t exe_len,
+		    char *app, size_t app_len, struct errbuf *err)
+{
+	if (!b->app) {
+		if (find_nginx(exe, exe_len) == 0)
+			return 0;
+		errbuf_set(err, "%s: nginx not found in /usr/sbin, /usr/local/sbin or PATH; %s",
+			   b->name, b->hint);
+		return -ENOENT;
+	}
+	if (!python || !*python)
+		python = SERVER_DEFAULT_PYTHON;
+	int r = resolve_exe(python, exe, exe_len);
+	if (r < 0) {
+		errbuf_set(err, "%s: cannot run Python interpreter '%s': %s", b->name, python,
+			   strerror(-r));
+		return -ENOENT;
+	}
+	snprintf(app, app_len, "%s/%s", servers_dir(), b->app);
+	if (access(app, R_OK) < 0) {
+		errbuf_set(err, "%s: demo app %s not found (set BENCH_EBPF_SERVERS_DIR to the servers/ directory)",
+			   b->name, app);
+		return -ENOENT;
+	}
+	return 0;
+}
+
 int nginx_write_conf(const char *dir, int port, char *path, size_t len)
 {
 	if ((size_t)snprintf(path, len, "%s/nginx.conf", dir) >= len)
@@ -140,30 +170,11 @@ int server_check_available(const struct server_opts *o, struct errbuf *err)
 		return -ENOENT;
 	}
 
-	char exe[4096];
-	if (!b->app) {
-		if (find_nginx(exe, sizeof(exe)) < 0) {
-			errbuf_set(err, "%s: nginx not found in /usr/sbin, /usr/local/sbin or PATH; %s",
-				   b->name, b->hint);
-			return -ENOENT;
-		}
+	char exe[4096], app[4096];
+	if (builtin_program(b, o->python, exe, sizeof(exe), app, sizeof(app), err))
+		return -ENOENT;
+	if (!b->app)
 		return 0;
-	}
-
-	const char *python = o->python && *o->python ? o->python : SERVER_DEFAULT_PYTHON;
-	int r = resolve_exe(python, exe, sizeof(exe));
-	if (r < 0) {
-		errbuf_set(err, "%s: cannot run Python interpreter '%s': %s", b->name, python,
-			   strerror(-r));
-		return -ENOENT;
-	}
-	char app[4096];
-	snprintf(app, sizeof(app), "%s/%s", servers_dir(), b->app);
-	if (access(app, R_OK) < 0) {
-		errbuf_set(err, "%s: demo app %s not found (set BENCH_EBPF_SERVERS_DIR to the servers/ directory)",
-			   b->name, app);
-		return -ENOENT;
-	}
 
 	/* Ask the interpreter, as the user the server will run as. */
 	struct creds c;

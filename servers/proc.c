@@ -14,7 +14,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "servers/internal.h"
+#include "common/clock.h"
+#include "servers/proc.h"
 
 extern char **environ;
 
@@ -240,6 +241,59 @@ void describe_status(int status, char *out, size_t len)
 		snprintf(out, len, "stopped (wait status 0x%x)", status);
 }
 
+/* The forked child of run_capture(): never returns. */
+static void __attribute__((noreturn))
+capture_child(char *const argv[], char *const envp[], const struct creds *c, int devnull, int sink)
+{
+	dup2(devnull, 0);
+	dup2(sink, 1);
+	dup2(sink, 2);
+	sigset_t none;
+	sigemptyset(&none);
+	sigprocmask(SIG_SETMASK, &none, NULL);
+	signal(SIGPIPE, SIG_DFL);
+	int r = creds_apply(c);
+	if (r < 0) {
+		child_fail("cannot drop privileges for", argv[0], r);
+		_exit(126);
+	}
+	execve(argv[0], argv, envp ? envp : environ);
+	child_fail("cannot run", argv[0], errno);
+	_exit(127);
+}
+
+/* Reads FD into OUT (truncated, NUL-terminated) until EOF or DEADLINE;
+ * false when the deadline came first. */
+static bool capture_output(int fd, char *out, size_t outlen, double deadline)
+{
+	size_t got = 0;
+	for (;;) {
+		int left = (int)((deadline - mono_seconds()) * 1000.0);
+		if (left <= 0)
+			return false;
+		struct pollfd pfd = { .fd = fd, .events = POLLIN };
+		int pr = poll(&pfd, 1, left);
+		if (pr < 0 && errno == EINTR)
+			continue;
+		if (pr <= 0)
+			return pr != 0;
+		char buf[512];
+		ssize_t n = read(fd, buf, sizeof(buf));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0)
+			return true;
+		if (outlen > 1 && got < outlen - 1) {
+			size_t take = (size_t)n;
+			if (take > outlen - 1 - got)
+				take = outlen - 1 - got;
+			memcpy(out + got, buf, take);
+			got += take;
+			out[got] = 0;
+		}
+	}
+}
+
 int run_capture(char *const argv[], char *const envp[], const struct creds *c,
 		int timeout_ms, char *out, size_t outlen)
 {
@@ -265,60 +319,15 @@ int run_capture(char *const argv[], char *const envp[], const struct creds *c,
 		}
 		return e;
 	}
-	if (pid == 0) {
-		int sink = out ? fds[1] : devnull;
-		dup2(devnull, 0);
-		dup2(sink, 1);
-		dup2(sink, 2);
-		sigset_t none;
-		sigemptyset(&none);
-		sigprocmask(SIG_SETMASK, &none, NULL);
-		signal(SIGPIPE, SIG_DFL);
-		int r = creds_apply(c);
-		if (r < 0) {
-			child_fail("cannot drop privileges for", argv[0], r);
-			_exit(126);
-		}
-		execve(argv[0], argv, envp ? envp : environ);
-		child_fail("cannot run", argv[0], errno);
-		_exit(127);
-	}
+	if (pid == 0)
+		capture_child(argv, envp, c, devnull, out ? fds[1] : devnull);
 	close(devnull);
 
-	size_t got = 0;
-	double deadline = mono_now() + timeout_ms / 1000.0;
+	double deadline = mono_seconds() + timeout_ms / 1000.0;
 	bool timed_out = false;
 	if (out) {
 		close(fds[1]);
-		for (;;) {
-			int left = (int)((deadline - mono_now()) * 1000.0);
-			if (left <= 0) {
-				timed_out = true;
-				break;
-			}
-			struct pollfd pfd = { .fd = fds[0], .events = POLLIN };
-			int pr = poll(&pfd, 1, left);
-			if (pr < 0 && errno == EINTR)
-				continue;
-			if (pr <= 0) {
-				timed_out = pr == 0;
-				break;
-			}
-			char buf[512];
-			ssize_t n = read(fds[0], buf, sizeof(buf));
-			if (n < 0 && errno == EINTR)
-				continue;
-			if (n <= 0)
-				break;
-			if (outlen > 1 && got < outlen - 1) {
-				size_t take = (size_t)n;
-				if (take > outlen - 1 - got)
-					take = outlen - 1 - got;
-				memcpy(out + got, buf, take);
-				got += take;
-				out[got] = 0;
-			}
-		}
+		timed_out = !capture_output(fds[0], out, outlen, deadline);
 		close(fds[0]);
 	}
 
@@ -334,7 +343,7 @@ int run_capture(char *const argv[], char *const envp[], const struct creds *c,
 				continue;
 			return -errno;
 		}
-		if (!timed_out && mono_now() >= deadline) {
+		if (!timed_out && mono_seconds() >= deadline) {
 			timed_out = true;
 			kill(pid, SIGKILL);
 		}

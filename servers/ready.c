@@ -14,95 +14,16 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include "servers/internal.h"
+#include "common/clock.h"
+#include "servers/builtin.h"
+#include "servers/log.h"
+#include "servers/proc.h"
+#include "servers/server.h"
+
+#define SERVER_VERSION_TAG "bench-ebpf-server-version:"
 
 #define POLL_INTERVAL_MS 25
 #define BODY_MAX 65536
-
-/* ---- the log --------------------------------------------------------------- */
-
-void log_tail(const char *path, int max_lines, char *out, size_t len)
-{
-	char buf[8192];
-	out[0] = 0;
-	if (!path || !*path || len == 0)
-		return;
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return;
-	struct stat st;
-	off_t start = 0;
-	if (fstat(fd, &st) == 0 && st.st_size > (off_t)sizeof(buf) - 1)
-		start = st.st_size - (off_t)sizeof(buf) + 1;
-	ssize_t n = pread(fd, buf, sizeof(buf) - 1, start);
-	close(fd);
-	if (n <= 0)
-		return;
-	buf[n] = 0;
-	for (ssize_t i = 0; i < n; i++)	/* keep it printable: NULs and CRs out */
-		if (buf[i] == 0 || buf[i] == '\r')
-			buf[i] = ' ';
-
-	/* The last MAX_LINES lines (ignoring trailing blank ones). */
-	char *end = buf + n;
-	while (end > buf && (end[-1] == '\n' || end[-1] == ' '))
-		*--end = 0;
-	char *p = end;
-	for (int lines = 0; p > buf && lines < max_lines; lines++) {
-		while (p > buf && p[-1] != '\n')
-			p--;
-		if (lines + 1 < max_lines && p > buf)
-			p--;	/* onto the previous line's newline */
-	}
-	if (*p == '\n')
-		p++;
-
-	/* Lines longer than 200 characters are cut in the middle. */
-	size_t o = 0;
-	char *line = p;
-	while (line && *line && o + 1 < len) {
-		char *nl = strchr(line, '\n');
-		size_t l = nl ? (size_t)(nl - line) : strlen(line);
-		int w;
-		if (l > 200)
-			w = snprintf(out + o, len - o, "%s%.*s ... %.*s", o ? "\n" : "", 90, line, 90,
-				     line + l - 90);
-		else
-			w = snprintf(out + o, len - o, "%s%.*s", o ? "\n" : "", (int)l, line);
-		if (w < 0)
-			break;
-		o += (size_t)w;
-		if (o >= len)
-			o = len - 1;
-		line = nl ? nl + 1 : NULL;
-	}
-}
-
-void set_err_with_tail(struct errbuf *err, const struct server *s, const char *reason)
-{
-	if (!err)
-		return;
-	size_t cap = sizeof(err->msg);
-	char tail[4096];
-	log_tail(s->log_path, 10, tail, sizeof(tail));
-	if (!tail[0]) {
-		errbuf_set(err, "%s%s", reason, s->log_path[0] ? " (its log is empty)" : "");
-		return;
-	}
-	static const char intro[] = "; last lines of its log:\n";
-	size_t head = strlen(reason) + strlen(intro);
-	size_t room = head < cap - 1 ? cap - 1 - head : 0;
-	/* Keep the end of the log (the newest lines) when it does not all fit. */
-	const char *t = tail;
-	size_t tl = strlen(tail);
-	if (tl > room) {
-		t = tail + (tl - room);
-		const char *nl = strchr(t, '\n');
-		if (nl && (size_t)(nl - t) < room / 2)
-			t = nl + 1;
-	}
-	errbuf_set(err, "%s%s%s", reason, intro, t);
-}
 
 static void version_from_log(const char *path, char *out, size_t len)
 {
@@ -282,7 +203,7 @@ int server_wait_ready(struct server *s, double timeout_s, const volatile int *st
 	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
 
 	int ret;
-	double t0 = mono_now(), deadline = t0 + (timeout_s > 0 ? timeout_s : 0.0);
+	double t0 = mono_seconds(), deadline = t0 + (timeout_s > 0 ? timeout_s : 0.0);
 	for (;;) {
 		if (stop && *stop) {
 			errbuf_set(err, "interrupted while waiting for %s to answer", s->name);
@@ -297,7 +218,7 @@ int server_wait_ready(struct server *s, double timeout_s, const volatile int *st
 			ret = -ECHILD;
 			break;
 		}
-		double left = deadline - mono_now();
+		double left = deadline - mono_seconds();
 		long tmo = left > 1.0 ? 1000 : left > 0.1 ? (long)(left * 1000) : 100;
 		enum outcome o = try_get(h, s, tmo, r, why, sizeof(why));
 		if (o == GOT_READY) {
@@ -305,7 +226,7 @@ int server_wait_ready(struct server *s, double timeout_s, const volatile int *st
 			ret = 0;
 			break;
 		}
-		if (mono_now() >= deadline) {
+		if (mono_seconds() >= deadline) {
 			if (process_exited(s))
 				continue;	/* report the exit, not the timeout */
 			int w = snprintf(reason, sizeof(reason), "%s did not answer GET / within %gs (last attempt: %s)",

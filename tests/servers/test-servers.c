@@ -18,6 +18,7 @@
 #include <unistd.h>
 
 #include "servers/server.h"
+#include "servers/tmpdir.h"
 
 #define SKIP 77
 
@@ -580,6 +581,37 @@ static int t_drop_privileges(void)
 	return failures ? 1 : 0;
 }
 
+/* The temp dir goes whole (nested directories, odd names), and a symbolic
+ * link in it is removed, never followed. */
+static int t_tmpdir(void)
+{
+	char dir[512], outside[600], path[700];
+	struct errbuf err = { "" };
+	REQUIRE(tmpdir_create(dir, sizeof(dir), &err) == 0, "tmpdir_create: %s", err.msg);
+	REQUIRE(strstr(dir, "/bench-ebpf-"), "name %s", dir);
+	snprintf(outside, sizeof(outside), "%s.keep", dir);
+	REQUIRE(mkdir(outside, 0700) == 0, "mkdir %s", outside);
+	snprintf(path, sizeof(path), "%s/kept", outside);
+	close(open(path, O_WRONLY | O_CREAT, 0600));
+	const char *const dirs[] = { "a", "a/b", "a/b/c d", "e" };
+	for (size_t i = 0; i < sizeof(dirs) / sizeof(dirs[0]); i++) {
+		snprintf(path, sizeof(path), "%s/%s", dir, dirs[i]);
+		CHECK(mkdir(path, 0700) == 0, "mkdir %s", path);
+		snprintf(path, sizeof(path), "%s/%s/file", dir, dirs[i]);
+		close(open(path, O_WRONLY | O_CREAT, 0600));
+	}
+	snprintf(path, sizeof(path), "%s/a/b/link", dir);
+	CHECK(symlink(outside, path) == 0, "symlink %s", path);
+	chmod(dir, 0711);
+	tmpdir_remove(dir);
+	CHECK(!path_exists(dir), "%s is still there", dir);
+	snprintf(path, sizeof(path), "%s/kept", outside);
+	CHECK(path_exists(path), "the link's target %s was removed", path);
+	unlink(path);
+	rmdir(outside);
+	return 0;
+}
+
 static int t_flask(void) { return lifecycle("flask", NULL); }
 static int t_aiohttp(void) { return lifecycle("aiohttp", NULL); }
 static int t_fastapi(void) { return lifecycle("fastapi", NULL); }
@@ -593,6 +625,7 @@ static const struct {
 	{ "unknown", t_unknown },
 	{ "bad-python", t_bad_python },
 	{ "external", t_external },
+	{ "tmpdir", t_tmpdir },
 	{ "flask", t_flask },
 	{ "aiohttp", t_aiohttp },
 	{ "fastapi", t_fastapi },
