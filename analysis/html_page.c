@@ -111,19 +111,3 @@ int html_write_file(const char *path, const struct saved_set *s, struct errbuf *
 	}
 	return rc;
 }
-
-int html_write_report(FILE *f, json_t *report, const char *name, struct errbuf *err)
-{
-	struct saved_set s;
-	if (saved_set_from_doc(&s, report, name, err)) {
-		fclose(f);
-		return -EINVAL;
-	}
-	int rc = html_write(f, &s);
-	if (fclose(f) && !rc)
-		rc = -EIO;
-	saved_set_free(&s);
-	if (rc)
-		errbuf_set(err, "failed to write the HTML report to %s", name);
-	return rc;
-}

@@ -9,6 +9,3 @@
 int html_write(FILE *f, const struct saved_set *s);
 /* Written to a temporary file beside path, then renamed over it. */
 int html_write_file(const char *path, const struct saved_set *s, struct errbuf *err);
-/* The page for a report just measured (--html on a run), to f, which it
- * closes; name is the file's name for messages. */
-int html_write_report(FILE *f, json_t *report, const char *name, struct errbuf *err);

@@ -47,6 +47,7 @@ struct cli_options {
 	int overhead_pairs;	/* --overhead[=N]: N interleaved off/on pairs; 0 = off */
 	const char *output;	/* NULL: stdout */
 	const char *html;	/* --html FILE: the report as an HTML page too; NULL: none */
+	const char *export_csv, *export_markdown, *timeline_csv;	/* hyperfine-style tables */
 	const char *trace;	/* --trace FILE: per-request anatomy, JSON Lines; NULL: none */
 	bool verbose;
 	bool quiet;		/* no human summary */

@@ -8,7 +8,6 @@
 #include <string.h>
 #include <unistd.h>
 
-#include "analysis/html_report.h"
 #include "analysis/ranking.h"
 #include "analysis/report.h"
 #include "common/errbuf.h"
@@ -16,6 +15,7 @@
 #include "servers/server.h"
 #include "src/cli.h"
 #include "src/commands.h"
+#include "src/exports.h"
 #include "src/output.h"
 #include "src/run.h"
 
@@ -78,18 +78,16 @@ static int pick_servers(const struct cli_options *o, const char **names, int *n,
 	return 0;
 }
 
-/* Both files are opened before the run, so a bad path fails in a second. */
-static int open_outputs(const struct cli_options *o, struct output *out, struct output *html,
+/* Every output is opened before the run, so a bad path fails in a second. */
+static int open_outputs(const struct cli_options *o, struct output *out, struct exports *x,
 			struct errbuf *err)
 {
-	html->f = NULL;
-	if (output_open(out, o->output, err))
+	*x = (struct exports){ .path = { [EXPORT_HTML] = o->html, [EXPORT_CSV] = o->export_csv,
+					 [EXPORT_MARKDOWN] = o->export_markdown, [EXPORT_TIMELINE] = o->timeline_csv } };
+	if (exports_open(x, err))
 		return -1;
-	if (o->html && output_open(html, o->html, err)) {
-		if (out->path) {
-			fclose(out->f);
-			unlink(out->path);
-		}
+	if (output_open(out, o->output, err)) {
+		exports_abandon(x);
 		return -1;
 	}
 	return 0;
@@ -146,8 +144,9 @@ int main(int argc, char **argv)
 		return EXIT_NOPRIV;
 	}
 
-	struct output out, html;
-	if (open_outputs(&o, &out, &html, &err)) {
+	struct output out;
+	struct exports x;
+	if (open_outputs(&o, &out, &x, &err)) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
 		json_decref(notes);
 		return EXIT_FAIL;
@@ -182,7 +181,7 @@ int main(int argc, char **argv)
 			"notes", notes, "runs", json_incref(runs), "ranking", ranking,
 			"interrupted", rc == EXIT_INTERRUPTED);
 	}
-	if (output_write(&out, report, &err) || (html.f && html_write_report(html.f, report, o.html, &err))) {
+	if (output_write(&out, report, &err) || exports_write_report(&x, report, o.quiet, &err)) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
 		rc = EXIT_FAIL;
 	}

@@ -135,7 +135,7 @@ def timeline(lat, intervals, rps, schema):
     step = int(per / rps * 1e9)
     out = []
     for i in range(intervals):
-        chunk = lat[i * per:(i + 1) * per]
+        chunk = lat[i * per:(i + 1) * per if i + 1 < intervals else len(lat)]
         d = dist(chunk, schema)
         del d['hist']
         out.append({'start_ns': i * step, 'duration_ns': step, 'requests': len(chunk),

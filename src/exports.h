@@ -1,0 +1,24 @@
+/* The report's other forms, each to its own file: the HTML page, and
+ * hyperfine-style CSV and Markdown tables and the timeline as CSV. Files are
+ * opened before the run (a bad path fails at once) and written at the end. */
+#pragma once
+#include <stdio.h>
+#include <jansson.h>
+#include "analysis/saved_report.h"
+#include "common/errbuf.h"
+
+enum export_kind { EXPORT_HTML, EXPORT_CSV, EXPORT_MARKDOWN, EXPORT_TIMELINE, EXPORT__COUNT };
+
+struct exports {
+	const char *path[EXPORT__COUNT];	/* NULL: not asked for */
+	FILE *f[EXPORT__COUNT];
+};
+
+/* Opens every path set in x->path; on failure closes and removes what it opened. */
+int exports_open(struct exports *x, struct errbuf *err);
+/* Writes and closes each; warnings (a report without a timeline) go to stderr
+ * unless quiet. */
+int exports_write(struct exports *x, const struct saved_set *s, int quiet, struct errbuf *err);
+int exports_write_report(struct exports *x, json_t *report, int quiet, struct errbuf *err);
+/* Closes and removes them all (the run never started). */
+void exports_abandon(struct exports *x);
