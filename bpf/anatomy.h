@@ -1,5 +1,5 @@
 /* Anatomy group: per-request records (the kernel's marks of one request on
- * one connection), shared by bpf/anatomy.bpf.c and loader/anatomy.c.
+ * one connection), shared by bpf/anatomy.bpf.h and loader/anatomy.c.
  * Constants and __u16/__u32/__u64 layouts only.
  *
  * Marks (DESIGN.md, "Anatomy of one request"), all bpf_ktime_get_ns(), i.e.
@@ -28,9 +28,6 @@
 
 /* Recent wakeup -> on-CPU intervals kept per server thread. */
 #define ANAT_RQ_HIST 64	/* a power of 2 */
-
-/* Size of the syscall-number table (rodata is_accept). */
-#define ANAT_SC_ID_MAX 512
 
 /* anat_rec.flags */
 #define ANAT_F_S3_APPROX	0x0001	/* no tcp_sendmsg_locked: s3 is the first delivery to the client */

@@ -1,13 +1,19 @@
-/* Helpers shared by the BPF objects (BPF side only). */
+/* Helpers shared by every group's handlers (BPF side only). */
 #pragma once
+#include <bpf/bpf_endian.h>
 #include "common.h"
+#include "probes.h"
 
-/* Whole-object knobs and the measurement window. Every object that counts
- * has its own copy; the loader writes them all. win_end == 0 means "no
- * window yet": nothing is counted until probes_set_window(). */
+/* Whole-object knobs and the measurement window, written by the loader.
+ * win_end == 0 means "no window yet": nothing is counted until the loader
+ * opens it (probes_window_open). */
 const volatile __u32 client_tgid = 0;	/* the load generator: never ours */
+const volatile __u64 uses_on = 0;	/* bit (1 << enum probe_use): that use is on */
 __u64 win_start = 0;
 __u64 win_end = 0;
+
+/* Whether a use is on; read-only data, so the verifier prunes what is off. */
+#define USE(u) ((uses_on >> (u)) & 1)
 
 /* floor(log2(v)) without branches or loops (v = 0 gives 0), the usual
  * shift-and-or ladder: each step halves the remaining width. */
@@ -60,6 +66,25 @@ static __always_inline bool in_window(__u64 ts)
 	return ts >= win_start && ts <= win_end;
 }
 
+/* Adds v to the per-CPU counter `key` of a per-CPU array of __u64. */
+#define PERCPU_ADD(map, key, v)						\
+	do {								\
+		__u32 k_ = (key);					\
+		__u64 *c_ = bpf_map_lookup_elem(&(map), &k_);		\
+		if (c_)							\
+			*c_ += (v);					\
+	} while (0)
+
+/* One sample of a duration distribution (per-CPU: no atomics). */
+static __always_inline void dist_add(struct dist *d, __u64 ns)
+{
+	d->count++;
+	d->total_ns += ns;
+	if (ns > d->max_ns)
+		d->max_ns = ns;
+	d->hist[hist_slot(ns)]++;
+}
+
 /* Per-CPU counters of records that could not be kept. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
@@ -70,16 +95,11 @@ struct {
 
 static __always_inline void count_drop(__u32 kind)
 {
-	__u64 *c = bpf_map_lookup_elem(&drops, &kind);
-
-	if (c)
-		(*c)++;
+	PERCPU_ADD(drops, kind, 1);
 }
 
-#ifndef BENCH_NO_TRACKED
-/* The tracked tgids and their direct-mapped filter: declared identically in
- * every object that reads them; the loader creates them once (track object)
- * and hands the same maps to the others with bpf_map__reuse_fd(). */
+/* The tracked tgids (the server and what it forks) and their direct-mapped
+ * filter. */
 struct {
 	__uint(type, BPF_MAP_TYPE_HASH);
 	__uint(max_entries, TRACKED_MAX);
@@ -109,9 +129,51 @@ static __always_inline bool is_tracked(__u32 tgid)
 		return false;
 	return bpf_map_lookup_elem(&tracked, &tgid) != NULL;
 }
-#endif
 
-/* Twin programs (tp_btf and raw_tp) share one always-inlined handler that
- * takes `btf` as a compile-time constant: with BTF-typed arguments a field is
- * a direct (cheap) load, with raw_tp arguments it is a probe read. */
+/* Twin programs: TWIN_PROGS(tp) { body } defines the programs `tp`
+ * (tp_btf/tp) and `tp_raw` (raw_tp/tp) around one always-inlined body that
+ * sees the tracepoint's arguments as ctx[0..] and `btf` as a compile-time
+ * constant. Read fields with RD(): with BTF-typed arguments a field is a
+ * direct (cheap) load, with raw_tp arguments it is a probe read. */
+#define TWIN_PROGS(tp)								\
+	static __always_inline void tp##_body(__u64 *ctx, const bool btf);	\
+	SEC("tp_btf/" #tp)							\
+	int tp(__u64 *ctx)							\
+	{									\
+		tp##_body(ctx, true);						\
+		return 0;							\
+	}									\
+	SEC("raw_tp/" #tp)							\
+	int tp##_raw(__u64 *ctx)						\
+	{									\
+		tp##_body(ctx, false);						\
+		return 0;							\
+	}									\
+	static __always_inline void tp##_body(__u64 *ctx, const bool btf)
+
 #define RD(btf, ptr, field) ((btf) ? (ptr)->field : BPF_CORE_READ(ptr, field))
+#define ARG(i, type) ((type)ctx[i])
+
+/* A socket's ports (host order) and state. */
+#define SK_LPORT(btf, sk) ((__u16)RD(btf, sk, __sk_common.skc_num))
+#define SK_DPORT(btf, sk) bpf_ntohs(RD(btf, sk, __sk_common.skc_dport))
+#define SK_STATE(btf, sk) ((__u8)RD(btf, sk, __sk_common.skc_state))
+
+/* The socket behind file descriptor fd of the current task: fd -> struct
+ * file -> struct socket -> struct sock, through the caller's fd table
+ * (exact even with several listeners or SO_REUSEPORT). NULL if none. */
+static __always_inline struct sock *sock_of_fd(long fd)
+{
+	struct task_struct *task = (void *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds, *f = NULL;
+	struct socket *so;
+
+	if (!fdt || fd < 0 || fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
+		return NULL;
+	so = BPF_CORE_READ(f, private_data);
+	return so ? BPF_CORE_READ(so, sk) : NULL;
+}

@@ -7,6 +7,15 @@
  * about 9 minutes). */
 #define HIST_SLOTS 40
 
+/* A distribution of durations in ns: exact count, sum and maximum, and the
+ * log2 histogram (per-CPU; user space sums the CPUs). */
+struct dist {
+	__u64 count;
+	__u64 total_ns;
+	__u64 max_ns;
+	__u64 hist[HIST_SLOTS];
+};
+
 /* Largest number of processes (tgids) tracked at once: the server and what
  * it forks. */
 #define TRACKED_MAX 4096

@@ -7,10 +7,7 @@ struct sched_stat {
 	__u64 oncpu_ns;		/* server threads on a CPU, clipped to the window */
 	__u64 voluntary;	/* switched out blocking (nvcsw) */
 	__u64 involuntary;	/* switched out still runnable (nivcsw) */
-	__u64 runq_count;	/* run-queue waits that ended inside the window */
-	__u64 runq_total_ns;
-	__u64 runq_max_ns;
-	__u64 runq_hist[HIST_SLOTS];
+	struct dist runq;	/* run-queue waits that ended inside the window */
 };
 
 /* Per server thread (key: tid). */

@@ -39,12 +39,10 @@ enum sc_slot {
 
 /* Per-CPU, one per slot. */
 struct sc_stat {
-	__u64 count;		/* calls that entered and returned inside the window */
 	__u64 errors;		/* returned a negative errno other than EAGAIN */
 	__u64 eagain;		/* returned -EAGAIN (a read before the data was there) */
-	__u64 total_ns;
-	__u64 max_ns;
-	__u64 hist[HIST_SLOTS];
+	struct dist lat;	/* time in the kernel of the calls that entered and
+				 * returned inside the window (lat.count: how many) */
 };
 
 /* A traced syscall in progress, per thread: a direct-mapped table indexed
@@ -71,10 +69,5 @@ struct loop_thread {
 	char comm[16];
 };
 
-/* Per-CPU, one entry: accept-queue wait of accepted connections. */
-struct accept_stat {
-	__u64 count;
-	__u64 total_ns;
-	__u64 max_ns;
-	__u64 hist[HIST_SLOTS];
-};
+/* Per-CPU, one entry (map accept_stats, a struct dist): accept-queue wait
+ * of accepted connections. */

@@ -1,15 +1,13 @@
 /* Probe lifecycle: privileges, feature probing against the kernel's BTF,
- * open -> rodata/map set-up -> autoload -> load -> attach each program on
- * its own, the measurement window, and detach. Reading what the programs
- * gathered is in probes_report.c.
+ * open -> rodata/map set-up -> autoload -> load -> attach, the measurement
+ * window, the anatomy's records while the load runs, and detach. The table
+ * of probes is in probe_table.c, whose events in probes_track.c, reading
+ * what the programs gathered in probes_report.c.
  *
  * Rule: one missing or failing probe never fails the run. It is recorded in
  * kernel.probes.missing with its reason, and the rest goes on. */
 #define _GNU_SOURCE
-#include <ctype.h>
-#include <dirent.h>
 #include <errno.h>
-#include <limits.h>
 #include <stdarg.h>
 #include <stdlib.h>
 #include <string.h>
@@ -21,12 +19,8 @@
 #include <bpf/btf.h>
 #include <bpf/libbpf.h>
 #include "loader/probes_internal.h"
-#include "loader/anatomy.h"
 #include "loader/probe_spec.h"
-#include "bpf/track.skel.h"
-#include "bpf/syscalls.skel.h"
-#include "bpf/sched.skel.h"
-#include "bpf/tcp.skel.h"
+#include "bpf/probes.skel.h"
 
 #ifndef CAP_PERFMON
 #define CAP_PERFMON 38
@@ -35,80 +29,11 @@
 #define CAP_BPF 39
 #endif
 
-const struct probe_def probes_defs[] = {
-	{ "sched_process_fork", OBJ_TRACK, "sched_process_fork", "sched_process_fork_raw" },
-	{ "sched_process_exit", OBJ_TRACK, "sched_process_exit", "sched_process_exit_raw" },
-	{ "sys_enter", OBJ_SYSCALLS, "sys_enter", "sys_enter_raw" },
-	{ "sys_exit", OBJ_SYSCALLS, "sys_exit", "sys_exit_raw" },
-	{ "sched_switch", OBJ_SCHED, "sched_switch", "sched_switch_raw" },
-	{ "sched_wakeup", OBJ_SCHED, "sched_wakeup", "sched_wakeup_raw" },
-	{ "sched_wakeup_new", OBJ_SCHED, "sched_wakeup_new", "sched_wakeup_new_raw" },
-	{ "inet_sock_set_state", OBJ_TCP, "inet_sock_set_state", "inet_sock_set_state_raw" },
-	{ "tcp_retransmit_skb", OBJ_TCP, "tcp_retransmit_skb", "tcp_retransmit_skb_raw" },
-	{ "tcp_retransmit_synack", OBJ_TCP, "tcp_retransmit_synack", "tcp_retransmit_synack_raw" },
-	{ "tcp_send_reset", OBJ_TCP, "tcp_send_reset", "tcp_send_reset_raw" },
-	{ "tcp_receive_reset", OBJ_TCP, "tcp_receive_reset", "tcp_receive_reset_raw" },
-};
-const size_t probes_ndefs = sizeof(probes_defs) / sizeof(probes_defs[0]);
-
-static const char *const group_names[GROUP_NR] = { "syscalls", "sched", "tcp" };
-static const char *const obj_names[OBJ_NR] = { "track", "syscalls", "sched", "tcp" };
-
-const char *const probes_sc_names[SC_NR] = {
-	[SC_ACCEPT] = "accept", [SC_ACCEPT4] = "accept4",
-	[SC_READ] = "read", [SC_READV] = "readv", [SC_RECVFROM] = "recvfrom",
-	[SC_RECVMSG] = "recvmsg", [SC_RECVMMSG] = "recvmmsg",
-	[SC_WRITE] = "write", [SC_WRITEV] = "writev", [SC_SENDTO] = "sendto",
-	[SC_SENDMSG] = "sendmsg", [SC_SENDMMSG] = "sendmmsg", [SC_SENDFILE] = "sendfile",
-	[SC_EPOLL_WAIT] = "epoll_wait", [SC_EPOLL_PWAIT] = "epoll_pwait",
-	[SC_EPOLL_PWAIT2] = "epoll_pwait2", [SC_POLL] = "poll", [SC_PPOLL] = "ppoll",
-	[SC_SELECT] = "select", [SC_PSELECT6] = "pselect6", [SC_CLOSE] = "close",
-	[SC_IO_URING_ENTER] = "io_uring_enter",
-};
-
-/* This host's syscall numbers for the slots (some do not exist on every
- * architecture: arm64 has no poll, select, epoll_wait or accept). 32-bit
- * compat syscalls of a 64-bit kernel are not traced. */
-static const struct { int slot; long nr; } sc_numbers[] = {
-#ifdef SYS_accept
-	{ SC_ACCEPT, SYS_accept },
-#endif
-	{ SC_ACCEPT4, SYS_accept4 },
-	{ SC_READ, SYS_read },
-	{ SC_READV, SYS_readv },
-	{ SC_RECVFROM, SYS_recvfrom },
-	{ SC_RECVMSG, SYS_recvmsg },
-	{ SC_RECVMMSG, SYS_recvmmsg },
-	{ SC_WRITE, SYS_write },
-	{ SC_WRITEV, SYS_writev },
-	{ SC_SENDTO, SYS_sendto },
-	{ SC_SENDMSG, SYS_sendmsg },
-	{ SC_SENDMMSG, SYS_sendmmsg },
-#ifdef SYS_sendfile
-	{ SC_SENDFILE, SYS_sendfile },
-#endif
-#ifdef SYS_epoll_wait
-	{ SC_EPOLL_WAIT, SYS_epoll_wait },
-#endif
-	{ SC_EPOLL_PWAIT, SYS_epoll_pwait },
-#ifdef SYS_epoll_pwait2
-	{ SC_EPOLL_PWAIT2, SYS_epoll_pwait2 },
-#else
-	{ SC_EPOLL_PWAIT2, 441 },	/* same number on every architecture */
-#endif
-#ifdef SYS_poll
-	{ SC_POLL, SYS_poll },
-#endif
-	{ SC_PPOLL, SYS_ppoll },
-#ifdef SYS_select
-	{ SC_SELECT, SYS_select },
-#endif
-	{ SC_PSELECT6, SYS_pselect6 },
-	{ SC_CLOSE, SYS_close },
-#ifdef SYS_io_uring_enter
-	{ SC_IO_URING_ENTER, SYS_io_uring_enter },
-#endif
-};
+/* The anatomy's ring buffer: about 500k records of slack for the poller. */
+#define ANAT_RING_BYTES (32u << 20)
+/* The anatomy's accept mark is dropped once this many records show that
+ * fewer than 1 in 20 opened a connection (probes_trim). */
+#define ANAT_ACCEPT_PROOF 2000
 
 /* ---- libbpf messages ------------------------------------------------------ */
 
@@ -165,450 +90,349 @@ int probes_check_privileges(struct errbuf *err)
 	return -EPERM;
 }
 
-/* ---- option lists ----------------------------------------------------------- */
+/* ---- maps ------------------------------------------------------------------------ */
 
-static char *trim(char *s)
+struct bpf_map *probes_map(struct probes *p, const char *name)
 {
-	char *e;
-
-	while (isspace((unsigned char)*s))
-		s++;
-	e = s + strlen(s);
-	while (e > s && isspace((unsigned char)e[-1]))
-		*--e = 0;
-	return s;
-}
-
-static int parse_groups(struct probes *p, struct errbuf *err)
-{
-	char *save = NULL, *tok;
-	int g;
-
-	if (!p->groups_s || !*trim(p->groups_s) || !strcmp(trim(p->groups_s), "all")) {
-		for (g = 0; g < GROUP_NR; g++)
-			p->group_on[g] = true;
-		return 0;
-	}
-	for (tok = strtok_r(p->groups_s, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		tok = trim(tok);
-		if (!*tok || !strcmp(tok, "anatomy"))
-			continue;	/* anatomy: loader/anatomy.c, opened by the caller */
-		for (g = 0; g < GROUP_NR; g++)
-			if (!strcmp(tok, group_names[g]))
-				break;
-		if (g == GROUP_NR) {
-			errbuf_set(err, "unknown probe group '%s' (known: syscalls, sched, tcp, anatomy)", tok);
-			return -EINVAL;
-		}
-		p->group_on[g] = true;
-	}
-	return 0;
-}
-
-static int find_probe(const char *name)
-{
-	for (size_t i = 0; i < probes_ndefs; i++)
-		if (!strcmp(probes_defs[i].name, name))
-			return (int)i;
-	return -1;
-}
-
-static int disable_one(const struct probe_spec *sp, void *arg)
-{
-	struct probes *p = ((void **)arg)[0];
-	struct errbuf *err = ((void **)arg)[1];
-	int i;
-
-	if (anatomy_probe_name(sp->name))
-		return 0;	/* "anatomy/...": checked by loader/anatomy.c */
-	i = find_probe(sp->name);
-	if (i < 0) {
-		errbuf_set(err, "unknown probe '%s' in the disable list (known: "
-			   "sched_process_fork, sched_process_exit, sys_enter, sys_exit, "
-			   "sched_switch, sched_wakeup, sched_wakeup_new, inet_sock_set_state, "
-			   "tcp_retransmit_skb, tcp_retransmit_synack, tcp_send_reset, "
-			   "tcp_receive_reset)", sp->name);
-		return -EINVAL;
-	}
-	if (sp->what == PROBE_SPEC_OFF) {
-		p->ps[i].status = PROBE_MISSING;
-		snprintf(p->ps[i].reason, sizeof(p->ps[i].reason), "disabled by user");
-	}
-	p->ps[i].no_btf_twin |= sp->what == PROBE_SPEC_NO_BTF;
-	p->ps[i].no_raw_twin |= sp->what == PROBE_SPEC_NO_RAW;
-	return 0;
-}
-
-/* "name" switches a probe off; "name:tp_btf" or "name:raw_tp" only that
- * twin (the other one then attaches, which is how tests prove fallbacks). */
-static int parse_disable(struct probes *p, const char *list, struct errbuf *err)
-{
-	void *arg[2] = { p, err };
-	return probe_spec_each(list, disable_one, arg, err);
-}
-
-/* ---- objects ----------------------------------------------------------------- */
-
-struct obj_ops {
-	void *(*open)(void);
-	int (*load)(void *);
-	void (*destroy)(void *);
-	struct bpf_object *(*obj)(void *);
-};
-
-#define SKEL_OPS(n)                                                                    \
-	static void *n##_open(void) { return n##_bpf__open(); }                        \
-	static int n##_load(void *s) { return n##_bpf__load(s); }                      \
-	static void n##_destroy(void *s) { n##_bpf__destroy(s); }                      \
-	static struct bpf_object *n##_obj(void *s) { return ((struct n##_bpf *)s)->obj; }
-SKEL_OPS(track)
-SKEL_OPS(syscalls)
-SKEL_OPS(sched)
-SKEL_OPS(tcp)
-
-static const struct obj_ops obj_ops[OBJ_NR] = {
-	[OBJ_TRACK] = { track_open, track_load, track_destroy, track_obj },
-	[OBJ_SYSCALLS] = { syscalls_open, syscalls_load, syscalls_destroy, syscalls_obj },
-	[OBJ_SCHED] = { sched_open, sched_load, sched_destroy, sched_obj },
-	[OBJ_TCP] = { tcp_open, tcp_load, tcp_destroy, tcp_obj },
-};
-
-struct bpf_map *probes_map(struct probes *p, enum obj_id obj, const char *name)
-{
-	if (!p || !p->skel[obj])
+	if (!p || !p->skel)
 		return NULL;
-	return bpf_object__find_map_by_name(obj_ops[obj].obj(p->skel[obj]), name);
+	return bpf_object__find_map_by_name(p->skel->obj, name);
 }
 
 struct sc_inflight *probes_inflight(struct probes *p)
 {
-	struct syscalls_bpf *s = p ? p->skel[OBJ_SYSCALLS] : NULL;
-
-	return s ? s->bss->inflight : NULL;
+	return p && p->skel && p->group_loaded[GROUP_SYSCALLS] ? p->skel->bss->inflight : NULL;
 }
 
 uint64_t probes_tracked_added(struct probes *p)
 {
-	struct track_bpf *t = p->skel[OBJ_TRACK];
-
-	return t ? __atomic_load_n(&t->bss->tracked_added, __ATOMIC_RELAXED) : 0;
+	return p->skel ? __atomic_load_n(&p->skel->bss->tracked_added, __ATOMIC_RELAXED) : 0;
 }
 
-static bool obj_wanted(struct probes *p, enum obj_id obj)
+struct anatomy *probes_anatomy(struct probes *p)
 {
-	for (size_t i = 0; i < probes_ndefs; i++)
-		if (probes_defs[i].obj == obj && p->ps[i].status == PROBE_WANTED)
-			return true;
-	return false;
+	return p ? p->anat : NULL;
 }
 
-static bool probe_wanted(struct probes *p, const char *name)
-{
-	int i = find_probe(name);
+/* ---- what is wanted ---------------------------------------------------------------- */
 
-	return i >= 0 && p->ps[i].status == PROBE_WANTED;
+static bool wanted(const struct probes *p, int u, const bool on[GROUP_NR])
+{
+	return p->ps[u].status == PROBE_WANTED && on[probes_defs[u].group];
 }
 
-/* Per-object knobs, written after open and before load. */
-static int configure(struct probes *p, enum obj_id obj, void *skel, const struct btf *btf)
+/* Group selection, the server port, and the kernel's tracepoints. */
+static void decide_wanted(struct probes *p, const struct btf *btf)
 {
-	struct bpf_map *m;
+	for (int u = 0; u < U_NR; u++) {
+		const struct probe_def *d = &probes_defs[u];
+		struct probe_state *s = &p->ps[u];
+		bool by_port = d->group == GROUP_TCP || d->group == GROUP_ANATOMY;
+
+		if (s->status != PROBE_WANTED)
+			continue;
+		if (!p->group_on[d->group]) {
+			s->status = PROBE_OFF;	/* not asked for: neither attached nor missing */
+		} else if (by_port && p->opts.server_port <= 0) {
+			s->status = PROBE_MISSING;
+			snprintf(s->reason, sizeof(s->reason),
+				 "server port unknown: socket events are filtered by port");
+		} else if (probe_tp_nargs(btf, probes_hook_names[d->hook]) < 0) {
+			s->status = PROBE_MISSING;
+			snprintf(s->reason, sizeof(s->reason),
+				 "tracepoint not in this kernel (no btf_trace_%s in its BTF)",
+				 probes_hook_names[d->hook]);
+		}
+	}
+	/* Arrival: sk_data_ready, else tcp_probe, else none (s1 = s2). */
+	if (p->ps[U_ANAT_DATA_READY].status == PROBE_WANTED && p->ps[U_ANAT_TCP_PROBE].status == PROBE_WANTED)
+		p->ps[U_ANAT_TCP_PROBE].status = PROBE_OFF;	/* not needed */
+}
+
+static uint32_t arrival_of(const struct probes *p)
+{
+	if (p->ps[U_ANAT_DATA_READY].status == PROBE_WANTED ||
+	    p->ps[U_ANAT_DATA_READY].status == PROBE_ATTACHED)
+		return ANAT_ARRIVAL_DATA_READY;
+	if (p->ps[U_ANAT_TCP_PROBE].status == PROBE_WANTED ||
+	    p->ps[U_ANAT_TCP_PROBE].status == PROBE_ATTACHED)
+		return ANAT_ARRIVAL_TCP_PROBE;
+	return ANAT_ARRIVAL_NONE;
+}
+
+/* ---- load ----------------------------------------------------------------------------- */
+
+/* Autoload the programs of the wanted hooks of groups `on`. twins: 0 both
+ * (attach picks), 1 tp_btf only, 2 raw_tp only. */
+static void set_autoload(struct probes *p, struct probes_bpf *s, const bool on[GROUP_NR], int twins)
+{
+	struct bpf_program *prog;
+	char raw[64];
+
+	bpf_object__for_each_program(prog, s->obj)
+		bpf_program__set_autoload(prog, false);
+	bpf_program__set_autoload(s->progs.anat_flush, on[GROUP_ANATOMY]);	/* run, never attached */
+	for (int u = 0; u < U_NR; u++) {
+		const struct hook_state *h = &p->hs[probes_defs[u].hook];
+		const char *name = probes_hook_names[probes_defs[u].hook];
+
+		if (!wanted(p, u, on))
+			continue;
+		snprintf(raw, sizeof(raw), "%s_raw", name);
+		if (twins != 2 && !h->no_btf_twin &&
+		    (prog = bpf_object__find_program_by_name(s->obj, name)))
+			bpf_program__set_autoload(prog, true);
+		if (twins != 1 && !h->no_raw_twin &&
+		    (prog = bpf_object__find_program_by_name(s->obj, raw)))
+			bpf_program__set_autoload(prog, true);
+	}
+}
+
+/* Shrinks the big maps of groups that are off (they are created anyway). */
+static int size_maps(struct probes_bpf *s, const bool on[GROUP_NR], bool accept_wait)
+{
 	int err = 0;
 
-	switch (obj) {
-	case OBJ_TRACK: {
-		struct track_bpf *s = skel;
-
-		s->rodata->client_tgid = (uint32_t)p->opts.client_tgid;
-		s->rodata->exit_has_group_dead = probe_tp_nargs(btf, "sched_process_exit") >= 2;
-		m = s->maps.tracked;
-		break;
+	err = err ?: bpf_map__set_max_entries(s->maps.records,
+					      on[GROUP_ANATOMY] ? ANAT_RING_BYTES : (uint32_t)getpagesize());
+	if (!on[GROUP_ANATOMY]) {
+		err = err ?: bpf_map__set_max_entries(s->maps.conns, 1);
+		err = err ?: bpf_map__set_max_entries(s->maps.thr, 1);
 	}
-	case OBJ_SYSCALLS: {
-		struct syscalls_bpf *s = skel;
-
-		s->rodata->client_tgid = (uint32_t)p->opts.client_tgid;
-		for (size_t i = 0; i < sizeof(sc_numbers) / sizeof(sc_numbers[0]); i++)
-			if (sc_numbers[i].nr >= 0 && sc_numbers[i].nr < SC_ID_MAX)
-				s->rodata->sc_slot_of[sc_numbers[i].nr] = (uint8_t)(sc_numbers[i].slot + 1);
-		/* Pays for the fd walk at accept() exit only when the tcp
-		 * object will fill `estab`. */
-		s->rodata->accept_wait_on = p->group_on[GROUP_TCP] && p->opts.server_port > 0 &&
-					    probe_wanted(p, "inet_sock_set_state");
-		m = s->maps.tracked;
-		break;
-	}
-	case OBJ_SCHED: {
-		struct sched_bpf *s = skel;
-
-		s->rodata->client_tgid = (uint32_t)p->opts.client_tgid;
-		s->rodata->switch_has_state = probe_tp_nargs(btf, "sched_switch") >= 4;
-		m = s->maps.tracked;
-		break;
-	}
-	case OBJ_TCP: {
-		struct tcp_bpf *s = skel;
-
-		s->rodata->client_tgid = (uint32_t)p->opts.client_tgid;
-		s->rodata->server_port = (uint16_t)p->opts.server_port;
-		s->rodata->accept_wait_on = p->estab_fd >= 0;
-		if (p->estab_fd >= 0)
-			err = bpf_map__reuse_fd(s->maps.estab, p->estab_fd);
-		return err;
-	}
-	default:
-		return -EINVAL;
-	}
-	if (p->tracked_fd >= 0)
-		err = bpf_map__reuse_fd(m, p->tracked_fd);
-	if (!err && p->tgid_tbl_fd >= 0)
-		err = bpf_map__reuse_fd(bpf_object__find_map_by_name(obj_ops[obj].obj(skel),
-								     "tgid_tbl"), p->tgid_tbl_fd);
+	if (!on[GROUP_SYSCALLS])
+		err = err ?: bpf_map__set_max_entries(s->maps.loop_threads, 64);
+	if (!on[GROUP_SCHED])
+		err = err ?: bpf_map__set_max_entries(s->maps.threads, 64);
+	if (!accept_wait)
+		err = err ?: bpf_map__set_max_entries(s->maps.estab, 1);
 	return err;
 }
 
-/* Autoload the wanted programs of `obj`. twins: 0 both (attach picks), 1
- * tp_btf only, 2 raw_tp only. */
-static void set_autoload(struct probes *p, enum obj_id obj, struct bpf_object *bo, int twins)
+/* The knobs, written after open and before load. */
+static int configure(struct probes *p, struct probes_bpf *s, const bool on[GROUP_NR], int twins,
+		     const struct btf *btf)
 {
-	struct bpf_program *prog;
+	struct probes_bpf__rodata *ro = s->rodata;
+	uint64_t uses = 0;
 
-	bpf_object__for_each_program(prog, bo)
-		bpf_program__set_autoload(prog, false);
-	for (size_t i = 0; i < probes_ndefs; i++) {
-		const struct probe_def *d = &probes_defs[i];
-		struct probe_state *s = &p->ps[i];
-
-		if (d->obj != obj || s->status != PROBE_WANTED)
-			continue;
-		if (twins != 2 && !s->no_btf_twin) {
-			prog = bpf_object__find_program_by_name(bo, d->btf_prog);
-			if (prog)
-				bpf_program__set_autoload(prog, true);
-		}
-		if (twins != 1 && !s->no_raw_twin) {
-			prog = bpf_object__find_program_by_name(bo, d->raw_prog);
-			if (prog)
-				bpf_program__set_autoload(prog, true);
-		}
-	}
+	for (int u = 0; u < U_NR; u++)
+		if (wanted(p, u, on))
+			uses |= 1ull << u;
+	ro->uses_on = uses;
+	ro->client_tgid = (uint32_t)p->opts.client_tgid;
+	ro->server_port = (uint16_t)p->opts.server_port;
+	ro->exit_has_group_dead = probe_tp_nargs(btf, "sched_process_exit") >= 2;
+	ro->switch_has_state = probe_tp_nargs(btf, "sched_switch") >= 4;
+	for (size_t i = 0; i < probes_sc_nnumbers; i++)
+		if (probes_sc_numbers[i].nr >= 0 && probes_sc_numbers[i].nr < SC_ID_MAX)
+			ro->sc_slot_of[probes_sc_numbers[i].nr] = (uint8_t)(probes_sc_numbers[i].slot + 1);
+	/* Pays for the fd walk at accept() exit only when both halves run. */
+	ro->accept_wait_on = wanted(p, U_SYS_EXIT, on) && wanted(p, U_TCP_SET_STATE, on);
+	ro->arrival_mode = arrival_of(p);
+	ro->have_sendmsg_tp = wanted(p, U_ANAT_SENDMSG, on);
+	set_autoload(p, s, on, twins);
+	return size_maps(s, on, ro->accept_wait_on);
 }
 
-/* Open and load one object: first with both twins of every wanted probe
- * (attach then prefers tp_btf), then tp_btf only, then raw_tp only, so a
- * verifier that rejects one flavour costs only that flavour. */
-static int load_obj(struct probes *p, enum obj_id obj, const struct btf *btf)
+/* Open and load the object for groups `on`: first with both twins of every
+ * wanted hook (attach then prefers tp_btf), then tp_btf only, then raw_tp
+ * only, so a verifier that rejects one flavour costs only that flavour. */
+static int load_set(struct probes *p, const bool on[GROUP_NR], const struct btf *btf,
+		    char *msg, size_t len)
 {
 	int err = -ENOENT;
 
 	for (int twins = 0; twins < 3; twins++) {
-		void *skel = obj_ops[obj].open();
+		struct probes_bpf *s = probes_bpf__open();
 
-		if (!skel) {
+		if (!s) {
 			err = -errno;
-			snprintf(p->obj_err[obj], sizeof(p->obj_err[obj]),
-				 "failed to open the %s BPF object: %s", obj_names[obj], strerror(-err));
+			snprintf(msg, len, "failed to open the BPF object: %s", strerror(-err));
 			return err;
 		}
-		set_autoload(p, obj, obj_ops[obj].obj(skel), twins);
-		err = configure(p, obj, skel, btf);
 		g_last_warn[0] = 0;
+		err = configure(p, s, on, twins, btf);
 		if (!err)
-			err = obj_ops[obj].load(skel);
+			err = probes_bpf__load(s);
 		if (!err) {
-			p->skel[obj] = skel;
+			p->skel = s;
 			return 0;
 		}
-		snprintf(p->obj_err[obj], sizeof(p->obj_err[obj]),
-			 "failed to load the %s BPF object: %s%s%s", obj_names[obj], strerror(-err),
+		snprintf(msg, len, "failed to load the BPF probes: %s%s%s", strerror(-err),
 			 g_last_warn[0] ? ": " : "", g_last_warn);
-		obj_ops[obj].destroy(skel);
+		probes_bpf__destroy(s);
 	}
 	return err;
 }
 
-/* Attach one probe: its tp_btf program if loaded, else the raw_tp twin. */
-static void attach_probe(struct probes *p, size_t i)
+/* Every group asked for; when the verifier rejects that, each group alone
+ * (its code pruned from the others'), then together the ones that load. */
+static void load_groups(struct probes *p, const struct btf *btf)
 {
-	const struct probe_def *d = &probes_defs[i];
-	struct probe_state *s = &p->ps[i];
-	struct bpf_object *bo;
-	const char *names[2] = { d->btf_prog, d->raw_prog };
-	const char *modes[2] = { "tp_btf", "raw_tp" };
-	int err = 0;
+	bool ok[GROUP_NR] = { false }, any = false;
+	char msg[200];
 
-	if (s->status != PROBE_WANTED)
-		return;
-	if (!p->skel[d->obj]) {
-		s->status = PROBE_MISSING;
-		snprintf(s->reason, sizeof(s->reason), "%s", p->obj_err[d->obj]);
+	if (!load_set(p, p->group_on, btf, msg, sizeof(msg))) {
+		memcpy(p->group_loaded, p->group_on, sizeof(p->group_loaded));
 		return;
 	}
-	bo = obj_ops[d->obj].obj(p->skel[d->obj]);
+	for (int g = 0; g < GROUP_NR; g++) {
+		bool one[GROUP_NR] = { false };
+
+		if (!p->group_on[g])
+			continue;
+		one[g] = true;
+		if (load_set(p, one, btf, p->group_err[g], sizeof(p->group_err[g])))
+			continue;
+		ok[g] = any = true;
+		probes_bpf__destroy(p->skel);
+		p->skel = NULL;
+	}
+	if (any && !load_set(p, ok, btf, msg, sizeof(msg))) {
+		memcpy(p->group_loaded, ok, sizeof(p->group_loaded));
+		return;
+	}
+	for (int g = 0; g < GROUP_NR; g++)
+		if (ok[g])
+			snprintf(p->group_err[g], sizeof(p->group_err[g]), "%s", msg);
+}
+
+/* ---- attach ----------------------------------------------------------------------------- */
+
+/* Attach one hook if a loaded group wants it: its tp_btf program if
+ * loaded, else the raw_tp twin. */
+static void attach_hook(struct probes *p, enum hook_id h)
+{
+	struct hook_state *hs = &p->hs[h];
+	const char *modes[2] = { "tp_btf", "raw_tp" };
+	char names[2][64];
+	bool want = false;
+	int err = 0;
+
+	for (int u = 0; u < U_NR; u++)
+		want |= probes_defs[u].hook == h && wanted(p, u, p->group_loaded);
+	if (!want || hs->link)
+		return;
+	snprintf(names[0], sizeof(names[0]), "%s", probes_hook_names[h]);
+	snprintf(names[1], sizeof(names[1]), "%s_raw", probes_hook_names[h]);
 	for (int k = 0; k < 2; k++) {
-		struct bpf_program *prog = bpf_object__find_program_by_name(bo, names[k]);
+		struct bpf_program *prog = bpf_object__find_program_by_name(p->skel->obj, names[k]);
 
 		if (!prog || !bpf_program__autoload(prog))
 			continue;
-		s->link = bpf_program__attach(prog);
-		if (s->link) {
-			s->status = PROBE_ATTACHED;
-			s->mode = modes[k];
+		hs->link = bpf_program__attach(prog);
+		if (hs->link) {
+			hs->mode = modes[k];
 			return;
 		}
 		err = -errno;
 	}
-	s->status = PROBE_MISSING;
-	snprintf(s->reason, sizeof(s->reason), "failed to attach: %s",
+	snprintf(hs->reason, sizeof(hs->reason), "failed to attach: %s",
 		 err ? strerror(-err) : "no program loaded");
 }
 
-/* ---- whose events ------------------------------------------------------------ */
-
-/* Add to the tracked hash and its direct-mapped filter (same rule as the
- * fork program in track.bpf.c). */
-static int track_tgid(struct probes *p, uint32_t tgid)
+/* Each wanted use is now attached (its hook is) or missing, with why. */
+static void settle_uses(struct probes *p)
 {
-	uint32_t one = 1, idx = tgid & (TGID_TBL_SIZE - 1), cur = 0, val;
+	for (int u = 0; u < U_NR; u++) {
+		struct probe_state *s = &p->ps[u];
+		const struct hook_state *hs = &p->hs[probes_defs[u].hook];
+		enum group_id g = probes_defs[u].group;
 
-	if (p->tracked_fd < 0 || p->tgid_tbl_fd < 0)
-		return -EBADF;
-	if (bpf_map_update_elem(p->tracked_fd, &tgid, &one, BPF_NOEXIST))
-		return -errno;
-	p->seeded++;
-	bpf_map_lookup_elem(p->tgid_tbl_fd, &idx, &cur);
-	val = !cur || cur == tgid ? tgid : TGID_TBL_COLLIDE;
-	if (bpf_map_update_elem(p->tgid_tbl_fd, &idx, &val, BPF_ANY))
-		return -errno;
+		if (s->status != PROBE_WANTED)
+			continue;
+		if (!p->group_loaded[g]) {
+			s->status = PROBE_MISSING;
+			snprintf(s->reason, sizeof(s->reason), "%s",
+				 p->group_err[g][0] ? p->group_err[g] : "not loaded");
+		} else if (hs->link) {
+			s->status = PROBE_ATTACHED;
+			s->mode = hs->mode;
+		} else {
+			s->status = PROBE_MISSING;
+			snprintf(s->reason, sizeof(s->reason), "%s", hs->reason);
+		}
+	}
+}
+
+static bool attached(const struct probes *p, int u)
+{
+	return p->ps[u].status == PROBE_ATTACHED;
+}
+
+/* What the breakdown can be built from: "" or why not. */
+static void anatomy_unusable_why(const struct probes *p, char *why, size_t len)
+{
+	static const int need[] = { U_ANAT_RECV, U_ANAT_SET_STATE };
+
+	why[0] = 0;
+	if (!p->group_loaded[GROUP_ANATOMY]) {
+		snprintf(why, len, "%s", p->group_err[GROUP_ANATOMY][0] ? p->group_err[GROUP_ANATOMY]
+					: "server port unknown: socket events are filtered by port");
+		return;
+	}
+	if (!attached(p, U_ANAT_DATA_READY) && !attached(p, U_ANAT_TCP_PROBE)) {
+		snprintf(why, len, "no probe for C4 (anatomy/sk_data_ready and anatomy/tcp_probe missing)");
+		return;
+	}
+	for (size_t k = 0; k < sizeof(need) / sizeof(need[0]); k++) {
+		const struct probe_state *s = &p->ps[need[k]];
+
+		if (s->status != PROBE_ATTACHED) {
+			snprintf(why, len, "no probe for %s: %s %s", probes_defs[need[k]].mark,
+				 probes_defs[need[k]].name, s->reason[0] ? s->reason : "missing");
+			return;
+		}
+	}
+}
+
+static int anatomy_start(struct probes *p, struct errbuf *err)
+{
+	bool loaded = p->skel && p->group_loaded[GROUP_ANATOMY];
+	char why[200];
+	struct anatomy_src src = {
+		.ring_fd = loaded ? bpf_map__fd(p->skel->maps.records) : -1,
+		.batch_fd = loaded ? bpf_map__fd(p->skel->maps.batch) : -1,
+		.stats_fd = loaded ? bpf_map__fd(p->skel->maps.anat_stats) : -1,
+		.flush_prog_fd = loaded ? bpf_program__fd(p->skel->progs.anat_flush) : -1,
+		.arrival = arrival_of(p),
+		.have_accept = attached(p, U_ANAT_SYS_EXIT),
+		.unusable = why,
+	};
+
+	anatomy_unusable_why(p, why, sizeof(why));
+	if (p->opts.verbose && why[0])
+		fprintf(stderr, "bench-ebpf: anatomy: %s\n", why);
+	if (anatomy_new(&src, &p->anat)) {
+		errbuf_set(err, "out of memory");
+		return -ENOMEM;
+	}
 	return 0;
 }
 
-static uint32_t ppid_of(uint32_t pid)
+int probes_attach(struct probes *p, struct errbuf *err)
 {
-	char path[64], buf[512], *rp;
-	FILE *f;
-	unsigned int ppid = 0;
-	size_t n;
+	int rc;
 
-	snprintf(path, sizeof(path), "/proc/%u/stat", pid);
-	f = fopen(path, "re");
-	if (!f)
-		return 0;
-	n = fread(buf, 1, sizeof(buf) - 1, f);
-	fclose(f);
-	buf[n] = 0;
-	rp = strrchr(buf, ')');	/* comm may hold spaces and parentheses */
-	if (!rp || sscanf(rp + 1, " %*c %u", &ppid) != 1)
-		return 0;
-	return ppid;
-}
-
-/* A server that already runs: add the processes it forked before we came.
- * Runs after the fork probe is attached, so none is missed in between. */
-static void track_descendants(struct probes *p, uint32_t root)
-{
-	uint32_t *set = NULL;
-	size_t n = 0, cap = 0;
-	bool grew = true;
-
-	if (!root)
-		return;
-	while (grew) {
-		DIR *d = opendir("/proc");
-		struct dirent *de;
-
-		if (!d)
-			break;
-		grew = false;
-		while ((de = readdir(d))) {
-			char *end;
-			unsigned long pid = strtoul(de->d_name, &end, 10);
-			uint32_t pp;
-			bool in = false;
-
-			if (*end || !pid || pid == root)
-				continue;
-			for (size_t k = 0; k < n && !in; k++)
-				in = set[k] == pid;
-			if (in)
-				continue;
-			pp = ppid_of((uint32_t)pid);
-			in = pp == root;
-			for (size_t k = 0; k < n && !in; k++)
-				in = set[k] == pp;
-			if (!in)
-				continue;
-			if (n == cap) {
-				uint32_t *ns = realloc(set, (cap ? cap * 2 : 16) * sizeof(*set));
-
-				if (!ns)
-					break;
-				set = ns;
-				cap = cap ? cap * 2 : 16;
-			}
-			set[n++] = (uint32_t)pid;
-			track_tgid(p, (uint32_t)pid);
-			grew = true;
+	/* Whose events: the server first, then fork tracking, then what the
+	 * server already forked, then everything else. */
+	if (p->skel) {
+		rc = probes_track_tgid(p, (uint32_t)p->opts.server_tgid);
+		if (rc && rc != -EEXIST) {
+			errbuf_set(err, "failed to track the server's pid: %s", strerror(-rc));
+			return rc;
 		}
-		closedir(d);
+		attach_hook(p, H_FORK);
+		attach_hook(p, H_EXIT);
+		probes_track_descendants(p, (uint32_t)p->opts.server_tgid);
+		for (int h = 0; h < H_NR; h++)
+			attach_hook(p, h);
 	}
-	free(set);
-}
-
-/* Threads of an already running server that sit in epoll_wait/poll/select
- * since before the probes came: their sys_enter was never seen, so put the
- * wait in progress into `inflight` by hand (from /proc/.../syscall), dated
- * now. Without this an idle worker of an external server would be invisible
- * to the event-loop figures until its wait returns. (A thread that returns
- * between our read of /proc and the write leaves an entry that its next
- * traced syscall overwrites.) */
-static void seed_waits(struct probes *p)
-{
-	struct sc_inflight *inflight = probes_inflight(p);
-	uint32_t key, next, *kp = NULL;
-	struct timespec ts;
-
-	if (!inflight || p->tracked_fd < 0)
-		return;
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	while (bpf_map_get_next_key(p->tracked_fd, kp, &next) == 0) {
-		char path[64];
-		DIR *d;
-		struct dirent *de;
-
-		key = next;
-		kp = &key;
-		snprintf(path, sizeof(path), "/proc/%u/task", key);
-		d = opendir(path);
-		while (d && (de = readdir(d))) {
-			char sp[96];
-			long nr = -1;
-			unsigned long tid = strtoul(de->d_name, NULL, 10);
-			uint64_t pid_tgid = (uint64_t)key << 32 | (uint32_t)tid;
-			struct sc_inflight *e = &inflight[tid & (INFLIGHT_SLOTS - 1)];
-			FILE *f;
-
-			if (!tid || e->pid_tgid)
-				continue;	/* a slot in use is the kernel's, and exact */
-			snprintf(sp, sizeof(sp), "/proc/%u/task/%lu/syscall", key, tid);
-			f = fopen(sp, "re");
-			if (!f)
-				continue;
-			if (fscanf(f, "%ld", &nr) != 1)
-				nr = -1;
-			fclose(f);
-			for (size_t i = 0; i < sizeof(sc_numbers) / sizeof(sc_numbers[0]); i++) {
-				if (sc_numbers[i].nr != nr || sc_numbers[i].slot < SC_FIRST_WAIT ||
-				    sc_numbers[i].slot > SC_LAST_WAIT)
-					continue;
-				e->ts = (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-				e->slot = (uint32_t)sc_numbers[i].slot;
-				__atomic_store_n(&e->pid_tgid, pid_tgid, __ATOMIC_RELEASE);
-			}
-		}
-		if (d)
-			closedir(d);
-	}
+	settle_uses(p);
+	probes_seed_waits(p);
+	p->accept_wait = p->skel && p->skel->rodata->accept_wait_on &&
+			 attached(p, U_TCP_SET_STATE) && attached(p, U_SYS_EXIT);
+	return p->group_on[GROUP_ANATOMY] ? anatomy_start(p, err) : 0;
 }
 
 /* ---- host-wide listen queue counters --------------------------------------- */
@@ -644,12 +468,33 @@ int probes_read_netstat(struct netstat_snap *s)
 	return s->ok ? 0 : -ENOENT;
 }
 
-/* ---- open / window / close --------------------------------------------------- */
+/* ---- open ---------------------------------------------------------------------------- */
+
+static int new_probes(const struct probes_opts *o, struct probes **out, struct errbuf *err)
+{
+	struct probes *p = calloc(1, sizeof(*p));
+
+	if (!p)
+		goto oom;
+	p->opts = *o;
+	p->opts.groups = p->opts.disable = NULL;
+	p->groups_s = o->groups ? strdup(o->groups) : NULL;
+	if (o->groups && !p->groups_s)	/* never read as "no list: all groups" */
+		goto oom;
+	for (int u = 0; u < U_NR; u++)
+		p->ps[u].status = PROBE_WANTED;
+	*out = p;
+	return 0;
+oom:
+	free(p);
+	errbuf_set(err, "out of memory");
+	return -ENOMEM;
+}
 
 int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf *err)
 {
 	struct probes *p;
-	struct btf *btf = NULL;
+	struct btf *btf;
 	int rc;
 
 	*out = NULL;
@@ -660,177 +505,117 @@ int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf 
 	g_verbose = o->verbose;
 	libbpf_set_print(print_fn);
 	libbpf_set_strict_mode(LIBBPF_STRICT_ALL);
-
-	p = calloc(1, sizeof(*p));
-	if (!p || !(p->ps = calloc(probes_ndefs, sizeof(*p->ps)))) {
-		free(p);
-		errbuf_set(err, "out of memory");
-		return -ENOMEM;
-	}
-	p->opts = *o;
-	p->groups_s = o->groups ? strdup(o->groups) : NULL;
-	p->opts.groups = p->opts.disable = NULL;
-	if (o->groups && !p->groups_s) {	/* never read as "no list: all groups" */
-		free(p->ps);
-		free(p);
-		errbuf_set(err, "out of memory");
-		return -ENOMEM;
-	}
-	p->tracked_fd = p->tgid_tbl_fd = p->estab_fd = -1;
-	for (size_t i = 0; i < probes_ndefs; i++)
-		p->ps[i].status = PROBE_WANTED;
-
-	rc = parse_groups(p, err);
-	if (!rc)
-		rc = parse_disable(p, o->disable, err);
+	rc = new_probes(o, &p, err);
 	if (rc)
-		goto fail;
-
+		return rc;
+	rc = probes_parse_groups(p->group_on, p->groups_s, err);
+	if (!rc)
+		rc = probes_parse_disable(p, o->disable, err);
+	if (rc) {
+		probes_close(p);
+		return rc;
+	}
 	btf = btf__load_vmlinux_btf();
 	if (!btf) {
 		rc = errno ? -errno : -ENOENT;
 		errbuf_set(err, "no kernel BTF (/sys/kernel/btf/vmlinux): the eBPF probes need a "
 			   "kernel built with CONFIG_DEBUG_INFO_BTF; use --no-ebpf to run without");
-		goto fail;
+		probes_close(p);
+		return rc;
 	}
-
-	/* Decide what is wanted: group selection, the server port, and the
-	 * kernel's tracepoints. */
-	for (size_t i = 0; i < probes_ndefs; i++) {
-		const struct probe_def *d = &probes_defs[i];
-		struct probe_state *s = &p->ps[i];
-		bool group;
-
-		if (s->status != PROBE_WANTED)
-			continue;
-		switch (d->obj) {
-		case OBJ_TRACK:	/* the anatomy group reads `tracked` too */
-			group = p->group_on[GROUP_SYSCALLS] || p->group_on[GROUP_SCHED] ||
-				anatomy_wanted(o->groups);
-			break;
-		case OBJ_SYSCALLS:
-			group = p->group_on[GROUP_SYSCALLS];
-			break;
-		case OBJ_SCHED:
-			group = p->group_on[GROUP_SCHED];
-			break;
-		default:
-			group = p->group_on[GROUP_TCP];
-			break;
-		}
-		if (!group) {
-			s->status = PROBE_OFF;	/* not asked for: neither attached nor missing */
-		} else if (d->obj == OBJ_TCP && o->server_port <= 0) {
-			s->status = PROBE_MISSING;
-			snprintf(s->reason, sizeof(s->reason),
-				 "server port unknown: socket events are filtered by port");
-		} else if (probe_tp_nargs(btf, d->name) < 0) {
-			s->status = PROBE_MISSING;
-			snprintf(s->reason, sizeof(s->reason),
-				 "tracepoint not in this kernel (no btf_trace_%s in its BTF)", d->name);
-		}
-	}
-
-	/* Load in order; maps flow from earlier objects to later ones. */
-	for (int obj = 0; obj < OBJ_NR; obj++) {
-		struct bpf_map *m;
-
-		if (!obj_wanted(p, obj))
-			continue;
-		if (load_obj(p, obj, btf))
-			continue;	/* its probes become missing at attach */
-		m = probes_map(p, obj, "tracked");
-		if (m && p->tracked_fd < 0)
-			p->tracked_fd = bpf_map__fd(m);
-		m = probes_map(p, obj, "tgid_tbl");
-		if (m && p->tgid_tbl_fd < 0)
-			p->tgid_tbl_fd = bpf_map__fd(m);
-		m = probes_map(p, obj, "estab");
-		if (m && p->estab_fd < 0 && obj == OBJ_SYSCALLS &&
-		    ((struct syscalls_bpf *)p->skel[obj])->rodata->accept_wait_on)
-			p->estab_fd = bpf_map__fd(m);
-	}
+	decide_wanted(p, btf);
+	load_groups(p, btf);
 	btf__free(btf);
-	btf = NULL;
-
-	/* Whose events: the server first, then fork tracking, then what the
-	 * server already forked, then everything else. */
-	if (p->tracked_fd >= 0) {
-		rc = track_tgid(p, (uint32_t)o->server_tgid);
-		if (rc && rc != -EEXIST) {
-			errbuf_set(err, "failed to track the server's pid: %s", strerror(-rc));
-			goto fail;
-		}
-	}
-	for (size_t i = 0; i < probes_ndefs; i++)
-		if (probes_defs[i].obj == OBJ_TRACK)
-			attach_probe(p, i);
-	track_descendants(p, (uint32_t)o->server_tgid);
-	for (size_t i = 0; i < probes_ndefs; i++)
-		attach_probe(p, i);
-	seed_waits(p);
-
-	p->accept_wait = p->estab_fd >= 0 && p->skel[OBJ_TCP] &&
-			 p->ps[find_probe("inet_sock_set_state")].status == PROBE_ATTACHED &&
-			 p->ps[find_probe("sys_exit")].status == PROBE_ATTACHED;
 	*out = p;
 	return 0;
-
-fail:
-	btf__free(btf);
-	probes_close(p);
-	return rc;
 }
 
-void probes_set_window(struct probes *p, uint64_t start_ns, uint64_t end_ns)
+/* ---- window, poll, collect, close ------------------------------------------------------ */
+
+static uint64_t mono_ns(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+void probes_window_open(struct probes *p, uint64_t start_ns)
 {
 	if (!p)
 		return;
 	p->win_start = start_ns;
-	p->win_end = end_ns;
+	p->win_end = UINT64_MAX;
 	p->have_res = false;
-	/* Listen counters: a baseline when the window opens, the final value
-	 * when it closes. */
-	if (end_ns == UINT64_MAX)
-		probes_read_netstat(&p->ns_start);
-	else
-		probes_read_netstat(&p->ns_end);
+	probes_read_netstat(&p->ns_start);	/* the listen counters' baseline */
+	if (!p->skel)
+		return;
+	/* Start before end: while start is new and end still 0, nothing is
+	 * counted, never something from before the window. */
+	__atomic_store_n(&p->skel->bss->win_start, start_ns, __ATOMIC_SEQ_CST);
+	__atomic_store_n(&p->skel->bss->win_end, UINT64_MAX, __ATOMIC_SEQ_CST);
+}
 
-	/* Start before end: while start is new and end still old (0 at first)
-	 * nothing is counted, never something from before the window. */
-#define SET_WINDOW(type, obj)                                                         \
-	do {                                                                           \
-		struct type *s = p->skel[obj];                                         \
-		if (s) {                                                               \
-			__atomic_store_n(&s->bss->win_start, start_ns, __ATOMIC_SEQ_CST); \
-			__atomic_store_n(&s->bss->win_end, end_ns, __ATOMIC_SEQ_CST);     \
-		}                                                                      \
-	} while (0)
-	SET_WINDOW(syscalls_bpf, OBJ_SYSCALLS);
-	SET_WINDOW(sched_bpf, OBJ_SCHED);
-	SET_WINDOW(tcp_bpf, OBJ_TCP);
-#undef SET_WINDOW
+int probes_poll(struct probes *p)
+{
+	return p ? anatomy_poll(p->anat) : 0;
+}
+
+void probes_trim(struct probes *p)
+{
+	size_t n, first;
+	bool shared = false;
+
+	if (!p || !p->anat || !attached(p, U_ANAT_SYS_EXIT) || p->accept_mark_retired_at)
+		return;
+	anatomy_seen(p->anat, &n, &first);
+	if (n < ANAT_ACCEPT_PROOF || first * 20 >= n)
+		return;
+	/* The few connections opened later keep their accept_wait inside
+	 * wait, and the breakdown counts them (accept_unseen). */
+	__atomic_store_n(&p->skel->data->anat_accept_live, 0, __ATOMIC_RELAXED);
+	p->accept_mark_retired_at = n;
+	for (int u = 0; u < U_NR; u++)
+		shared |= u != U_ANAT_SYS_EXIT && probes_defs[u].hook == H_SYS_EXIT && attached(p, u);
+	if (!shared) {	/* sys_exit runs for every syscall of the machine */
+		bpf_link__destroy(p->hs[H_SYS_EXIT].link);
+		p->hs[H_SYS_EXIT].link = NULL;
+	}
+}
+
+void probes_window_close(struct probes *p)
+{
+	if (!p)
+		return;
+	p->win_end = mono_ns();
+	probes_read_netstat(&p->ns_end);
+	if (p->skel)
+		__atomic_store_n(&p->skel->bss->win_end, p->win_end, __ATOMIC_SEQ_CST);
+}
+
+int probes_collect(struct probes *p, uint64_t start_ns, uint64_t end_ns)
+{
+	if (!p)
+		return -EINVAL;
+	anatomy_finish(p->anat);
+	probes_trim(p);		/* decided on every record, as while polling */
+	if (end_ns > start_ns) {	/* the exact window, inside the one that counted */
+		p->win_start = start_ns;
+		p->win_end = end_ns;
+	}
+	p->have_res = false;
+	return probes_read_results(p);
 }
 
 void probes_close(struct probes *p)
 {
 	if (!p)
 		return;
-	if (p->ps)
-		for (size_t i = 0; i < probes_ndefs; i++)
-			bpf_link__destroy(p->ps[i].link);
-	for (int obj = OBJ_NR - 1; obj >= 0; obj--)
-		if (p->skel[obj])
-			obj_ops[obj].destroy(p->skel[obj]);
+	for (int h = 0; h < H_NR; h++)
+		bpf_link__destroy(p->hs[h].link);
+	anatomy_free(p->anat);
+	probes_bpf__destroy(p->skel);
 	probes_results_free(&p->res);
-	free(p->ps);
 	free(p->groups_s);
 	free(p);
-}
-
-int probes_tracked_maps(struct probes *p, int *tracked_fd, int *tgid_tbl_fd)
-{
-	*tracked_fd = p ? p->tracked_fd : -1;
-	*tgid_tbl_fd = p ? p->tgid_tbl_fd : -1;
-	return *tracked_fd >= 0 && *tgid_tbl_fd >= 0 ? 0 : -ENOENT;
 }

@@ -19,21 +19,51 @@ struct probes_opts {
 };
 
 struct probes;
+struct anatomy;
+
+/* The lifecycle, each phase entered once per run, for every group:
+ *   probes_open          options, feature probing, load (nothing runs yet)
+ *   probes_attach        whose events (the server, what it forked), attach
+ *   probes_window_open   from here events count
+ *   probes_poll          while the load runs: drain the anatomy's records
+ *   probes_window_close  the load is over: nothing counts any more
+ *   probes_collect       read what was gathered, for the exact window
+ *   probes_close         detach and free
+ * then probes_report / probes_summary / probes_anatomy read the results. */
 
 /* 0 when this process may load and attach BPF programs, else -EPERM and a
  * one-line reason naming what is missing and that --no-ebpf runs without. */
 int probes_check_privileges(struct errbuf *err);
-/* Open, probe features, load and attach. A missing probe never fails this:
- * it is recorded and reported under kernel.probes.missing. */
+/* Parse the options, probe the kernel's features, load. A missing probe
+ * or a group the verifier rejects never fails this: it is recorded and
+ * reported under kernel.probes.missing. Fails for bad options (-EINVAL),
+ * no BTF, or lack of memory. */
 int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf *err);
-/* Only events inside [start_ns, end_ns] (CLOCK_MONOTONIC) are counted. */
-void probes_set_window(struct probes *p, uint64_t start_ns, uint64_t end_ns);
+/* Track the server (and what it already forked), attach every loaded hook. */
+int probes_attach(struct probes *p, struct errbuf *err);
+/* Events from start_ns (CLOCK_MONOTONIC; may be in the future) count. */
+void probes_window_open(struct probes *p, uint64_t start_ns);
+/* Drains the anatomy's ring buffer now; records drained, or < 0. Stops
+ * nothing: see probes_trim. */
+int probes_poll(struct probes *p);
+/* Drops what proved not needed while the load runs: the anatomy's use of
+ * sys_exit (accept() returns) once its connections are known to be kept
+ * alive; sys_exit is detached when no other group uses it. Reported in
+ * kernel.probes.attached (detached_after_records). */
+void probes_trim(struct probes *p);
+/* Nothing counts from now on. */
+void probes_window_close(struct probes *p);
+/* After the load generator has closed its sockets (the last anatomy
+ * records are emitted when a connection closes): the last drain and
+ * probes_trim's decision on every record, then the maps read for the exact
+ * window [start_ns, end_ns] (on-CPU and wait times are clipped to it;
+ * 0, 0: the window as opened and closed). */
+int probes_collect(struct probes *p, uint64_t start_ns, uint64_t end_ns);
 /* Fill the report's "kernel" object (probes, syscalls, records_lost, ...). */
 int probes_report(struct probes *p, json_t *kernel, struct errbuf *err);
 /* A few human lines that explain the run, to stderr-like stream. */
 void probes_summary(struct probes *p, FILE *out);
+/* The anatomy group's records (loader/anatomy.h), NULL when the group is
+ * off; owned by p. */
+struct anatomy *probes_anatomy(struct probes *p);
 void probes_close(struct probes *p);	/* detaches everything; NULL is fine */
-/* The maps that say whose events are the server's (`tracked` and its
- * direct-mapped filter), for the anatomy group (loader/anatomy.h) to share;
- * -ENOENT (fds -1) when the track object did not load. */
-int probes_tracked_maps(struct probes *p, int *tracked_fd, int *tgid_tbl_fd);

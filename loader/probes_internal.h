@@ -9,29 +9,45 @@
 #include "bpf/syscalls.h"
 #include "bpf/sched.h"
 #include "bpf/tcp.h"
+#include "bpf/probes.h"
+#include "loader/anatomy.h"
 
-/* BPF objects, in load order: each later one may reuse maps of an earlier
- * one (tracked: track -> syscalls -> sched; estab: syscalls -> tcp). */
-enum obj_id { OBJ_TRACK, OBJ_SYSCALLS, OBJ_SCHED, OBJ_TCP, OBJ_NR };
+/* Probe groups. A user selects the first GROUP_USER_NR (--probes); track
+ * (whose events) comes with any of syscalls, sched and anatomy. */
+enum group_id { GROUP_SYSCALLS, GROUP_SCHED, GROUP_TCP, GROUP_ANATOMY, GROUP_TRACK, GROUP_NR };
+#define GROUP_USER_NR GROUP_TRACK
+extern const char *const probes_group_names[GROUP_NR];
 
-/* Probe groups a user selects (--probes); track serves syscalls and sched. */
-enum group_id { GROUP_SYSCALLS, GROUP_SCHED, GROUP_TCP, GROUP_NR };
+/* Kernel hooks: one tracepoint, one program (`name`, tp_btf) and its raw_tp
+ * twin (`name`_raw) in bpf/probes.bpf.c, shared by every use below. */
+enum hook_id {
+	H_FORK, H_EXIT, H_SYS_ENTER, H_SYS_EXIT, H_SWITCH, H_WAKEUP, H_WAKEUP_NEW,
+	H_SET_STATE, H_RETRANSMIT, H_SYNACK, H_SEND_RESET, H_RECV_RESET,
+	H_DATA_READY, H_TCP_PROBE, H_RECV, H_SENDMSG, H_SEND, H_NR,
+};
 
+/* One group's use of one hook (enum probe_use, bpf/probes.h): what users
+ * name (--disable-probe) and the report lists. */
 struct probe_def {
-	const char *name;	/* the tracepoint; also the name users disable */
-	enum obj_id obj;
-	const char *btf_prog;	/* tp_btf program in the object */
-	const char *raw_prog;	/* raw_tp twin */
+	const char *name;	/* the tracepoint, "anatomy/" before it for that group */
+	enum hook_id hook;
+	enum group_id group;
+	const char *mark;	/* what is lost without it (anatomy) */
 };
 
 enum probe_status { PROBE_OFF, PROBE_WANTED, PROBE_ATTACHED, PROBE_MISSING };
 
 struct probe_state {
 	enum probe_status status;
-	bool no_btf_twin;	/* "name:tp_btf" in the disable list */
-	bool no_raw_twin;	/* "name:raw_tp" */
 	const char *mode;	/* "tp_btf" or "raw_tp" once attached */
 	char reason[200];	/* why missing */
+};
+
+struct hook_state {
+	bool no_btf_twin;	/* "name:tp_btf" in the disable list */
+	bool no_raw_twin;	/* "name:raw_tp" */
+	const char *mode;
+	char reason[200];	/* why it did not attach */
 	struct bpf_link *link;
 };
 
@@ -79,34 +95,51 @@ struct results {
 struct probes {
 	struct probes_opts opts;
 	char *groups_s;		/* owned copy of the groups option (split in place) */
-	bool group_on[GROUP_NR];
-	void *skel[OBJ_NR];		/* NULL: not loaded */
-	char obj_err[OBJ_NR][200];
-	struct probe_state *ps;		/* one per probes_defs entry */
-	int tracked_fd;			/* the one `tracked` map, -1 before load */
-	int tgid_tbl_fd;		/* and its direct-mapped filter */
-	int estab_fd;
+	bool group_on[GROUP_NR];	/* asked for */
+	bool group_loaded[GROUP_NR];	/* and its code loaded */
+	char group_err[GROUP_NR][200];	/* why not loaded */
+	struct probes_bpf *skel;	/* NULL: nothing loaded */
+	struct probe_state ps[U_NR];	/* one per probes_defs entry */
+	struct hook_state hs[H_NR];
 	uint32_t seeded;		/* tgids put into `tracked` by the loader */
 	uint64_t win_start, win_end;
 	struct netstat_snap ns_start, ns_end;
 	bool accept_wait;		/* both halves of accept-queue wait attached */
+	size_t accept_mark_retired_at;	/* anatomy records when it stopped using sys_exit; 0: never */
+	struct anatomy *anat;		/* the anatomy group's records; NULL when off */
 	struct results res;
 	bool have_res;
 };
 
-extern const struct probe_def probes_defs[];
+/* probe_table.c */
+extern const struct probe_def probes_defs[U_NR];
 extern const size_t probes_ndefs;
+extern const char *const probes_hook_names[H_NR];
 extern const char *const probes_sc_names[SC_NR];
+/* This host's syscall numbers of the slots. */
+struct sc_number {
+	int slot;
+	long nr;
+};
+extern const struct sc_number probes_sc_numbers[];
+extern const size_t probes_sc_nnumbers;
+int probes_parse_groups(bool on[GROUP_NR], char *groups, struct errbuf *err);
+int probes_parse_disable(struct probes *p, const char *list, struct errbuf *err);
 
-/* Map handles of the loaded objects, NULL when that object is not loaded. */
-struct bpf_map *probes_map(struct probes *p, enum obj_id obj, const char *name);
+/* probes_track.c: whose events. */
+int probes_track_tgid(struct probes *p, uint32_t tgid);
+void probes_track_descendants(struct probes *p, uint32_t root);
+void probes_seed_waits(struct probes *p);
+
+/* A map of the loaded object, NULL when nothing is loaded. */
+struct bpf_map *probes_map(struct probes *p, const char *name);
 uint64_t probes_tracked_added(struct probes *p);
-/* The syscalls object's table of syscalls in progress (mmaped .bss), NULL
+/* The syscalls group's table of syscalls in progress (mmaped .bss), NULL
  * when not loaded. */
 struct sc_inflight *probes_inflight(struct probes *p);
 int probes_read_netstat(struct netstat_snap *s);
 
 /* probes_report.c */
-int probes_collect(struct probes *p);
+int probes_read_results(struct probes *p);
 void probes_results_free(struct results *r);
 double probes_hist_percentile(const struct hist_sum *h, double q);

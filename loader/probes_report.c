@@ -96,15 +96,14 @@ static void *percpu_get(struct bpf_map *m, uint32_t key, size_t vsz, int *ncpu)
 
 #define PERCPU_AT(buf, vsz, cpu) ((char *)(buf) + (size_t)(cpu) * (((vsz) + 7) & ~(size_t)7))
 
-static void hist_add(struct hist_sum *h, uint64_t count, uint64_t total, uint64_t max,
-		     const __u64 *slots)
+static void hist_add(struct hist_sum *h, const struct dist *d)
 {
-	h->count += count;
-	h->total += total;
-	if (max > h->max)
-		h->max = max;
+	h->count += d->count;
+	h->total += d->total_ns;
+	if (d->max_ns > h->max)
+		h->max = d->max_ns;
 	for (int i = 0; i < HIST_SLOTS; i++)
-		h->slots[i] += slots[i];
+		h->slots[i] += d->hist[i];
 }
 
 static bool thread_alive(uint32_t tgid, uint32_t tid)
@@ -161,9 +160,9 @@ static struct loop_raw *loop_find_or_add(struct loop_raw **v, size_t *n, size_t 
 
 static void collect_loops(struct probes *p, struct results *r, uint64_t ws, uint64_t we)
 {
-	struct bpf_map *lm = probes_map(p, OBJ_SYSCALLS, "loop_threads");
+	struct bpf_map *lm = probes_map(p, "loop_threads");
 	struct sc_inflight *inflight = probes_inflight(p);
-	struct bpf_map *tm = probes_map(p, OBJ_SCHED, "threads");
+	struct bpf_map *tm = probes_map(p, "threads");
 	struct loop_raw *raw = NULL, *lr;
 	size_t n = 0, cap = 0;
 	uint32_t key, next, *kp = NULL;
@@ -262,17 +261,15 @@ static void collect_loops(struct probes *p, struct results *r, uint64_t ws, uint
 
 static void sum_drops(struct probes *p, struct results *r)
 {
-	for (int obj = 0; obj < OBJ_NR; obj++) {
-		struct bpf_map *m = probes_map(p, obj, "drops");
+	struct bpf_map *m = probes_map(p, "drops");
 
-		for (uint32_t k = 0; m && k < DROP_KINDS; k++) {
-			int n = 0;
-			uint64_t *v = percpu_get(m, k, sizeof(uint64_t), &n);
+	for (uint32_t k = 0; m && k < DROP_KINDS; k++) {
+		int n = 0;
+		uint64_t *v = percpu_get(m, k, sizeof(uint64_t), &n);
 
-			for (int c = 0; v && c < n; c++)
-				r->drops[k] += v[c];
-			free(v);
-		}
+		for (int c = 0; v && c < n; c++)
+			r->drops[k] += v[c];
+		free(v);
 	}
 	for (int k = 0; k < DROP_KINDS; k++)
 		r->records_lost += r->drops[k];
@@ -285,7 +282,7 @@ void probes_results_free(struct results *r)
 	r->nloops = 0;
 }
 
-int probes_collect(struct probes *p)
+int probes_read_results(struct probes *p)
 {
 	struct results *r = &p->res;
 	uint64_t ws = p->win_start, we = p->win_end;
@@ -300,30 +297,27 @@ int probes_collect(struct probes *p)
 		we = mono_now();	/* window still open: up to now */
 	r->window_ns = ws && we > ws ? we - ws : 0;
 
-	m = probes_map(p, OBJ_SYSCALLS, "sc_stats");
+	m = probes_map(p, "sc_stats");
 	for (uint32_t s = 0; m && s < SC_NR; s++) {
 		v = percpu_get(m, s, sizeof(struct sc_stat), &n);
 		for (int c = 0; v && c < n; c++) {
 			const struct sc_stat *st = (void *)PERCPU_AT(v, sizeof(struct sc_stat), c);
 
-			r->sc[s].count += st->count;
+			r->sc[s].count += st->lat.count;
 			r->sc[s].errors += st->errors;
 			r->sc[s].eagain += st->eagain;
-			hist_add(&r->sc[s].h, st->count, st->total_ns, st->max_ns, st->hist);
+			hist_add(&r->sc[s].h, &st->lat);
 		}
 		free(v);
 	}
 
-	m = probes_map(p, OBJ_SYSCALLS, "accept_stats");
-	v = percpu_get(m, 0, sizeof(struct accept_stat), &n);
-	for (int c = 0; v && c < n; c++) {
-		const struct accept_stat *st = (void *)PERCPU_AT(v, sizeof(struct accept_stat), c);
-
-		hist_add(&r->accept, st->count, st->total_ns, st->max_ns, st->hist);
-	}
+	m = probes_map(p, "accept_stats");
+	v = percpu_get(m, 0, sizeof(struct dist), &n);
+	for (int c = 0; v && c < n; c++)
+		hist_add(&r->accept, (void *)PERCPU_AT(v, sizeof(struct dist), c));
 	free(v);
 
-	m = probes_map(p, OBJ_SCHED, "sched_stats");
+	m = probes_map(p, "sched_stats");
 	v = percpu_get(m, 0, sizeof(struct sched_stat), &n);
 	for (int c = 0; v && c < n; c++) {
 		const struct sched_stat *st = (void *)PERCPU_AT(v, sizeof(struct sched_stat), c);
@@ -331,11 +325,11 @@ int probes_collect(struct probes *p)
 		r->oncpu_ns += st->oncpu_ns;
 		r->voluntary += st->voluntary;
 		r->involuntary += st->involuntary;
-		hist_add(&r->runq, st->runq_count, st->runq_total_ns, st->runq_max_ns, st->runq_hist);
+		hist_add(&r->runq, &st->runq);
 	}
 	free(v);
 
-	m = probes_map(p, OBJ_TCP, "tcp_stats");
+	m = probes_map(p, "tcp_stats");
 	v = percpu_get(m, 0, sizeof(struct tcp_stat), &n);
 	for (int c = 0; v && c < n; c++) {
 		const struct tcp_stat *st = (void *)PERCPU_AT(v, sizeof(struct tcp_stat), c);
@@ -454,11 +448,12 @@ int probes_report(struct probes *p, json_t *kernel, struct errbuf *err)
 		errbuf_set(err, "probes_report: no probes or no kernel object");
 		return -EINVAL;
 	}
-	probes_collect(p);
+	if (!p->have_res)
+		probes_read_results(p);
 	r = &p->res;
 	sc_ran = attached(p, "sys_enter") && attached(p, "sys_exit");
 	sched_ran = attached(p, "sched_switch");
-	tcp_ran = p->skel[OBJ_TCP] != NULL;
+	tcp_ran = p->group_loaded[GROUP_TCP];
 
 	/* probes */
 	att = json_array();
@@ -467,7 +462,11 @@ int probes_report(struct probes *p, json_t *kernel, struct errbuf *err)
 	for (size_t i = 0; i < probes_ndefs; i++) {
 		const struct probe_state *s = &p->ps[i];
 
-		if (s->status == PROBE_ATTACHED)
+		if (s->status == PROBE_ATTACHED && i == U_ANAT_SYS_EXIT && p->accept_mark_retired_at)
+			json_array_append_new(att, json_pack("{s:s,s:s,s:I}", "name",
+				probes_defs[i].name, "mode", s->mode, "detached_after_records",
+				(json_int_t)p->accept_mark_retired_at));
+		else if (s->status == PROBE_ATTACHED)
 			json_array_append_new(att, json_pack("{s:s,s:s}", "name",
 				probes_defs[i].name, "mode", s->mode));
 		else if (s->status == PROBE_MISSING)
@@ -482,10 +481,9 @@ int probes_report(struct probes *p, json_t *kernel, struct errbuf *err)
 			json_array_append_new(mis, json_pack("{s:s,s:s}", "name",
 				"listen_overflows", "reason", "/proc/net/netstat unreadable"));
 	}
-	for (int g = 0; g < GROUP_NR; g++)
+	for (int g = 0; g < GROUP_USER_NR; g++)
 		if (p->group_on[g])
-			json_array_append_new(groups, json_string(g == GROUP_SYSCALLS ? "syscalls" :
-								  g == GROUP_SCHED ? "sched" : "tcp"));
+			json_array_append_new(groups, json_string(probes_group_names[g]));
 	probes = json_pack("{s:o,s:o,s:o}", "groups", groups, "attached", att, "missing", mis);
 
 	/* syscalls: only those called inside the window */
@@ -566,7 +564,7 @@ void probes_summary(struct probes *p, FILE *out)
 	if (!p || !out)
 		return;
 	if (!p->have_res)
-		probes_collect(p);
+		probes_read_results(p);
 	r = &p->res;
 
 	if (r->busiest >= 0) {
@@ -633,7 +631,7 @@ void probes_summary(struct probes *p, FILE *out)
 			fprintf(out, "\n");
 		}
 	}
-	if (p->skel[OBJ_TCP] && (r->tcp.retransmits || r->tcp.synack_retransmits ||
+	if (p->group_loaded[GROUP_TCP] && (r->tcp.retransmits || r->tcp.synack_retransmits ||
 				 r->tcp.resets_sent || r->tcp.resets_received))
 		fprintf(out, "kernel: tcp on port %d: %llu retransmits, %llu SYN-ACK retransmits, "
 			"%llu resets sent, %llu received\n", p->opts.server_port,

@@ -60,20 +60,11 @@ enum run_status run_attach_probes(struct run *r, struct errbuf *err)
 	int e = probes_open(&po, &r->probes, err);
 	if (e)
 		return e == -EPERM ? RUN_NOPRIV : RUN_FAILED;
-	if (anatomy_wanted(r->o->probes)) {
-		struct anatomy_opts ao = {
-			.server_tgid = r->srv.pid,
-			.client_tgid = getpid(),
-			.server_port = r->srv.port,
-			.disable = r->o->disable_probes,
-			.verbose = r->o->verbose,
-		};
-		probes_tracked_maps(r->probes, &ao.tracked_fd, &ao.tgid_tbl_fd);
-		if (anatomy_open(&ao, &r->anatomy, err)) {
-			run_detach_probes(r);
-			return RUN_FAILED;
-		}
+	if (probes_attach(r->probes, err)) {
+		run_detach_probes(r);
+		return RUN_FAILED;
 	}
+	r->anatomy = probes_anatomy(r->probes);
 	json_decref(r->kernel);
 	r->kernel = json_object();
 	return RUN_OK;
@@ -81,8 +72,7 @@ enum run_status run_attach_probes(struct run *r, struct errbuf *err)
 
 void run_detach_probes(struct run *r)
 {
-	anatomy_close(r->anatomy);
-	r->anatomy = NULL;
+	r->anatomy = NULL;	/* the probes' */
 	probes_close(r->probes);
 	r->probes = NULL;
 }
@@ -114,14 +104,16 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		target.expect_body = SERVER_EXPECTED_BODY;
 		target.expect_body_len = strlen(SERVER_EXPECTED_BODY);
 	}
-	/* Open the kernel window before the first connect: workers start inside
-	 * lg_start, and this thread may not run again for a while. */
-	if (r->probes)
-		probes_set_window(r->probes, mono_ns() + o->load.warmup_ns, UINT64_MAX);
+	/* Without warmup the kernel window opens before the first connect
+	 * (workers start inside lg_start, and this thread may not run again for
+	 * a while); with warmup at the exact start, still in the future when
+	 * lg_start returns. */
+	if (r->probes && !o->load.warmup_ns)
+		probes_window_open(r->probes, mono_ns());
 	if (lg_start(&target, &lo, &lg, &measure_start, err))
 		return RUN_FAILED;
-	if (r->probes && o->load.warmup_ns)	/* the exact start, still in the future */
-		probes_set_window(r->probes, measure_start, UINT64_MAX);
+	if (r->probes && o->load.warmup_ns)
+		probes_window_open(r->probes, measure_start);
 	while (!lg_done(lg)) {
 		if (*r->stop && !r->interrupted) {
 			r->interrupted = true;
@@ -132,21 +124,21 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 			print_progress(lg, measure_start, o->load.requests);
 			last_print = now;
 		}
-		anatomy_poll(r->anatomy);	/* drain the per-request records */
+		probes_poll(r->probes);	/* drain the per-request records */
+		probes_trim(r->probes);
 		usleep(20000);
 	}
 	/* Close the kernel window as soon as the load is over, so the server's
-	 * idle time afterwards is not counted; then narrow it to the exact end. */
-	if (r->probes)
-		probes_set_window(r->probes, measure_start, mono_ns());
+	 * idle time afterwards is not counted. */
+	probes_window_close(r->probes);
 	if (r->have_res)
 		lg_result_free(&r->res);
 	lg_join(lg, &r->res);
 	r->have_res = true;
-	/* The workers have closed their sockets, which emits the last records. */
-	anatomy_finish(r->anatomy);
-	if (r->probes && r->res.end_ns > measure_start)
-		probes_set_window(r->probes, measure_start, r->res.end_ns);
+	/* The workers have closed their sockets, which emits the last records;
+	 * the figures are read for the exact measured window. */
+	if (r->probes)
+		probes_collect(r->probes, measure_start, r->res.end_ns);
 	if (show_progress(o))
 		fprintf(stderr, "\r%60s\r", "");
 	r->interrupted |= r->res.interrupted;

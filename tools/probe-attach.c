@@ -78,18 +78,22 @@ int main(int argc, char **argv)
 	}
 	if (!o.client_tgid)
 		o.client_tgid = getpid();
-	if (probes_check_privileges(&err) || probes_open(&o, &p, &err)) {
+	if (probes_check_privileges(&err) || probes_open(&o, &p, &err) || probes_attach(p, &err)) {
 		fprintf(stderr, "probe-attach: %s\n", err.msg);
+		probes_close(p);
 		return 1;
 	}
 	signal(SIGINT, on_signal);
 	signal(SIGTERM, on_signal);
 	t0 = now_ns();
 	deadline = t0 + (uint64_t)(seconds * 1e9);
-	probes_set_window(p, t0, UINT64_MAX);
-	while (!stop && now_ns() < deadline)
+	probes_window_open(p, t0);
+	while (!stop && now_ns() < deadline) {
+		probes_poll(p);
 		usleep(10000);
-	probes_set_window(p, t0, now_ns());
+	}
+	probes_window_close(p);
+	probes_collect(p, 0, 0);
 	k = json_object();
 	if (probes_report(p, k, &err)) {
 		fprintf(stderr, "probe-attach: %s\n", err.msg);

@@ -306,6 +306,8 @@ static json_t *probed_run(const struct run_cfg *c)
 	o.groups = c->groups;
 	o.verbose = getenv("PROBES_VERBOSE") != NULL;
 	rc = probes_open(&o, &p, &err);
+	if (!rc)
+		rc = probes_attach(p, &err);
 	if (rc) {
 		fprintf(stderr, "FAIL probes_open: %s (%d)\n", err.msg, rc);
 		server_stop(&s);
@@ -319,7 +321,7 @@ static json_t *probed_run(const struct run_cfg *c)
 	}
 
 	t0 = now_ns();
-	probes_set_window(p, t0, UINT64_MAX);
+	probes_window_open(p, t0);
 	if (c->conns)
 		client_keepalive(s.port, c->conns, c->requests);
 	else
@@ -327,7 +329,8 @@ static json_t *probed_run(const struct run_cfg *c)
 	/* The server's last write() returns after the client has its reply:
 	 * give it time to return inside the window. */
 	usleep(100000);
-	probes_set_window(p, t0, now_ns());
+	probes_window_close(p);
+	probes_collect(p, 0, 0);
 
 	if (probes_report(p, k, &err)) {
 		fprintf(stderr, "FAIL probes_report: %s\n", err.msg);

@@ -1,4 +1,4 @@
-/* Anatomy of each request: the kernel's marks S1..S3 and C4 of every request
+/* Anatomy group: the kernel's marks S1..S3 and C4 of every request
  * on every connection to the server, one record per request through a ring
  * buffer (layouts and the meaning of each mark: anatomy.h).
  *
@@ -32,27 +32,21 @@
  * socket).
  *
  * Cost. The socket tracepoints fire for every socket of the machine: each
- * program first compares ports read straight from the socket (tp_btf), and
- * the syscall-exit program first the syscall number. Tables are arrays
+ * hook first compares ports read straight from the socket (tp_btf), and
+ * the syscall-exit hook first the syscall number. Tables are arrays
  * (inlined lookups), no hash, no lock, no per-syscall work: the send's
  * start and end come from TCP's own tracepoints. Records are gathered per
  * CPU and handed to the ring buffer 8 at a time, without a wakeup (user
  * space polls, and flushes what a CPU still holds at the end); a batch or
  * record the ring cannot take is counted (ANAT_ST_LOST), never silent. */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
-#include <bpf/bpf_endian.h>
-#include "common.bpf.h"
+#pragma once
 #include "anatomy.h"
-#include "sched_hooks.bpf.h"
 
-const volatile __u16 server_port = 0;	/* host order */
-const volatile __u8 is_accept[ANAT_SC_ID_MAX] = {};	/* accept/accept4 syscall numbers */
 const volatile __u32 arrival_mode = ANAT_ARRIVAL_DATA_READY;
 const volatile bool have_sendmsg_tp = true;	/* tcp_sendmsg_locked attached: S3 */
-const volatile bool switch_has_state = true;
+/* Cleared by the loader once accept() returns are known not to matter
+ * (probes_trim): the sys_exit hook then skips the anatomy's part. */
+__u32 anat_accept_live = 1;
 
 #define MSG_PEEK_FLAG 2
 #define READ_ONCE(x) (*(volatile typeof(x) *)&(x))
@@ -89,10 +83,7 @@ struct {
 
 static __always_inline void stat_add(__u32 k, __u64 v)
 {
-	__u64 *c = bpf_map_lookup_elem(&anat_stats, &k);
-
-	if (c)
-		*c += v;
+	PERCPU_ADD(anat_stats, k, v);
 }
 
 static __always_inline void stat(__u32 k)
@@ -201,24 +192,6 @@ static __always_inline void emit(struct anat_conn *c, struct anat_req *r, __u16 
 	stat(ANAT_ST_EMITTED);
 }
 
-/* Run by the loader on each CPU at the end of a run (BPF_PROG_TEST_RUN,
- * BPF_F_TEST_RUN_ON_CPU): hands over what the CPU's batch still holds.
- * Returns 1 if the batch was being filled (interrupted): try again. */
-SEC("raw_tp")
-int anat_flush(void *ctx)
-{
-	struct anat_batch *b;
-	__u32 zero = 0;
-
-	b = bpf_map_lookup_elem(&batch, &zero);
-	if (!b)
-		return 0;
-	if (READ_ONCE(b->busy))
-		return 1;
-	batch_out(b);
-	return 0;
-}
-
 /* The request being served (the last one opened), NULL if none. */
 static __always_inline struct anat_req *cur_of(struct anat_conn *c)
 {
@@ -319,52 +292,45 @@ static __always_inline __u64 runq_since(__u64 pid_tgid, __u64 lo, bool *trunc)
 	return t->cum - before - pre;
 }
 
-static __always_inline void on_wakeup(__u32 pid, __u32 tgid)
+/* The hook has checked the tgid. */
+static __always_inline void anat_wake(__u32 pid, __u32 tgid, __u64 now)
 {
-	struct anat_thread *t;
+	struct anat_thread *t = thread_of(pid, tgid);
 
-	if (!is_tracked(tgid))
-		return;
-	t = thread_of(pid, tgid);
 	/* A wakeup of a task still on its CPU puts nothing on a run queue. */
 	if (t && !t->oncpu)
-		t->wake_ts = bpf_ktime_get_ns();
+		t->wake_ts = now;
 }
 
-static __always_inline void on_switch(bool preempt, long prev_state, __u32 prev_pid,
-				      __u32 prev_tgid, __u32 next_pid, __u32 next_tgid)
+static __always_inline void anat_out(__u32 pid, __u32 tgid, bool runnable, __u64 now)
 {
-	struct anat_thread *t;
-	__u64 now = 0;
+	struct anat_thread *t = thread_of(pid, tgid);
+
+	if (t) {
+		t->oncpu = 0;
+		/* Still runnable (preempted): its run-queue wait starts now. */
+		t->wake_ts = runnable ? now : 0;
+	}
+}
+
+static __always_inline void anat_in(__u32 pid, __u32 tgid, __u64 now)
+{
+	struct anat_thread *t = thread_of(pid, tgid);
 	__u32 i;
 
-	if (is_tracked(prev_tgid)) {
-		now = bpf_ktime_get_ns();
-		t = thread_of(prev_pid, prev_tgid);
-		if (t) {
-			t->oncpu = 0;
-			/* Still runnable (preempted): its run-queue wait starts now. */
-			t->wake_ts = (preempt || !prev_state) ? now : 0;
-		}
-	}
-	if (is_tracked(next_tgid)) {
-		t = thread_of(next_pid, next_tgid);
-		if (!t)
-			return;
-		t->oncpu = 1;
-		if (!t->wake_ts)
-			return;
-		if (!now)
-			now = bpf_ktime_get_ns();
-		i = t->n & (ANAT_RQ_HIST - 1);
-		t->lo[i] = t->wake_ts;
-		t->hi[i] = now;
-		if (now > t->wake_ts)
-			t->cum += now - t->wake_ts;
-		t->cum_end[i] = t->cum;
-		t->n++;
-		t->wake_ts = 0;
-	}
+	if (!t)
+		return;
+	t->oncpu = 1;
+	if (!t->wake_ts)
+		return;
+	i = t->n & (ANAT_RQ_HIST - 1);
+	t->lo[i] = t->wake_ts;
+	t->hi[i] = now;
+	if (now > t->wake_ts)
+		t->cum += now - t->wake_ts;
+	t->cum_end[i] = t->cum;
+	t->n++;
+	t->wake_ts = 0;
 }
 
 /* ---- the marks ------------------------------------------------------------ */
@@ -552,8 +518,8 @@ static __always_inline void conn_reset(struct anat_conn *c, __u16 port)
 	c->open = 1;
 }
 
-static __always_inline void on_set_state(const struct sock *sk, __u16 lport, __u16 dport,
-					 int oldstate, int newstate)
+static __always_inline void anat_set_state(const struct sock *sk, __u16 lport, __u16 dport,
+					   int oldstate, int newstate)
 {
 	struct anat_conn *c;
 	__u64 key = (__u64)sk;
@@ -606,26 +572,12 @@ static __always_inline void on_set_state(const struct sock *sk, __u16 lport, __u
 
 /* ---- accept() of server threads ------------------------------------------ */
 
-/* accept() returned fd: fd -> file -> socket -> sock of the caller. */
-static __always_inline void accept_done(long fd, __u64 now)
+/* A server thread's accept() returned the connection of socket sk. */
+static __always_inline void anat_accept(const struct sock *sk, __u64 now)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds, *f = NULL;
-	struct socket *so;
-	struct sock *sk;
 	struct anat_conn *c;
 	__u16 lport, dport;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return;
-	so = BPF_CORE_READ(f, private_data);
-	if (!so)
-		return;
-	sk = BPF_CORE_READ(so, sk);
 	if (!sk)
 		return;
 	lport = BPF_CORE_READ(sk, __sk_common.skc_num);
@@ -635,16 +587,6 @@ static __always_inline void accept_done(long fd, __u64 now)
 	c = conn_of(dport);
 	if (c && !c->acc)
 		c->acc = now;
-}
-
-static __always_inline int on_sys_exit(unsigned long id, long ret)
-{
-	if (id >= ANAT_SC_ID_MAX || !is_accept[id] || ret < 0)
-		return 0;
-	if (!is_tracked(bpf_get_current_pid_tgid() >> 32))
-		return 0;
-	accept_done(ret, bpf_ktime_get_ns());
-	return 0;
 }
 
 /* ---- socket event dispatch ------------------------------------------------- */
@@ -661,34 +603,8 @@ static __always_inline void on_arrival(const struct sock *sk, __u8 state, __u16 
 	}
 }
 
-#define SK_LPORT(btf, sk) ((__u16)RD(btf, sk, __sk_common.skc_num))
-#define SK_DPORT(btf, sk) bpf_ntohs(RD(btf, sk, __sk_common.skc_dport))
-#define SK_STATE(btf, sk) ((__u8)RD(btf, sk, __sk_common.skc_state))
-
-static __always_inline void on_data_ready(const struct sock *sk, __u16 lport, __u16 dport,
-					  bool btf)
-{
-	if (lport != server_port && dport != server_port)
-		return;		/* every other socket of the machine stops here */
-	on_arrival(sk, btf ? SK_STATE(1, sk) : SK_STATE(0, sk), lport, dport);
-}
-
-SEC("tp_btf/sk_data_ready")
-int BPF_PROG(sk_data_ready, const struct sock *sk)
-{
-	on_data_ready(sk, SK_LPORT(1, sk), SK_DPORT(1, sk), true);
-	return 0;
-}
-
-SEC("raw_tp/sk_data_ready")
-int BPF_PROG(sk_data_ready_raw, const struct sock *sk)
-{
-	on_data_ready(sk, SK_LPORT(0, sk), SK_DPORT(0, sk), false);
-	return 0;
-}
-
 /* Fallback arrival: a segment with payload entering an established socket. */
-static __always_inline void on_tcp_probe(__u16 lport, __u16 dport, const struct sk_buff *skb)
+static __always_inline void anat_tcp_probe(__u16 lport, __u16 dport, const struct sk_buff *skb)
 {
 	unsigned char *data;
 	__u8 doff = 0;
@@ -704,122 +620,3 @@ static __always_inline void on_tcp_probe(__u16 lport, __u16 dport, const struct 
 		return;		/* no payload: an ACK, a FIN */
 	on_arrival(NULL, BENCH_TCP_ESTABLISHED, lport, dport);
 }
-
-SEC("tp_btf/tcp_probe")
-int BPF_PROG(tcp_probe, struct sock *sk, const struct sk_buff *skb)
-{
-	on_tcp_probe(SK_LPORT(1, sk), SK_DPORT(1, sk), skb);
-	return 0;
-}
-
-SEC("raw_tp/tcp_probe")
-int BPF_PROG(tcp_probe_raw, struct sock *sk, const struct sk_buff *skb)
-{
-	on_tcp_probe(SK_LPORT(0, sk), SK_DPORT(0, sk), skb);
-	return 0;
-}
-
-static __always_inline void on_recv_length(__u16 lport, __u16 dport, int ret)
-{
-	if (lport != server_port || !dport)
-		return;
-	server_read(dport, ret);
-}
-
-/* ret and flags first: most reads of a busy server are EAGAIN. */
-SEC("tp_btf/sock_recv_length")
-int BPF_PROG(sock_recv_length, struct sock *sk, int ret, int flags)
-{
-	if (ret > 0 && !(flags & MSG_PEEK_FLAG))
-		on_recv_length(SK_LPORT(1, sk), SK_DPORT(1, sk), ret);
-	return 0;
-}
-
-SEC("raw_tp/sock_recv_length")
-int BPF_PROG(sock_recv_length_raw, struct sock *sk, int ret, int flags)
-{
-	if (ret > 0 && !(flags & MSG_PEEK_FLAG))
-		on_recv_length(SK_LPORT(0, sk), SK_DPORT(0, sk), ret);
-	return 0;
-}
-
-static __always_inline void on_send_length(__u16 lport, __u16 dport, int ret)
-{
-	if (lport != server_port || !dport)
-		return;
-	server_send_end(dport, ret);
-}
-
-SEC("tp_btf/sock_send_length")
-int BPF_PROG(sock_send_length, struct sock *sk, int ret, int flags)
-{
-	on_send_length(SK_LPORT(1, sk), SK_DPORT(1, sk), ret);
-	return 0;
-}
-
-SEC("raw_tp/sock_send_length")
-int BPF_PROG(sock_send_length_raw, struct sock *sk, int ret, int flags)
-{
-	on_send_length(SK_LPORT(0, sk), SK_DPORT(0, sk), ret);
-	return 0;
-}
-
-static __always_inline void on_sendmsg(__u16 lport, __u16 dport)
-{
-	if (lport != server_port || !dport)
-		return;
-	server_send_begin(dport);
-}
-
-SEC("tp_btf/tcp_sendmsg_locked")
-int BPF_PROG(tcp_sendmsg_locked, const struct sock *sk)
-{
-	on_sendmsg(SK_LPORT(1, sk), SK_DPORT(1, sk));
-	return 0;
-}
-
-SEC("raw_tp/tcp_sendmsg_locked")
-int BPF_PROG(tcp_sendmsg_locked_raw, const struct sock *sk)
-{
-	on_sendmsg(SK_LPORT(0, sk), SK_DPORT(0, sk));
-	return 0;
-}
-
-SEC("tp_btf/inet_sock_set_state")
-int BPF_PROG(inet_sock_set_state, const struct sock *sk, int oldstate, int newstate)
-{
-	on_set_state(sk, SK_LPORT(1, sk), SK_DPORT(1, sk), oldstate, newstate);
-	return 0;
-}
-
-SEC("raw_tp/inet_sock_set_state")
-int BPF_PROG(inet_sock_set_state_raw, const struct sock *sk, int oldstate, int newstate)
-{
-	on_set_state(sk, SK_LPORT(0, sk), SK_DPORT(0, sk), oldstate, newstate);
-	return 0;
-}
-
-/* Syscall number at exit, from the saved registers. */
-#if defined(__TARGET_ARCH_x86)
-#define REGS_SYSCALL_NR(btf, regs) ((btf) ? (regs)->orig_ax : BPF_CORE_READ(regs, orig_ax))
-#elif defined(__TARGET_ARCH_arm64)
-#define REGS_SYSCALL_NR(btf, regs) ((btf) ? (regs)->syscallno : BPF_CORE_READ(regs, syscallno))
-#else
-#error "anatomy.bpf.c: add the syscall-number register of this architecture"
-#endif
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
-{
-	return on_sys_exit(REGS_SYSCALL_NR(1, regs), ret);
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
-{
-	return on_sys_exit(REGS_SYSCALL_NR(0, regs), ret);
-}
-
-SCHED_HOOKS(anat_)
-
-char LICENSE[] SEC("license") = "Dual MIT/GPL";

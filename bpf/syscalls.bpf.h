@@ -1,22 +1,19 @@
-/* Syscalls of the server's processes: count, errors, EAGAIN, in-kernel time
- * and its log2 histogram per syscall; time spent waiting in
+/* Syscalls group: per syscall of the server's processes its count, errors,
+ * EAGAIN returns and in-kernel time; time spent waiting in
  * epoll_wait/poll/select per thread (the event loop's idle time); and, at
- * accept() exit, the accept-queue wait of the returned connection.
+ * accept() exit, the accept-queue wait of the returned connection (its
+ * start is the tcp group's `estab`). Hooks: sys_enter, sys_exit.
  *
  * Hot path, in order: syscall number -> slot through a read-only table (one
  * load; most syscalls stop here), then the load generator's tgid (a
- * compare), then the tracked-tgid map. Counters live in per-CPU arrays, so
- * there are no atomics; user space sums the CPUs. */
-#include "vmlinux.h"
-#include <bpf/bpf_helpers.h>
-#include <bpf/bpf_tracing.h>
-#include <bpf/bpf_core_read.h>
-#include "common.bpf.h"
+ * compare), then the tracked-tgid filter. Counters live in per-CPU arrays,
+ * so there are no atomics; user space sums the CPUs. */
+#pragma once
 #include "syscalls.h"
 
 /* Host syscall number -> slot + 1 (0: not traced). Filled by the loader. */
 const volatile __u8 sc_slot_of[SC_ID_MAX] = {};
-/* Match accept() results against the tcp object's established sockets. */
+/* Match accept() results against the tcp group's established sockets. */
 const volatile bool accept_wait_on = false;
 
 /* In .bss: the loader reads it through the skeleton's mmap. */
@@ -34,28 +31,19 @@ struct {
  * threads; a live event loop refreshes its record at every wait. */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
+	__uint(max_entries, 4096);	/* the loader may shrink it */
 	__type(key, __u32);	/* tid */
 	__type(value, struct loop_thread);
 } loop_threads SEC(".maps");
-
-/* Shared with the tcp object (bpf_map__reuse_fd): server-side sockets that
- * reached ESTABLISHED and were not accepted yet, key = struct sock address,
- * value = when. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);
-	__type(value, __u64);
-} estab SEC(".maps");
 
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, 1);
 	__type(key, __u32);
-	__type(value, struct accept_stat);
+	__type(value, struct dist);
 } accept_stats SEC(".maps");
 
+/* Slot + 1 of syscall id, 0 when it is not traced. */
 static __always_inline __u32 slot_of(long id)
 {
 	if ((unsigned long)id >= SC_ID_MAX)
@@ -63,24 +51,28 @@ static __always_inline __u32 slot_of(long id)
 	return sc_slot_of[id];
 }
 
-static __always_inline int on_enter(long id)
+static __always_inline bool is_accept_slot(__u32 s)
+{
+	return s == SC_ACCEPT + 1 || s == SC_ACCEPT4 + 1;
+}
+
+static __always_inline void sc_enter(long id)
 {
 	struct sc_inflight *e;
 	__u64 pid_tgid;
 	__u32 s = slot_of(id);
 
 	if (!s)
-		return 0;
+		return;
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (!is_tracked(pid_tgid >> 32))
-		return 0;
+		return;
 	e = &inflight[(__u32)pid_tgid & (INFLIGHT_SLOTS - 1)];
 	if (e->pid_tgid && e->pid_tgid != pid_tgid)
 		count_drop(DROP_INFLIGHT_FULL);
 	e->ts = bpf_ktime_get_ns();
 	e->slot = s - 1;
 	e->pid_tgid = pid_tgid;
-	return 0;
 }
 
 /* Waiting syscalls: per-thread idle time inside the window. The record is
@@ -116,30 +108,15 @@ static __always_inline void account_wait(__u64 pid_tgid, __u64 enter, __u64 now)
 	t->last_ns = now;
 }
 
-/* The connection accept() returned: fd -> struct file -> struct socket ->
- * struct sock, the same address inet_sock_set_state saw when the handshake
- * completed. Walking the caller's fd table is exact even with several
- * listeners or SO_REUSEPORT, where "the oldest pending socket" is not. */
-static __always_inline void accept_done(long fd, __u64 now)
+/* The connection accept() returned (its struct sock, the same address
+ * inet_sock_set_state saw when the handshake completed): its accept-queue
+ * wait, from `estab`. */
+static __always_inline void accept_wait_done(const struct sock *sk, __u64 now)
 {
-	struct task_struct *task = (void *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *f = NULL;
-	struct socket *so;
-	struct accept_stat *st;
-	__u64 key, *ts, t0, d;
+	struct dist *st;
+	__u64 key = (__u64)sk, *ts, t0;
 	__u32 zero = 0;
 
-	if (!fdt || fd >= BPF_CORE_READ(fdt, max_fds))
-		return;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&f, sizeof(f), &fds[fd]) || !f)
-		return;
-	so = BPF_CORE_READ(f, private_data);
-	if (!so)
-		return;
-	key = (__u64)BPF_CORE_READ(so, sk);
 	ts = bpf_map_lookup_elem(&estab, &key);
 	if (!ts)
 		return;
@@ -148,93 +125,51 @@ static __always_inline void accept_done(long fd, __u64 now)
 	if (!in_window(now) || now < t0)
 		return;
 	st = bpf_map_lookup_elem(&accept_stats, &zero);
-	if (!st)
-		return;
-	d = now - t0;
-	st->count++;
-	st->total_ns += d;
-	if (d > st->max_ns)
-		st->max_ns = d;
-	st->hist[hist_slot(d)]++;
+	if (st)
+		dist_add(st, now - t0);
 }
 
-static __always_inline int on_exit(long ret)
+/* A traced syscall of a tracked thread returns ret. Returns its slot + 1,
+ * or 0 when this thread had no traced syscall in progress (the entry's tag
+ * is the filter: entries exist only for tracked threads). */
+static __always_inline __u32 sc_exit(__u64 pid_tgid, long ret, __u64 *now)
 {
-	__u64 pid_tgid = bpf_get_current_pid_tgid();
 	struct sc_inflight *e;
 	struct sc_stat *st;
-	__u64 enter, now, d;
+	__u64 enter;
 	__u32 slot;
 
-	/* Entries exist only for tracked threads: the tag is the filter. */
 	e = &inflight[(__u32)pid_tgid & (INFLIGHT_SLOTS - 1)];
 	if (e->pid_tgid != pid_tgid || !pid_tgid)
 		return 0;
 	enter = e->ts;
 	slot = e->slot;
 	e->pid_tgid = 0;
-	now = bpf_ktime_get_ns();
+	*now = bpf_ktime_get_ns();
 
 	if (slot >= SC_FIRST_WAIT && slot <= SC_LAST_WAIT)
-		account_wait(pid_tgid, enter, now);
-	if (accept_wait_on && (slot == SC_ACCEPT || slot == SC_ACCEPT4) && ret >= 0)
-		accept_done(ret, now);
-
+		account_wait(pid_tgid, enter, *now);
 	/* Counted when the whole call lies inside the window. */
-	if (enter < win_start || now > win_end)
-		return 0;
+	if (enter < win_start || *now > win_end)
+		return slot + 1;
 	st = bpf_map_lookup_elem(&sc_stats, &slot);
 	if (!st)
-		return 0;
-	d = now - enter;
-	st->count++;
-	st->total_ns += d;
-	if (d > st->max_ns)
-		st->max_ns = d;
-	st->hist[hist_slot(d)]++;
+		return slot + 1;
+	dist_add(&st->lat, *now - enter);
 	if (ret < 0) {
 		if (ret == -BENCH_EAGAIN)
 			st->eagain++;
 		else
 			st->errors++;
 	}
-	return 0;
+	return slot + 1;
 }
 
-/* Syscall number at exit, read from the saved registers. */
+/* Syscall number at exit, from the saved registers. */
 #if defined(__TARGET_ARCH_x86)
-#define REGS_SYSCALL_NR(regs) ((regs)->orig_ax)
+#define REGS_SYSCALL_NR(btf, regs) ((btf) ? (regs)->orig_ax : BPF_CORE_READ(regs, orig_ax))
 #elif defined(__TARGET_ARCH_arm64)
-#define REGS_SYSCALL_NR(regs) ((regs)->syscallno)
+#define REGS_SYSCALL_NR(btf, regs) ((btf) ? (regs)->syscallno : BPF_CORE_READ(regs, syscallno))
+#else
+#error "syscalls.bpf.h: add the syscall-number register of this architecture"
 #endif
-
-SEC("tp_btf/sys_enter")
-int BPF_PROG(sys_enter, struct pt_regs *regs, long id)
-{
-	return on_enter(id);
-}
-
-SEC("raw_tp/sys_enter")
-int BPF_PROG(sys_enter_raw, struct pt_regs *regs, long id)
-{
-	return on_enter(id);
-}
-
-SEC("tp_btf/sys_exit")
-int BPF_PROG(sys_exit, struct pt_regs *regs, long ret)
-{
-#ifdef REGS_SYSCALL_NR
-	/* A direct load here: skips the map lookup for untraced syscalls. */
-	if (!slot_of(REGS_SYSCALL_NR(regs)))
-		return 0;
-#endif
-	return on_exit(ret);
-}
-
-SEC("raw_tp/sys_exit")
-int BPF_PROG(sys_exit_raw, struct pt_regs *regs, long ret)
-{
-	return on_exit(ret);
-}
-
-char LICENSE[] SEC("license") = "Dual MIT/GPL";
