@@ -24,45 +24,20 @@ static const struct {
 };
 #define N_PARTS (sizeof(parts) / sizeof(parts[0]))
 
-static bool wait_split(json_t *comp)
+static void mean_row(json_t *b, const char *const *names, size_t n, struct svg_stack_row *row,
+		     char *label, size_t len)
 {
-	return isfinite(dist_stat(comp, "wait_runq", "mean"));
-}
-
-/* The components that add up to the latency (wait or its two halves). */
-static size_t stack_parts(json_t *comp, size_t *idx)
-{
-	size_t n = 0;
-	bool split = wait_split(comp);
-	for (size_t i = 0; i < N_PARTS; i++) {
-		if (!strcmp(parts[i].name, "wait") ? split : !strncmp(parts[i].name, "wait_", 5) && !split)
-			continue;
-		if (isfinite(dist_stat(comp, parts[i].name, "mean")))
-			idx[n++] = i;
-	}
-	return n;
-}
-
-static void mean_row(json_t *comp, const size_t *idx, size_t n, struct svg_stack_row *row, char *label, size_t len)
-{
-	double total = 0, count_max = 0;
-	for (size_t k = 0; k < n; k++) {
-		double m = dist_stat(comp, parts[idx[k]].name, "mean"), c = dist_stat(comp, parts[idx[k]].name, "count");
-		if (!isfinite(c))
-			c = jnum(json_object_get(comp, parts[idx[k]].name), "count");
-		row->share[k] = m * (isfinite(c) ? c : 1);
-		total += row->share[k];
-		count_max = fmax(count_max, isfinite(c) ? c : 0);
-	}
-	for (size_t k = 0; k < n; k++)
-		row->share[k] = total > 0 ? row->share[k] / total : 0;
 	char t[24];
-	snprintf(label, len, "all requests (mean %s)", fmt_duration(count_max > 0 ? total / count_max : NAN, t, sizeof(t)));
+	saved_component_shares(json_object_get(b, "components"), NULL, names, n, row->share);
+	double mean = dist_stat(b, "latency", "mean");
+	if (!isfinite(mean))
+		mean = dist_stat(jget(b, "latency"), NULL, "mean");
+	snprintf(label, len, "all requests (mean %s)", fmt_duration(mean, t, sizeof(t)));
 	row->label = label;
 }
 
 /* One row per tail in breakdown.tail: requests slower than that percentile. */
-static size_t tail_rows(json_t *tail, const size_t *idx, size_t n, struct svg_stack_row *rows,
+static size_t tail_rows(json_t *b, const char *const *names, size_t n, struct svg_stack_row *rows,
 			char labels[][80], size_t cap)
 {
 	static const struct { const char *key, *what; } pct[] = {
@@ -70,16 +45,13 @@ static size_t tail_rows(json_t *tail, const size_t *idx, size_t n, struct svg_st
 	};
 	size_t m = 0;
 	for (size_t p = 0; p < 4 && m < cap; p++) {
-		json_t *t = json_object_get(tail, pct[p].key);
+		json_t *t = jget(b, "tail") ? json_object_get(jget(b, "tail"), pct[p].key) : NULL;
 		if (!t || !(jnum(t, "requests") > 0))
 			continue;
-		char th[24], key[64];
+		char th[24];
 		snprintf(labels[m], 80, "%s (> %s)", pct[p].what, fmt_duration(jnum(t, "threshold_ns"), th, sizeof(th)));
 		rows[m].label = labels[m];
-		for (size_t k = 0; k < n; k++) {
-			snprintf(key, sizeof(key), "%s_share", parts[idx[k]].name);
-			rows[m].share[k] = jnum(t, key);
-		}
+		saved_component_shares(json_object_get(b, "components"), t, names, n, rows[m].share);
 		m++;
 	}
 	return m;
@@ -118,14 +90,12 @@ void html_anatomy(FILE *f, const struct saved_run *r)
 	}
 	fprintf(f, "<p>%.0f of %.0f requests matched with the kernel's records (coverage %.2f %%).</p>\n",
 		jnum(b, "matched"), jnum(b, "client_requests"), 100 * jnum(b, "coverage"));
-	size_t idx[N_PARTS], n = stack_parts(comp, idx);
 	const char *names[N_PARTS];
-	for (size_t k = 0; k < n; k++)
-		names[k] = parts[idx[k]].name;
+	size_t n = saved_components(comp, names, N_PARTS);
 	struct svg_stack_row rows[5] = { 0 };
 	char mean_label[80], labels[4][80];
-	mean_row(comp, idx, n, &rows[0], mean_label, sizeof(mean_label));
-	size_t m = 1 + tail_rows(json_object_get(b, "tail"), idx, n, rows + 1, labels, 4);
+	mean_row(b, names, n, &rows[0], mean_label, sizeof(mean_label));
+	size_t m = 1 + tail_rows(b, names, n, rows + 1, labels, 4);
 	svg_stacked_shares(f, "anatomy-stack", "latency by component, per percentile", names, n, rows, m, HTML_WIDTH);
 	component_table(f, comp);
 }

@@ -66,6 +66,45 @@ json_t *dist_hist(json_t *parent, const char *base)
 	return json_is_array(h) ? h : NULL;
 }
 
+size_t saved_components(json_t *comp, const char **names, size_t cap)
+{
+	static const char *const order[] = {
+		"connect", "net_in", "accept_wait", "wait", "wait_runq", "wait_other", "app", "net_out", "client",
+	};
+	bool split = isfinite(dist_stat(comp, "wait_runq", "mean"));
+	size_t n = 0;
+	for (size_t i = 0; i < sizeof(order) / sizeof(order[0]) && n < cap; i++) {
+		bool half = !strncmp(order[i], "wait_", 5), whole = !strcmp(order[i], "wait");
+		if ((whole && split) || (half && !split))
+			continue;
+		if (isfinite(dist_stat(comp, order[i], "mean")))
+			names[n++] = order[i];
+	}
+	return n;
+}
+
+/* Components measured per connection (connect) count fewer times than per
+ * request ones: their share of all time is mean times count. */
+void saved_component_shares(json_t *comp, json_t *tail, const char *const *names, size_t n, double *share)
+{
+	double total = 0;
+	for (size_t k = 0; k < n; k++) {
+		char key[64];
+		if (tail) {
+			snprintf(key, sizeof(key), "%s_share", names[k]);
+			share[k] = jnum(tail, key);
+			continue;
+		}
+		double c = dist_stat(comp, names[k], "count");
+		if (!isfinite(c))
+			c = jnum(json_object_get(comp, names[k]), "count");
+		share[k] = dist_stat(comp, names[k], "mean") * (isfinite(c) ? c : 1);
+		total += share[k];
+	}
+	for (size_t k = 0; !tail && k < n; k++)
+		share[k] = total > 0 ? share[k] / total : NAN;
+}
+
 static int check_schema(const char *path, json_t *doc, struct errbuf *err)
 {
 	if (!json_is_object(doc)) {

@@ -43,5 +43,14 @@ const char *jstr(json_t *o, const char *path, const char *fallback);
  * writes parent.<base>_ns.<stat>, schema 1 parent.<base>.<stat>_ns (or
  * parent.<stat>_ns when base is NULL). NAN when absent. stat: "p50", "mean". */
 double dist_stat(json_t *parent, const char *base, const char *stat);
+/* The anatomy components below breakdown.components that add up to a
+ * request's latency, in the order a request meets them (wait, or its two
+ * halves when the report splits it). Returns how many names it set. */
+size_t saved_components(json_t *components, const char **names, size_t cap);
+/* Each of those components' share of the latency: of all requests' time
+ * (tail NULL), or of the slowest requests' (tail = breakdown.tail.p99). */
+void saved_component_shares(json_t *components, json_t *tail, const char *const *names, size_t n,
+			    double *share);
+
 /* Its bucket array [{lo,hi,count}], or NULL. */
 json_t *dist_hist(json_t *parent, const char *base);

@@ -113,6 +113,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && !strcmp(argv[1], "report"))
 		return cmd_report(argc - 1, argv + 1);
+	if (argc > 1 && !strcmp(argv[1], "compare"))
+		return cmd_compare(argc - 1, argv + 1);
 	int p = cli_parse(argc, argv, &o, &err);
 	if (p < 0) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);

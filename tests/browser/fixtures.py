@@ -47,16 +47,19 @@ def component(samples, schema):
 
 
 def run(server='nginx', rps=20000.0, median_ns=2e6, n=4000, seed=1, schema=1, intervals=0,
-        mode='closed'):
+        mode='closed', wait_extra_ns=0):
+    """wait_extra_ns: added to every request's run-queue wait (and latency)."""
     rng = random.Random(seed)
     lat = [max(1000, int(rng.lognormvariate(math.log(median_ns), 0.6))) for _ in range(n)]
+    lat = [v + wait_extra_ns for v in lat]
     parts = {c: [] for c in COMPONENTS}
     for v in lat:
-        app = int(v * 0.1)
-        runq = int(v * 0.3)
-        other = int(v * 0.2)
-        net_in = int(v * 0.05)
-        net_out = int(v * 0.05)
+        base = v - wait_extra_ns
+        app = int(base * 0.1)
+        runq = int(base * 0.3) + wait_extra_ns
+        other = int(base * 0.2)
+        net_in = int(base * 0.05)
+        net_out = int(base * 0.05)
         client = v - app - runq - other - net_in - net_out
         for name, x in (('net_in', net_in), ('wait', runq + other), ('wait_runq', runq),
                         ('wait_other', other), ('app', app), ('net_out', net_out), ('client', client)):
@@ -142,6 +145,16 @@ def timeline(lat, intervals, rps, schema):
                     'errors': 1 if i == intervals // 2 else 0, 'rps': len(chunk) / (step / 1e9),
                     'latency_ns': d})
     return out
+
+
+def repeats(server, rps, median_ns, count, seed, noise=0.02, **kw):
+    """count runs of one server whose req/s and latency scatter by noise."""
+    rng = random.Random(seed * 7919)
+    out = []
+    for i in range(count):
+        f = 1 + rng.gauss(0, noise)
+        out.append(run(server, rps * f, median_ns / f, n=2000, seed=seed * 100 + i, **kw))
+    return multi(out)
 
 
 def multi(runs):
