@@ -15,17 +15,11 @@ import zlib
 sys.path.insert(0, os.path.dirname(__file__))
 import fixtures  # noqa: E402
 from pagecheck import Page  # noqa: E402
+from checks import check, run  # noqa: E402
 
 BIN = os.environ['BENCH_EBPF']
 HERE = os.path.dirname(os.path.abspath(__file__))
-FAILED = []
 INTERVALS = 9
-
-
-def check(cond, what):
-    if not cond:
-        FAILED.append(what)
-        print('FAIL:', what)
 
 
 def chromium():
@@ -160,27 +154,23 @@ def main():
     if not exe:
         print('chromium is not installed (./bootstrap.sh install): skipped')
         return 77
-    with tempfile.TemporaryDirectory() as tmp:
-        look(exe, tmp, 'one-run', [fixtures.run(intervals=INTERVALS)], {
+    runs = [fixtures.run('nginx', 60000, 1e6, seed=1), fixtures.run('aiohttp', 20000, 4e6, seed=2),
+            fixtures.run('fastapi', 8000, 9e6, seed=3), fixtures.run('flask', 2400, 30e6, seed=4)]
+    return run([
+        lambda tmp: look(exe, tmp, 'one-run', [fixtures.run(intervals=INTERVALS)], {
             ('svg', 'spectrum'): 1, ('svg', 'timeline-latency'): 1,
             (None, 'tl-rps-point'): INTERVALS, (None, 'tl-point'): 3 * INTERVALS,
             ('g', 'stack-row'): 3, ('svg', 'ranking-bars'): 0,
-        })
-        runs = [fixtures.run('nginx', 60000, 1e6, seed=1), fixtures.run('aiohttp', 20000, 4e6, seed=2),
-                fixtures.run('fastapi', 8000, 9e6, seed=3), fixtures.run('flask', 2400, 30e6, seed=4)]
-        look(exe, tmp, 'four-servers', [fixtures.multi(runs)], {
+        }),
+        lambda tmp: look(exe, tmp, 'four-servers', [fixtures.multi(runs)], {
             ('rect', 'bar'): 4, ('svg', 'spectrum-overlay'): 1, ('svg', 'spectrum'): 4,
             ('svg', 'timeline-latency'): 0,
-        })
-        look(exe, tmp, 'open-loop', [fixtures.run(mode='open', rps=5000, intervals=4, schema=2)], {
+        }),
+        lambda tmp: look(exe, tmp, 'open-loop', [fixtures.run(mode='open', rps=5000, intervals=4, schema=2)], {
             ('g', 'series'): 2 + 3 + 1,
-        })
-        look_real_run(exe, tmp)
-    if FAILED:
-        print('%d checks failed' % len(FAILED))
-        return 1
-    print('all checks passed')
-    return 0
+        }),
+        lambda tmp: look_real_run(exe, tmp),
+    ])
 
 
 if __name__ == '__main__':

@@ -8,19 +8,12 @@ import os
 import shutil
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import fixtures  # noqa: E402
+from checks import check, run  # noqa: E402
 
 BIN = os.environ['BENCH_EBPF']
-FAILED = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILED.append(what)
-        print('FAIL:', what)
 
 
 def close(a, b, rel=1e-6):
@@ -89,14 +82,7 @@ def test_run_exports(tmp):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        test_tables(tmp)
-        test_run_exports(tmp)
-    if FAILED:
-        print('%d checks failed' % len(FAILED))
-        return 1
-    print('all checks passed')
-    return 0
+    return run([test_tables, test_run_exports])
 
 
 if __name__ == '__main__':

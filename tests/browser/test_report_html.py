@@ -5,20 +5,13 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.dirname(__file__))
 import fixtures  # noqa: E402
+from checks import check, run  # noqa: E402
 from pagecheck import Page  # noqa: E402
 
 BIN = os.environ['BENCH_EBPF']
-FAILED = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILED.append(what)
-        print('FAIL:', what)
 
 
 def report(*args):
@@ -111,14 +104,7 @@ def test_bad_input(tmp):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        for t in (test_single_run, test_several_servers, test_two_files_and_schema2, test_bad_input):
-            t(tmp)
-    if FAILED:
-        print('%d checks failed' % len(FAILED))
-        return 1
-    print('all checks passed')
-    return 0
+    return run([test_single_run, test_several_servers, test_two_files_and_schema2, test_bad_input])
 
 
 if __name__ == '__main__':

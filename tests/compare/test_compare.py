@@ -6,19 +6,12 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'browser'))
 import fixtures  # noqa: E402
+from checks import check, run  # noqa: E402
 
 BIN = os.environ['BENCH_EBPF']
-FAILED = []
-
-
-def check(cond, what):
-    if not cond:
-        FAILED.append(what)
-        print('FAIL:', what)
 
 
 def compare(tmp, a, b, *args):
@@ -123,14 +116,7 @@ def test_outputs_and_bad_files(tmp):
 
 
 def main():
-    with tempfile.TemporaryDirectory() as tmp:
-        for t in (test_fast_vs_slow, test_same_server, test_gates, test_anatomy_verdict, test_outputs_and_bad_files):
-            t(tmp)
-    if FAILED:
-        print('%d checks failed' % len(FAILED))
-        return 1
-    print('all checks passed')
-    return 0
+    return run([test_fast_vs_slow, test_same_server, test_gates, test_anatomy_verdict, test_outputs_and_bad_files])
 
 
 if __name__ == '__main__':
