@@ -83,7 +83,7 @@ json_t *report_host(void)
 			 "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "hostname", host);
 }
 
-/* Buckets are written half-open, [lo, hi), like the kernel's log2 buckets,
+/* Buckets are written half-open, [lo, hi), like the kernel's,
  * so every histogram in the report reads the same way. */
 static void add_bucket(uint64_t lo, uint64_t hi, uint64_t count, void *arg)
 {

@@ -2,6 +2,7 @@
 #pragma once
 #include <bpf/bpf_endian.h>
 #include "common.h"
+#include "hist_slot.h"
 #include "probes.h"
 
 /* Whole-object knobs and the measurement window, written by the loader.
@@ -14,43 +15,6 @@ __u64 win_end = 0;
 
 /* Whether a use is on; read-only data, so the verifier prunes what is off. */
 #define USE(u) ((uses_on >> (u)) & 1)
-
-/* floor(log2(v)) without branches or loops (v = 0 gives 0), the usual
- * shift-and-or ladder: each step halves the remaining width. */
-static __always_inline __u32 log2_u64(__u64 v)
-{
-	__u32 r, s;
-
-	r = (v > 0xffffffffULL) << 5;
-	v >>= r;
-	s = (v > 0xffff) << 4;
-	v >>= s;
-	r |= s;
-	s = (v > 0xff) << 3;
-	v >>= s;
-	r |= s;
-	s = (v > 0xf) << 2;
-	v >>= s;
-	r |= s;
-	s = (v > 0x3) << 1;
-	v >>= s;
-	r |= s;
-	r |= (__u32)(v >> 1);
-	return r;
-}
-
-/* The slot is clamped in 64 bits on the value that indexes: older
- * verifiers (6.1) cannot carry log2_u64()'s bound through its 32-bit
- * copy, and the barrier stops clang from dropping the check as redundant. */
-static __always_inline __u64 hist_slot(__u64 ns)
-{
-	__u64 s = log2_u64(ns);
-
-	barrier_var(s);
-	if (s > HIST_SLOTS - 1)
-		s = HIST_SLOTS - 1;
-	return s;
-}
 
 /* Length of [a, b] inside [ws, we]; 0 when they do not overlap. */
 static __always_inline __u64 clip(__u64 a, __u64 b, __u64 ws, __u64 we)
@@ -78,6 +42,8 @@ static __always_inline bool in_window(__u64 ts)
 /* One sample of a duration distribution (per-CPU: no atomics). */
 static __always_inline void dist_add(struct dist *d, __u64 ns)
 {
+	if (!d->count || ns < d->min_ns)
+		d->min_ns = ns;
 	d->count++;
 	d->total_ns += ns;
 	if (ns > d->max_ns)

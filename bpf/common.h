@@ -2,16 +2,25 @@
  * __u32/__u64/char[] layouts only, so both compilers read it the same way. */
 #pragma once
 
-/* log2 histograms of durations in ns: slot 0 holds [0, 2), slot i >= 1 holds
- * [2^i, 2^(i+1)); the last slot also takes everything above (2^39 ns is
- * about 9 minutes). */
-#define HIST_SLOTS 40
+/* Log-linear histograms of durations in ns (HDR style, the load
+ * generator's layout with fewer sub-buckets): values below 2 * HIST_SUB
+ * have a slot each (exact); above, every power of two [2^k, 2^(k+1)) is
+ * split into HIST_SUB equal slots of width 2^(k - HIST_SUB_BITS), so a slot
+ * is never wider than 1/64 of its lowest value (1.6 %). Slot of v >= 128:
+ * with k = msb(v) and s = k - HIST_SUB_BITS, s * HIST_SUB + (v >> s). Up to
+ * 2^(HIST_MAX_MSB + 1) - 1 ns (about 1100 s); the last slot also takes
+ * everything above. */
+#define HIST_SUB_BITS 6
+#define HIST_SUB (1u << HIST_SUB_BITS)
+#define HIST_MAX_MSB 39
+#define HIST_SLOTS ((HIST_MAX_MSB - HIST_SUB_BITS + 2) * HIST_SUB)
 
-/* A distribution of durations in ns: exact count, sum and maximum, and the
- * log2 histogram (per-CPU; user space sums the CPUs). */
+/* A distribution of durations in ns: exact count, sum, minimum and maximum,
+ * and the log-linear histogram (per-CPU; user space sums the CPUs). */
 struct dist {
 	__u64 count;
 	__u64 total_ns;
+	__u64 min_ns;		/* valid when count > 0 */
 	__u64 max_ns;
 	__u64 hist[HIST_SLOTS];
 };

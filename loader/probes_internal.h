@@ -11,6 +11,7 @@
 #include "bpf/tcp.h"
 #include "bpf/probes.h"
 #include "loader/anatomy.h"
+#include "loadgen/hist.h"
 
 /* Probe groups. A user selects the first GROUP_USER_NR (--probes); track
  * (whose events) comes with any of syscalls, sched and anatomy. */
@@ -58,10 +59,6 @@ struct netstat_snap {
 	uint64_t listen_drops;
 };
 
-struct hist_sum {
-	uint64_t count, total, max;
-	uint64_t slots[HIST_SLOTS];
-};
 
 struct loop_sum {
 	uint32_t tid, tgid;
@@ -76,11 +73,11 @@ struct results {
 	uint64_t window_ns;
 	struct sc_sum {
 		uint64_t count, errors, eagain;
-		struct hist_sum h;
+		struct hist h;		/* time in the kernel */
 	} sc[SC_NR];
-	struct hist_sum runq;
+	struct hist runq;
 	uint64_t oncpu_ns, voluntary, involuntary;
-	struct hist_sum accept;
+	struct hist accept;
 	struct tcp_stat tcp;
 	uint64_t listen_overflows, listen_drops;
 	bool have_listen;
@@ -142,4 +139,7 @@ int probes_read_netstat(struct netstat_snap *s);
 /* probes_report.c */
 int probes_read_results(struct probes *p);
 void probes_results_free(struct results *r);
-double probes_hist_percentile(const struct hist_sum *h, double q);
+
+/* kernel_dist.c: one CPU's BPF distribution added into h (allocated on the
+ * first samples); 0 or -ENOMEM. */
+int probes_dist_add(struct hist *h, const struct dist *d);

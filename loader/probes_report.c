@@ -23,52 +23,10 @@ static uint64_t mono_now(void)
 
 /* ---- histograms ---------------------------------------------------------------- */
 
-static uint64_t slot_lo(int i)
+/* A percentile (0-100) of a kernel distribution; NAN when empty. */
+static double pct(const struct hist *h, double p)
 {
-	return i ? 1ull << i : 0;
-}
-
-static uint64_t slot_hi(int i)
-{
-	return 1ull << (i + 1);
-}
-
-/* The q-quantile of a log2 histogram. The bucket that holds the rank is
- * known exactly; inside it the samples are assumed spread evenly, so the
- * value is interpolated linearly between the bucket's bounds (the error is
- * at most the bucket's width, i.e. within a factor of 2), and never above
- * the exact maximum the kernel side kept. NAN when empty. */
-double probes_hist_percentile(const struct hist_sum *h, double q)
-{
-	uint64_t n = 0, cum = 0;
-	double rank;
-
-	for (int i = 0; i < HIST_SLOTS; i++)
-		n += h->slots[i];
-	if (!n)
-		return NAN;
-	rank = q * (double)n;
-	if (rank < 1)
-		rank = 1;
-	for (int i = 0; i < HIST_SLOTS; i++) {
-		uint64_t c = h->slots[i];
-		double lo, hi, v;
-
-		if (!c)
-			continue;
-		if ((double)(cum + c) >= rank) {
-			lo = (double)slot_lo(i);
-			hi = (double)slot_hi(i);
-			if (i == HIST_SLOTS - 1 && (double)h->max > hi)
-				hi = (double)h->max;	/* the last bucket is open-ended */
-			v = lo + (hi - lo) * (rank - (double)cum) / (double)c;
-			if (h->max && v > (double)h->max)
-				v = (double)h->max;
-			return v;
-		}
-		cum += c;
-	}
-	return (double)h->max;
+	return h->total ? (double)hist_percentile(h, p) : NAN;
 }
 
 /* ---- reading maps ---------------------------------------------------------------- */
@@ -96,15 +54,6 @@ static void *percpu_get(struct bpf_map *m, uint32_t key, size_t vsz, int *ncpu)
 
 #define PERCPU_AT(buf, vsz, cpu) ((char *)(buf) + (size_t)(cpu) * (((vsz) + 7) & ~(size_t)7))
 
-static void hist_add(struct hist_sum *h, const struct dist *d)
-{
-	h->count += d->count;
-	h->total += d->total_ns;
-	if (d->max_ns > h->max)
-		h->max = d->max_ns;
-	for (int i = 0; i < HIST_SLOTS; i++)
-		h->slots[i] += d->hist[i];
-}
 
 static bool thread_alive(uint32_t tgid, uint32_t tid)
 {
@@ -277,6 +226,10 @@ static void sum_drops(struct probes *p, struct results *r)
 
 void probes_results_free(struct results *r)
 {
+	for (int s = 0; s < SC_NR; s++)
+		hist_free(&r->sc[s].h);
+	hist_free(&r->runq);
+	hist_free(&r->accept);
 	free(r->loops);
 	r->loops = NULL;
 	r->nloops = 0;
@@ -306,7 +259,7 @@ int probes_read_results(struct probes *p)
 			r->sc[s].count += st->lat.count;
 			r->sc[s].errors += st->errors;
 			r->sc[s].eagain += st->eagain;
-			hist_add(&r->sc[s].h, &st->lat);
+			probes_dist_add(&r->sc[s].h, &st->lat);
 		}
 		free(v);
 	}
@@ -314,7 +267,7 @@ int probes_read_results(struct probes *p)
 	m = probes_map(p, "accept_stats");
 	v = percpu_get(m, 0, sizeof(struct dist), &n);
 	for (int c = 0; v && c < n; c++)
-		hist_add(&r->accept, (void *)PERCPU_AT(v, sizeof(struct dist), c));
+		probes_dist_add(&r->accept, (void *)PERCPU_AT(v, sizeof(struct dist), c));
 	free(v);
 
 	m = probes_map(p, "sched_stats");
@@ -325,7 +278,7 @@ int probes_read_results(struct probes *p)
 		r->oncpu_ns += st->oncpu_ns;
 		r->voluntary += st->voluntary;
 		r->involuntary += st->involuntary;
-		hist_add(&r->runq, &st->runq);
+		probes_dist_add(&r->runq, &st->runq);
 	}
 	free(v);
 
@@ -375,37 +328,33 @@ static json_t *jns(double v)
 	return isnan(v) ? json_null() : json_integer((json_int_t)llround(v));
 }
 
-/* Buckets from the first to the last non-empty one: [lo, hi) in ns. */
-static json_t *hist_json(const struct hist_sum *h)
+static void add_bucket(uint64_t lo, uint64_t hi, uint64_t count, void *arg)
+{
+	json_array_append_new(arg, json_pack("{s:I,s:I,s:I}", "lo", (json_int_t)lo,
+					     "hi", (json_int_t)(hi + 1), "count", (json_int_t)count));
+}
+
+/* The non-empty buckets: [lo, hi) in ns. */
+static json_t *hist_json(const struct hist *h)
 {
 	json_t *a = json_array();
-	int first = -1, last = -1;
 
-	for (int i = 0; i < HIST_SLOTS; i++)
-		if (h->slots[i]) {
-			if (first < 0)
-				first = i;
-			last = i;
-		}
-	for (int i = first; first >= 0 && i <= last; i++)
-		json_array_append_new(a, json_pack("{s:I,s:I,s:I}",
-			"lo", (json_int_t)slot_lo(i), "hi", (json_int_t)slot_hi(i),
-			"count", (json_int_t)h->slots[i]));
+	hist_foreach(h, add_bucket, a);
 	return a;
 }
 
 /* {count,p50,p99,max,mean,hist}; all null when the probes did not run. */
-static json_t *dist_json(const struct hist_sum *h, bool ran)
+static json_t *dist_json(const struct hist *h, bool ran)
 {
 	if (!ran)
 		return json_pack("{s:n,s:n,s:n,s:n,s:n,s:[]}", "count", "p50", "p99", "max",
 				 "mean", "hist");
 	return json_pack("{s:o,s:o,s:o,s:o,s:o,s:o}",
-		"count", jint(h->count),
-		"p50", jns(probes_hist_percentile(h, 0.50)),
-		"p99", jns(probes_hist_percentile(h, 0.99)),
-		"max", h->count ? jint(h->max) : json_null(),
-		"mean", h->count ? jns((double)h->total / (double)h->count) : json_null(),
+		"count", jint(h->total),
+		"p50", jns(pct(h, 50)),
+		"p99", jns(pct(h, 99)),
+		"max", h->total ? jint(h->max) : json_null(),
+		"mean", h->total ? jns(hist_mean(h)) : json_null(),
 		"hist", hist_json(h));
 }
 
@@ -495,10 +444,10 @@ int probes_report(struct probes *p, json_t *kernel, struct errbuf *err)
 			continue;
 		json_object_set_new(sc, probes_sc_names[s], json_pack("{s:o,s:o,s:o,s:o,s:o,s:o,s:o,s:o}",
 			"count", jint(x->count), "errors", jint(x->errors),
-			"eagain", jint(x->eagain), "total_ns", jint(x->h.total),
+			"eagain", jint(x->eagain), "total_ns", jint((uint64_t)x->h.sum),
 			"max_ns", jint(x->h.max),
-			"p50_ns", jns(probes_hist_percentile(&x->h, 0.50)),
-			"p99_ns", jns(probes_hist_percentile(&x->h, 0.99)),
+			"p50_ns", jns(pct(&x->h, 50)),
+			"p99_ns", jns(pct(&x->h, 99)),
 			"hist", hist_json(&x->h)));
 	}
 
@@ -588,20 +537,20 @@ void probes_summary(struct probes *p, FILE *out)
 	if (attached(p, "sched_switch") && r->window_ns) {
 		fprintf(out, "kernel: run-queue delay p50 %s, p99 %s, max %s (%llu waits); all server "
 			"threads together on CPU %.0f %% of the window; %llu voluntary, %llu involuntary switches\n",
-			fmt_duration(probes_hist_percentile(&r->runq, 0.5), a, sizeof(a)),
-			fmt_duration(probes_hist_percentile(&r->runq, 0.99), b, sizeof(b)),
-			fmt_duration(r->runq.count ? (double)r->runq.max : NAN, c, sizeof(c)),
-			(unsigned long long)r->runq.count,
+			fmt_duration(pct(&r->runq, 50), a, sizeof(a)),
+			fmt_duration(pct(&r->runq, 99), b, sizeof(b)),
+			fmt_duration(r->runq.total ? (double)r->runq.max : NAN, c, sizeof(c)),
+			(unsigned long long)r->runq.total,
 			/* the window may have been narrowed after the fact */
 			fmin(100.0, 100.0 * (double)r->oncpu_ns / (double)r->window_ns),
 			(unsigned long long)r->voluntary, (unsigned long long)r->involuntary);
 	}
-	if (p->accept_wait && r->accept.count)
+	if (p->accept_wait && r->accept.total)
 		fprintf(out, "kernel: accept queue wait p50 %s, p99 %s, max %s (%llu connections)\n",
-			fmt_duration(probes_hist_percentile(&r->accept, 0.5), a, sizeof(a)),
-			fmt_duration(probes_hist_percentile(&r->accept, 0.99), b, sizeof(b)),
+			fmt_duration(pct(&r->accept, 50), a, sizeof(a)),
+			fmt_duration(pct(&r->accept, 99), b, sizeof(b)),
 			fmt_duration((double)r->accept.max, c, sizeof(c)),
-			(unsigned long long)r->accept.count);
+			(unsigned long long)r->accept.total);
 	if (attached(p, "sys_exit")) {
 		/* The four most frequent syscalls. */
 		int top[4] = { -1, -1, -1, -1 };
@@ -623,7 +572,7 @@ void probes_summary(struct probes *p, FILE *out)
 
 				fprintf(out, "%s %s %llu (p99 %s", k ? "," : "", probes_sc_names[top[k]],
 					(unsigned long long)x->count,
-					fmt_duration(probes_hist_percentile(&x->h, 0.99), a, sizeof(a)));
+					fmt_duration(pct(&x->h, 99), a, sizeof(a)));
 				if (x->eagain)
 					fprintf(out, ", %.0f %% EAGAIN", 100.0 * (double)x->eagain / (double)x->count);
 				fprintf(out, ")");

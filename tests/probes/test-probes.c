@@ -13,12 +13,14 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <grp.h>
+#include <math.h>
 #include <netinet/in.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/prctl.h>
 #include <sys/socket.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -575,6 +577,82 @@ static void scenario_unprivileged(void)
 	      "unprivileged child failed (status %d)", st);
 }
 
+/* Known durations through the kernel path: a child sleeps in ppoll() for
+ * log-uniform times from 50 us to 5 ms and measures each call itself; the
+ * kernel's ppoll percentiles must be within 3 % of the exact ones of those
+ * measurements (and the maximum and count exact up to the clock reads
+ * around the call). */
+#define SLEEPS 400
+static void sleeper(int go, int out)
+{
+	uint64_t d[SLEEPS];
+	char c;
+
+	prctl(PR_SET_TIMERSLACK, 1UL);
+	if (read(go, &c, 1) != 1)
+		_exit(1);
+	srand(11);
+	for (int i = 0; i < SLEEPS; i++) {
+		double us = 50 * exp((double)rand() / RAND_MAX * log(100.0));
+		struct timespec ts = { 0, (long)(us * 1000) };
+		uint64_t t0 = now_ns();
+
+		ppoll(NULL, 0, &ts, NULL);
+		d[i] = now_ns() - t0;
+	}
+	_exit(write(out, d, sizeof(d)) == (ssize_t)sizeof(d) ? 0 : 1);
+}
+
+static int cmp_u64(const void *a, const void *b)
+{
+	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+static void check_near(const char *what, long long got, uint64_t exact)
+{
+	CHECK(got > 0 && fabs((double)got - (double)exact) <= 0.03 * (double)exact,
+	      "%s: kernel %lld, exact %llu (%.2f %%)", what, got, (unsigned long long)exact,
+	      100.0 * ((double)got - (double)exact) / (double)exact);
+}
+
+static void scenario_durations(void)
+{
+	struct probes_opts o = { .client_tgid = getpid(), .groups = "syscalls" };
+	struct errbuf err = { { 0 } };
+	struct probes *p = NULL;
+	uint64_t d[SLEEPS];
+	int go[2], out[2], st;
+	json_t *k = json_object();
+	pid_t pid;
+
+	CHECK(pipe(go) == 0 && pipe(out) == 0, "pipe: %s", strerror(errno));
+	pid = fork();
+	if (pid == 0)
+		sleeper(go[0], out[1]);
+	o.server_tgid = pid;
+	CHECK(probes_open(&o, &p, &err) == 0 && probes_attach(p, &err) == 0, "probes: %s", err.msg);
+	probes_window_open(p, now_ns());
+	CHECK(write(go[1], "g", 1) == 1, "go");
+	CHECK(read(out[0], d, sizeof(d)) == (ssize_t)sizeof(d), "the sleeper's durations");
+	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st), "sleeper failed");
+	probes_window_close(p);
+	probes_collect(p, 0, 0);
+	CHECK(probes_report(p, k, &err) == 0, "report: %s", err.msg);
+	probes_close(p);
+	qsort(d, SLEEPS, sizeof(d[0]), cmp_u64);
+	CHECK(jint(k, "syscalls.ppoll.count") == SLEEPS, "ppoll count %lld, want %d",
+	      jint(k, "syscalls.ppoll.count"), SLEEPS);
+	check_near("p50", jint(k, "syscalls.ppoll.p50_ns"), d[SLEEPS / 2 - 1]);
+	check_near("p99", jint(k, "syscalls.ppoll.p99_ns"), d[SLEEPS * 99 / 100 - 1]);
+	check_near("max", jint(k, "syscalls.ppoll.max_ns"), d[SLEEPS - 1]);
+	CHECK(jint(k, "syscalls.ppoll.max_ns") <= (long long)d[SLEEPS - 1],
+	      "the kernel's time inside the call exceeds the time around it");
+	dump_on_failure(k, 0);
+	json_decref(k);
+}
+
 int main(int argc, char **argv)
 {
 	static const struct {
@@ -590,6 +668,7 @@ int main(int argc, char **argv)
 		{ "fallback", scenario_fallback },
 		{ "groups", scenario_groups },
 		{ "unprivileged", scenario_unprivileged },
+		{ "durations", scenario_durations },
 	};
 
 	if (argc < 3) {
