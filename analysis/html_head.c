@@ -93,8 +93,9 @@ static void warn_client(FILE *f, const struct saved_run *r)
 	}
 	if (json_is_true(json_object_get(r->run, "interrupted")))
 		warn(f, r, "warn", "interrupted: the figures cover only part of the run");
+	bool checked = json_is_object(json_object_get(r->run, "checks"));	/* they say it then */
 	double busy = jnum(r->run, "client.busy_fraction");
-	if (busy > 0.9) {
+	if (busy > 0.9 && !checked) {
 		snprintf(text, sizeof(text), "load generator saturated (busy %.0f %%): the figures describe the client, not the server", 100 * busy);
 		warn(f, r, "warn", text);
 	}
@@ -105,7 +106,7 @@ static void warn_client(FILE *f, const struct saved_run *r)
 	}
 	double rate = jnum(r->run, "load.rate"), got = jnum(r->run, "client.open_loop.achieved_rate");
 	double unsent = jnum(r->run, "client.open_loop.unsent");
-	if (rate > 0 && (got < 0.95 * rate || unsent > 0)) {
+	if (rate > 0 && (got < 0.95 * rate || unsent > 0) && !checked) {
 		snprintf(text, sizeof(text), "open-loop rate not held: %.0f req/s achieved of %.0f asked, %.0f unsent",
 			 got, rate, isfinite(unsent) ? unsent : 0);
 		warn(f, r, "warn", text);
@@ -176,4 +177,23 @@ void html_context(FILE *f, const struct saved_run *r)
 		 jstr(run, "tool.version", "?"), jnum(run, "schema_version"));
 	row(f, "tool", buf);
 	fputs("</table></details>\n", f);
+}
+
+/* A repeated run's noisy servers: said at the top like a run's warnings. */
+void html_summary_warnings(FILE *f, const struct saved_set *s)
+{
+	fputs("<ul class='warnings'>\n", f);
+	for (size_t d = 0; d < s->n_docs; d++) {
+		json_t *e;
+		size_t i;
+		json_array_foreach(json_object_get(s->docs[d], "summary"), i, e)
+			if (!strcmp(jstr(e, "checks.ci_width.status", ""), "warn")) {
+				fputs("<li class='warn'><strong>Warning:</strong> ", f);
+				html_text(f, jstr(e, "server", "?"));
+				fputs(" (repeats): ", f);
+				html_text(f, jstr(e, "checks.ci_width.message", ""));
+				fputs("</li>\n", f);
+			}
+	}
+	fputs("</ul>\n", f);
 }

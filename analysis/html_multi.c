@@ -57,3 +57,51 @@ void html_ranking(FILE *f, const struct saved_set *s)
 	ranking_table(f, sorted, n);
 	fputs("</section>\n", f);
 }
+
+static void interval_cell(FILE *f, json_t *st, bool ns)
+{
+	char a[24], b[24], c[24];
+	double med = jnum(st, "median"), lo = jnum(st, "ci_low"), hi = jnum(st, "ci_high");
+	if (ns)
+		fprintf(f, "<td class='num' data-sort='%.0f'>%s [%s, %s]</td>", med, fmt_duration(med, a, sizeof(a)),
+			fmt_duration(lo, b, sizeof(b)), fmt_duration(hi, c, sizeof(c)));
+	else if (isfinite(lo))
+		fprintf(f, "<td class='num' data-sort='%.0f'>%.0f [%.0f, %.0f]</td>", med, med, lo, hi);
+	else
+		fprintf(f, "<td class='num' data-sort='%.0f'>%.0f [no interval]</td>", med, med);
+}
+
+/* Repeated runs: each server's medians with their intervals, ties marked. */
+void html_repeats(FILE *f, const struct saved_set *s)
+{
+	for (size_t d = 0; d < s->n_docs; d++) {
+		json_t *sum = json_object_get(s->docs[d], "summary"), *e;
+		size_t i;
+		if (!json_is_array(sum) || !json_array_size(sum))
+			continue;
+		fputs("<section class='repeats'><h2>Repeated runs: medians and intervals</h2>\n"
+		      "<table class='repeats sortable'><thead><tr><th>rank</th><th>server</th><th>runs</th>"
+		      "<th>req/s median [interval]</th><th>confidence</th><th>p50</th><th>p99</th><th>tied with</th>"
+		      "</tr></thead><tbody>\n", f);
+		json_array_foreach(sum, i, e) {
+			double conf = jnum(e, "rps.confidence");
+			fprintf(f, "<tr class='repeat-row'><td class='num'>%.0f</td><td>", jnum(e, "rank"));
+			html_text(f, jstr(e, "server", "?"));
+			fprintf(f, "</td><td class='num'>%.0f</td>", jnum(e, "runs"));
+			interval_cell(f, jget(e, "rps"), false);
+			fprintf(f, isfinite(conf) ? "<td class='num'>%.1f %%</td>" : "<td class='num'>-</td>", 100 * conf);
+			interval_cell(f, jget(e, "latency_p50_ns"), true);
+			interval_cell(f, jget(e, "latency_p99_ns"), true);
+			json_t *t, *ties = json_object_get(e, "tied_with");
+			size_t j;
+			fputs("<td>", f);
+			json_array_foreach(ties, j, t) {
+				fputs(j ? ", " : "", f);
+				html_text(f, json_string_value(t));
+			}
+			fputs("</td></tr>\n", f);
+		}
+		fputs("</tbody></table>\n<p>Intervals from order statistics over the runs (distribution-free); "
+		      "servers whose req/s intervals overlap are tied.</p></section>\n", f);
+	}
+}

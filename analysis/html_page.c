@@ -71,8 +71,10 @@ int html_write(FILE *f, const struct saved_set *s)
 	fputs("<section class='warnings-all'>\n", f);
 	for (size_t i = 0; i < s->n_runs; i++)
 		html_warnings(f, &s->runs[i]);
+	html_summary_warnings(f, s);
 	fputs("</section>\n", f);
 	if (s->n_runs > 1) {
+		html_repeats(f, s);
 		html_ranking(f, s);
 		fputs("<section class='overlay'><h2>Latency spectra, all runs</h2>\n", f);
 		html_spectrum(f, s->runs, s->n_runs, "spectrum-overlay");

@@ -177,8 +177,11 @@ static void label_runs(struct saved_set *s)
 			if (j < i && !strcmp(name, jstr(s->runs[j].run, "server.name", "server")))
 				ord++;
 		}
+		json_t *rep = json_object_get(r->run, "repeat");
 		if (!same)
 			snprintf(r->label, sizeof(r->label), "%s", name);
+		else if (json_is_integer(rep) && s->n_docs == 1)	/* --repeat: its own numbering */
+			snprintf(r->label, sizeof(r->label), "%s run %lld", name, (long long)json_integer_value(rep));
 		else
 			snprintf(r->label, sizeof(r->label), "%s #%d (%s)", name, ord + 1, basename_of(r->file));
 	}

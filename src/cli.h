@@ -44,6 +44,7 @@ struct cli_options {
 	bool no_ebpf;
 	const char *probes;	/* groups */
 	const char *disable_probes;
+	int repeat;		/* --repeat N: rounds over the servers (1: each once) */
 	int overhead_pairs;	/* --overhead[=N]: N interleaved off/on pairs; 0 = off */
 	const char *output;	/* NULL: stdout */
 	const char *html;	/* --html FILE: the report as an HTML page too; NULL: none */

@@ -214,6 +214,11 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 	[OPT_CONNECTIONS] = { "connections", 'c', CLI_ARG_REQUIRED, "N", S_LOAD,
 		"concurrent connections", .def = "100",
 		.parse = parse_number, .offset = AT(load.connections), .min = 1, .max = 1000000 },
+	[OPT_REPEAT] = { "repeat", 0, CLI_ARG_REQUIRED, "N", S_LOAD,
+		"run each server N times, interleaved (a b a b ...), each run\n"
+		"against a fresh server process; the report adds per server the\n"
+		"median and confidence interval of its figures (\"summary\")",
+		.def = "1", .parse = parse_number, .offset = AT(repeat), .min = 1, .max = 100 },
 	[OPT_REQUESTS] = { "requests", 'n', CLI_ARG_REQUIRED, "N", S_LOAD,
 		"requests to measure, k and M suffixes allowed", .def = "50000",
 		.parse = parse_number, .offset = AT(load.requests), .min = 1, .max = LLONG_MAX },

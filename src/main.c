@@ -9,6 +9,8 @@
 #include <unistd.h>
 
 #include "analysis/ranking.h"
+#include "analysis/repeat_summary.h"
+#include "analysis/run_checks.h"
 #include "analysis/report.h"
 #include "common/errbuf.h"
 #include "loader/probes.h"
@@ -104,6 +106,32 @@ static int exit_code_for(enum run_status st)
 	}
 }
 
+/* Every server o->repeat times, interleaved (a b a b), so drift falls on all
+ * of them; each run gets a fresh server process and its own checks. */
+static int run_all(const struct cli_options *o, const char **names, int n_names, json_t *notes,
+		   int argc, char **argv, json_t *runs)
+{
+	int rc = EXIT_OK;
+	struct errbuf err;
+	for (int round = 0; round < o->repeat && !g_stop; round++)
+		for (int i = 0; i < n_names && !g_stop; i++) {
+			json_t *run = NULL;
+			err.msg[0] = '\0';
+			enum run_status st = run_server(o, names[i], &g_stop, &run, &err);
+			if (st != RUN_OK && st != RUN_INTERRUPTED)
+				fprintf(stderr, "bench-ebpf: %s\n", err.msg);
+			json_object_set_new(run, "command_line", output_command_line(argc, argv));
+			json_object_set_new(run, "notes", json_incref(notes));
+			json_object_set_new(run, "checks", run_checks(run));
+			if (o->repeat > 1)
+				json_object_set_new(run, "repeat", json_integer(round + 1));
+			json_array_append_new(runs, run);
+			if (rc == EXIT_OK || st == RUN_INTERRUPTED)
+				rc = exit_code_for(st);
+		}
+	return rc;
+}
+
 int main(int argc, char **argv)
 {
 	struct cli_options o;
@@ -156,18 +184,7 @@ int main(int argc, char **argv)
 	install_signals();
 
 	json_t *runs = json_array();
-	for (int i = 0; i < n_names && !g_stop; i++) {
-		json_t *run = NULL;
-		err.msg[0] = '\0';
-		enum run_status st = run_server(&o, names[i], &g_stop, &run, &err);
-		if (st != RUN_OK && st != RUN_INTERRUPTED)
-			fprintf(stderr, "bench-ebpf: %s\n", err.msg);
-		json_object_set_new(run, "command_line", output_command_line(argc, argv));
-		json_object_set_new(run, "notes", json_incref(notes));
-		json_array_append_new(runs, run);
-		if (rc == EXIT_OK || st == RUN_INTERRUPTED)
-			rc = exit_code_for(st);
-	}
+	rc = run_all(&o, names, n_names, notes, argc, argv, runs);
 
 	json_t *report;
 	if (json_array_size(runs) == 1) {
@@ -182,6 +199,12 @@ int main(int argc, char **argv)
 			"command_line", output_command_line(argc, argv),
 			"notes", notes, "runs", json_incref(runs), "ranking", ranking,
 			"interrupted", rc == EXIT_INTERRUPTED);
+		if (o.repeat > 1) {
+			json_t *summary = summary_build(runs);
+			if (!o.quiet)
+				summary_print_repeats(stderr, summary);
+			json_object_set_new(report, "summary", summary);
+		}
 	}
 	if (output_write(&out, report, &err) || exports_write_report(&x, report, o.quiet, &err)) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
