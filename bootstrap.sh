@@ -21,6 +21,7 @@ PACKAGES=(
   python3 python3-flask python3-aiohttp python3-fastapi python3-uvicorn
   python3-jsonschema nginx-light openssl ca-certificates procps iproute2 curl
   vagrant wrk chromium
+  debhelper dpkg-dev lintian bash-completion
 )
 
 die() { echo "bootstrap: $*" >&2; exit 1; }

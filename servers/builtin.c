@@ -1,5 +1,6 @@
 /* The built-in servers: their names, what each needs, and whether this machine has it. */
 #include <errno.h>
+#include <limits.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -12,8 +13,8 @@
 #include "servers/proc.h"
 #include "servers/server.h"
 
-#ifndef SERVERS_DIR
-#error "SERVERS_DIR (absolute path of servers/) must be defined by the build"
+#if !defined(SERVERS_DIR) || !defined(BUILD_ROOT) || !defined(SERVERS_FROM_BINDIR)
+#error "the build defines SERVERS_DIR, BUILD_ROOT and SERVERS_FROM_BINDIR"
 #endif
 
 const char *const server_builtin_names[] = {
@@ -47,10 +48,33 @@ bool server_is_builtin(const char *name)
 	return builtin_find(name) != NULL;
 }
 
+/* The binary in the build tree runs the source tree's apps; an installed one
+ * those installed beside it, found from where it is (so a --destdir or a
+ * relocated prefix works too). */
 const char *servers_dir(void)
 {
+	static char dir[2 * PATH_MAX];
 	const char *env = getenv("BENCH_EBPF_SERVERS_DIR");
-	return env && *env ? env : SERVERS_DIR;
+	if (env && *env)
+		return env;
+	char exe[PATH_MAX];
+	ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+	if (n <= 0)
+		return SERVERS_DIR;
+	exe[n] = 0;
+	char *slash = strrchr(exe, '/');
+	if (slash)
+		*slash = 0;
+	size_t root = strlen(BUILD_ROOT);
+	if (!strncmp(exe, BUILD_ROOT, root) && (exe[root] == '/' || !exe[root]))
+		return SERVERS_DIR;
+	if (SERVERS_FROM_BINDIR[0] == '/')
+		return SERVERS_FROM_BINDIR;
+	char joined[sizeof(exe) + sizeof(SERVERS_FROM_BINDIR) + 1];
+	snprintf(joined, sizeof(joined), "%s/%s", exe, SERVERS_FROM_BINDIR);
+	if (!realpath(joined, dir))	/* missing: say where it was looked for */
+		snprintf(dir, sizeof(dir), "%s", joined);
+	return dir;
 }
 
 int find_nginx(char *out, size_t len)

@@ -12,7 +12,8 @@ struct builtin {
 	const char *hint;	/* how to install what is missing */
 };
 const struct builtin *builtin_find(const char *name);
-/* Directory holding the demo apps: $BENCH_EBPF_SERVERS_DIR, else the build-time SERVERS_DIR. */
+/* Directory holding the demo apps: $BENCH_EBPF_SERVERS_DIR, else the source
+ * tree's for the binary in the build tree, else the installed ones. */
 const char *servers_dir(void);
 /* The program of B: nginx's path into EXE, or PYTHON's (NULL: the default)
  * into EXE and the demo app's path into APP. -ENOENT and one line in err

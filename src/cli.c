@@ -14,10 +14,6 @@
 #include "loadgen/loadgen.h"
 #include "src/cli_table.h"
 
-#ifndef BENCH_EBPF_VERSION
-#define BENCH_EBPF_VERSION "unknown"
-#endif
-
 static void warn(struct cli_options *o, const char *msg)
 {
 	if (o->n_warnings < 4)
@@ -218,11 +214,7 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 		cli_usage(stdout);
 		return 1;
 	}
-	if (o->version) {
-		printf("bench-ebpf %s\n", BENCH_EBPF_VERSION);
-		return 1;
-	}
-	if (o->list_servers)
+	if (o->version || o->list_servers)
 		return 0;
 	if (check_sources(o, seen, err) || resolve_load(o, seen, err))
 		return -EINVAL;

@@ -61,7 +61,8 @@ struct cli_options {
 	int n_warnings;
 };
 
-/* 0: options ready to use. 1: --help/--version printed, exit 0.
+/* 0: options ready to use (with version or list_servers set, only those).
+ * 1: --help printed, exit 0.
  * -EINVAL: a one-line reason in err, exit EXIT_USAGE. Options mean the same
  * in any order: all are parsed first, then combined and checked. */
 int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err);

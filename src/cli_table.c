@@ -162,9 +162,10 @@ static int parse_servers(const struct cli_opt *opt, const char *v, void *field, 
 	return 0;
 }
 
-const char *const cli_server_words[] = {
+static const char *const server_words[] = {
 	"flask", "aiohttp", "fastapi", "pymongoose", "nginx", "all", NULL,
 };
+static const char *const group_words[] = { "syscalls", "sched", "tcp", "anatomy", "all", NULL };
 static const char *const arrival_words[] = { "constant", "poisson", NULL };
 static const char *const engine_words[] = { "epoll", "curl", "uring", NULL };
 _Static_assert(sizeof(arrival_words) / sizeof(*arrival_words) == LG_ARRIVAL__COUNT + 1 &&
@@ -181,8 +182,8 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 		"built-in servers: flask, aiohttp, fastapi, pymongoose, nginx,\n"
 		"or 'all' (every one usable here); several run one after another\n"
 		"and end with a ranking",
-		.parse = parse_servers, .offset = AT(server_list), .words = cli_server_words,
-		.complete = CLI_COMPLETE_WORDS },
+		.parse = parse_servers, .offset = AT(server_list), .words = server_words,
+		.complete = CLI_COMPLETE_WORD_LIST },
 	[OPT_SERVER_CMD] = { "server-cmd", 0, CLI_ARG_REQUIRED, "CMD", S_SERVER,
 		"any server command; {port} and $PORT are the chosen port",
 		.parse = parse_text, .offset = AT(server_cmd), .complete = CLI_COMPLETE_COMMAND },
@@ -259,10 +260,11 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 		.parse = parse_flag, .offset = AT(no_ebpf) },
 	[OPT_PROBES] = { "probes", 0, CLI_ARG_REQUIRED, "LIST", S_OUT,
 		"probe groups to load: syscalls,sched,tcp,anatomy (default all)",
-		.parse = parse_text, .offset = AT(probes) },
+		.parse = parse_text, .offset = AT(probes), .words = group_words,
+		.complete = CLI_COMPLETE_WORD_LIST },
 	[OPT_DISABLE_PROBE] = { "disable-probe", 0, CLI_ARG_REQUIRED, "LIST", S_OUT,
 		"switch off these probes by name (to test the degraded path)",
-		.parse = parse_text, .offset = AT(disable_probes) },
+		.parse = parse_text, .offset = AT(disable_probes), .complete = CLI_COMPLETE_PROBE_LIST },
 	[OPT_OVERHEAD] = { "overhead", 0, CLI_ARG_OPTIONAL, "N", S_OUT,
 		"measure the probes' cost: N pairs (default 3) of the same load\n"
 		"with probes off and on, interleaved; the report gains \"overhead\"",

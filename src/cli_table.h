@@ -4,6 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 #include "common/errbuf.h"
 #include "src/cli.h"
 
@@ -21,8 +22,14 @@ enum cli_opt_id {
 enum cli_arg { CLI_ARG_NONE, CLI_ARG_REQUIRED, CLI_ARG_OPTIONAL };
 
 /* What the shell may offer as an option's value. */
-enum cli_complete { CLI_COMPLETE_NONE, CLI_COMPLETE_FILE, CLI_COMPLETE_WORDS,
-		    CLI_COMPLETE_COMMAND };
+enum cli_complete {
+	CLI_COMPLETE_NONE,	/* a free value */
+	CLI_COMPLETE_FILE,
+	CLI_COMPLETE_COMMAND,
+	CLI_COMPLETE_WORDS,	/* one of .words */
+	CLI_COMPLETE_WORD_LIST,	/* a comma list of .words */
+	CLI_COMPLETE_PROBE_LIST,	/* a comma list of probe names (the loader's) */
+};
 
 struct cli_opt;
 /* Stores VALUE in FIELD (inside struct cli_options), or returns -EINVAL
@@ -49,5 +56,5 @@ struct cli_opt {
 
 extern const struct cli_opt cli_opts[OPT__COUNT];
 
-/* Names the shell completes for --server and --probes/--disable-probe. */
-extern const char *const cli_server_words[];
+/* The shell completion (bash), made from the table. */
+void cli_print_completion(FILE *out);

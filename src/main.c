@@ -20,6 +20,7 @@
 #include "src/exports.h"
 #include "src/output.h"
 #include "src/run.h"
+#include "src/version.h"
 
 static volatile sig_atomic_t g_stop;
 
@@ -150,6 +151,10 @@ int main(int argc, char **argv)
 	}
 	if (p > 0)
 		return EXIT_OK;
+	if (o.version) {
+		version_print(stdout);
+		return EXIT_OK;
+	}
 	if (o.list_servers)
 		return list_servers(&o);
 	if (!o.quiet)

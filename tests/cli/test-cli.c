@@ -117,6 +117,7 @@ static void test_defaults(void)
 	CHECK(parse(&o, &e, "--server", "nginx", "--server-cpu", "1", "--client-cpu", "0",
 		    "-t", "1", NULL) == 0 && CPU_ISSET(1, &o.server_cpus) && !CPU_ISSET(0, &o.server_cpus) &&
 	      CPU_ISSET(0, &o.load.cpus) && !CPU_ISSET(1, &o.load.cpus), "explicit CPUs");
+	CHECK(parse(&o, &e, "-V", NULL) == 0 && o.version, "-V alone: %s", e.msg);
 	CHECK(parse(&o, &e, "--server", "nginx", "--overhead", NULL) == 0 && o.overhead_pairs == 3,
 	      "bare --overhead: 3 pairs, got %d", o.overhead_pairs);
 	CHECK(parse(&o, &e, "--server", "nginx", "--overhead=7", "-qv", NULL) == 0 && o.overhead_pairs == 7 &&
