@@ -430,6 +430,8 @@ int probes_attach(struct probes *p, struct errbuf *err)
 	}
 	settle_uses(p);
 	probes_seed_waits(p);
+	if (p->skel)
+		probes_cost_enable(p);
 	p->accept_wait = p->skel && p->skel->rodata->accept_wait_on &&
 			 attached(p, U_TCP_SET_STATE) && attached(p, U_SYS_EXIT);
 	return p->group_on[GROUP_ANATOMY] ? anatomy_start(p, err) : 0;
@@ -483,6 +485,7 @@ static int new_probes(const struct probes_opts *o, struct probes **out, struct e
 		goto oom;
 	for (int u = 0; u < U_NR; u++)
 		p->ps[u].status = PROBE_WANTED;
+	p->stats_fd = p->stats_sysctl_prev = -1;
 	*out = p;
 	return 0;
 oom:
@@ -550,6 +553,11 @@ void probes_window_open(struct probes *p, uint64_t start_ns)
 	probes_read_netstat(&p->ns_start);	/* the listen counters' baseline */
 	if (!p->skel)
 		return;
+	for (int h = 0; h < H_NR; h++) {
+		p->cost_seen[h] = p->hs[h].link != NULL;
+		p->cost_mode[h] = p->hs[h].mode;
+	}
+	probes_cost_read(p, p->cost_start);
 	/* Start before end: while start is new and end still 0, nothing is
 	 * counted, never something from before the window. */
 	__atomic_store_n(&p->skel->bss->win_start, start_ns, __ATOMIC_SEQ_CST);
@@ -589,6 +597,7 @@ void probes_window_close(struct probes *p)
 		return;
 	p->win_end = mono_ns();
 	probes_read_netstat(&p->ns_end);
+	probes_cost_read(p, p->cost_end);
 	if (p->skel)
 		__atomic_store_n(&p->skel->bss->win_end, p->win_end, __ATOMIC_SEQ_CST);
 }
@@ -615,6 +624,7 @@ void probes_close(struct probes *p)
 		bpf_link__destroy(p->hs[h].link);
 	anatomy_free(p->anat);
 	probes_bpf__destroy(p->skel);
+	probes_cost_restore(p);
 	probes_results_free(&p->res);
 	free(p->groups_s);
 	free(p);

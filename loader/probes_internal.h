@@ -104,6 +104,13 @@ struct probes {
 	bool accept_wait;		/* both halves of accept-queue wait attached */
 	size_t accept_mark_retired_at;	/* anatomy records when it stopped using sys_exit; 0: never */
 	struct anatomy *anat;		/* the anatomy group's records; NULL when off */
+	int stats_fd;			/* bpf_enable_stats, -1: none */
+	int stats_sysctl_prev;		/* kernel.bpf_stats_enabled before us; -1: untouched */
+	const char *stats_how;		/* how the statistics were switched on; NULL: not */
+	char stats_err[160];
+	bool cost_seen[H_NR];		/* attached when the window opened */
+	const char *cost_mode[H_NR];
+	uint64_t cost_start[H_NR][2], cost_end[H_NR][2];	/* run_cnt, run_time_ns */
 	struct results res;
 	bool have_res;
 };
@@ -135,6 +142,11 @@ uint64_t probes_tracked_added(struct probes *p);
  * when not loaded. */
 struct sc_inflight *probes_inflight(struct probes *p);
 int probes_read_netstat(struct netstat_snap *s);
+
+/* probes_cost.c */
+void probes_cost_enable(struct probes *p);
+void probes_cost_restore(struct probes *p);
+void probes_cost_read(const struct probes *p, uint64_t v[][2]);
 
 /* probes_report.c */
 int probes_read_results(struct probes *p);

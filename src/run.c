@@ -10,6 +10,7 @@
 
 #include "analysis/anatomy.h"
 #include "analysis/report.h"
+#include "analysis/report_cost.h"
 #include "analysis/summary.h"
 #include "common/clock.h"
 #include "loader/probes.h"
@@ -189,6 +190,13 @@ static void collect_kernel(struct run *r)
 	struct errbuf e = { "" };
 	if (r->probes && probes_report(r->probes, r->kernel, &e))
 		json_object_set_new(r->kernel, "error", json_string(e.msg));
+	if (r->probes && json_is_object(json_object_get(r->kernel, "probes"))) {
+		struct probes_cost c;
+
+		probes_cost(r->probes, &c);
+		json_object_set_new(json_object_get(r->kernel, "probes"), "cost",
+				    report_probe_cost(&c));
+	}
 	if (r->probes && r->anatomy)
 		anatomy_report_kernel(r->anatomy, r->kernel);
 }
@@ -341,8 +349,13 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED)) {
 		summary_print_run(stderr, *run_out);
 		anat_summary(stderr, r.breakdown);
-		if (r.probes)
+		if (r.probes) {
+			struct probes_cost c;
+
 			probes_summary(r.probes, stderr);
+			probes_cost(r.probes, &c);
+			summary_probe_cost(stderr, &c);
+		}
 	}
 	run_detach_probes(&r);
 	if (r.spawned)

@@ -33,6 +33,13 @@ class ServerRuns(BenchTest):
         self.assertGreaterEqual(recv, n, "receive syscalls %s < requests; %s" % (recv, sorted(sc)))
         self.assertGreaterEqual(send, n, "send syscalls %s < requests; %s" % (send, sorted(sc)))
         self.assertEqual(k["records_lost"], 0)
+        cost = k["probes"]["cost"]  # the kernel's run-time statistics of every hook
+        self.assertTrue(cost["available"], cost)
+        hooks = {p["hook"]: p for p in cost["programs"]}
+        self.assertGreaterEqual(hooks["sys_exit"]["events"], send, hooks.get("sys_exit"))
+        self.assertEqual(cost["events"], sum(p["events"] for p in cost["programs"]))
+        self.assertGreater(cost["server_cpu_share"], 0)
+        self.assertIn("probes: ", r.stderr)
         self.assertIn("Requests per second", r.stderr)
         self.assertCleanAfter(r)
         return rep

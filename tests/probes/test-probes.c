@@ -27,6 +27,7 @@
 #include <unistd.h>
 #include <jansson.h>
 #include "loader/probes.h"
+#include "loader/probes_cost.h"
 
 static const char *server_path;
 static int fails;
@@ -287,6 +288,8 @@ struct run_cfg {
 	const char *groups;
 };
 
+static struct probes_cost last_cost;	/* of the last probed_run */
+
 static json_t *probed_run(const struct run_cfg *c)
 {
 	struct probes_opts o = { 0 };
@@ -340,6 +343,7 @@ static json_t *probed_run(const struct run_cfg *c)
 	}
 	if (getenv("PROBES_VERBOSE"))
 		probes_summary(p, stderr);
+	probes_cost(p, &last_cost);
 	probes_close(p);
 	if (nb > 0) {
 		kill(nb, SIGKILL);
@@ -409,6 +413,27 @@ static void check_full(json_t *k, const struct run_cfg *c)
 	      c->workers);
 }
 
+/* The probes' cost: the kernel's run-time statistics for every attached
+ * hook; sys_exit ran at least for each request's read and write. */
+static void check_cost(const struct probes_cost *c, int requests)
+{
+	const struct probe_cost *exit = NULL;
+	uint64_t events = 0, ns = 0;
+
+	CHECK(c->available, "cost not measured: %s", c->reason);
+	for (size_t i = 0; i < c->nhooks; i++) {
+		if (!strcmp(c->hooks[i].hook, "sys_exit"))
+			exit = &c->hooks[i];
+		events += c->hooks[i].events;
+		ns += c->hooks[i].run_time_ns;
+	}
+	CHECK(exit && exit->events >= 2 * (uint64_t)requests && exit->run_time_ns > 0,
+	      "sys_exit: %llu runs, %llu ns", exit ? (unsigned long long)exit->events : 0,
+	      exit ? (unsigned long long)exit->run_time_ns : 0);
+	CHECK(events == c->events && ns == c->run_time_ns, "totals are not the sums");
+	CHECK(c->have_server_cpu && c->server_cpu_ns > 0, "no server CPU time to compare with");
+}
+
 /* ---- scenarios ------------------------------------------------------------------------- */
 
 static void scenario_counts(void)
@@ -419,6 +444,7 @@ static void scenario_counts(void)
 
 	check_full(k, &c);
 	CHECK(has_named(jat(k, "probes.attached"), "sys_exit", "mode", "tp_btf"), "sys_exit tp_btf");
+	check_cost(&last_cost, c.requests);
 	dump_on_failure(k, before);
 	json_decref(k);
 }
