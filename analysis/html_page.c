@@ -74,6 +74,7 @@ int html_write(FILE *f, const struct saved_set *s)
 	html_summary_warnings(f, s);
 	fputs("</section>\n", f);
 	if (s->n_runs > 1) {
+		html_compare(f, s);
 		html_repeats(f, s);
 		html_ranking(f, s);
 		fputs("<section class='overlay'><h2>Latency spectra, all runs</h2>\n", f);

@@ -15,4 +15,5 @@ void html_anatomy(FILE *f, const struct saved_run *r);
 void html_kernel(FILE *f, const struct saved_run *r);
 void html_ranking(FILE *f, const struct saved_set *s);
 void html_repeats(FILE *f, const struct saved_set *s);
+void html_compare(FILE *f, const struct saved_set *s);
 void html_summary_warnings(FILE *f, const struct saved_set *s);

@@ -75,6 +75,22 @@ def test_two_files_and_schema2(tmp):
           'open loop: corrected and uncorrected spectra side by side: %s' % series)
 
 
+def test_repeats_and_comparison(tmp):
+    a = fixtures.repeats('nginx', 50000, 1e6, 5, seed=3, noise=0.01)
+    b = fixtures.repeats('nginx', 40000, 1.25e6, 5, seed=4, noise=0.01)
+    a['summary'] = [{'server': 'nginx', 'rank': 1, 'runs': 5, 'tied_with': [],
+                     'rps': {'median': 50000, 'ci_low': 49000, 'ci_high': 51000, 'confidence': 0.9375},
+                     'checks': {'ci_width': {'status': 'warn', 'message': 'noisy: about 3 more runs would be needed'}}}]
+    pg = page_of(tmp, 'ab', [a, b])
+    check(pg.count('tr', 'compare-row') == 7, 'two files: B against A, one row per figure (%d)' % pg.count('tr', 'compare-row'))
+    check(pg.count('tr', 'repeat-row') == 1, 'the repeats summary shown')
+    with open(os.path.join(tmp, 'ab.html')) as f:
+        text = f.read()
+    check('B slower by 20' in text and 'about 3 more runs' in text, 'the verdict and the noisy-repeats warning shown')
+    pg = page_of(tmp, 'three', [a, b, fixtures.run()])
+    check(pg.count('tr', 'compare-row') == 0, 'three files: no pairwise comparison')
+
+
 def test_bad_input(tmp):
     cases = {
         'missing.json': (None, 'cannot open'),
@@ -104,7 +120,8 @@ def test_bad_input(tmp):
 
 
 def main():
-    return run([test_single_run, test_several_servers, test_two_files_and_schema2, test_bad_input])
+    return run([test_single_run, test_several_servers, test_two_files_and_schema2, test_repeats_and_comparison,
+                test_bad_input])
 
 
 if __name__ == '__main__':
