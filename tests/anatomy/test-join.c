@@ -7,28 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include "analysis/anatomy.h"
+#include "tests/lib/check.h"
+#include "tests/lib/json_path.h"
 
-static int fails;
-
-#define CHECK(cond, ...)                                                            \
-	do {                                                                        \
-		if (!(cond)) {                                                      \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__);        \
-			fprintf(stderr, __VA_ARGS__);                               \
-			fputc('\n', stderr);                                        \
-			fails++;                                                    \
-		}                                                                   \
-	} while (0)
-
-static json_int_t jint(json_t *o, const char *a, const char *b, const char *c)
-{
-	o = json_object_get(o, a);
-	if (b)
-		o = json_object_get(o, b);
-	if (c)
-		o = json_object_get(o, c);
-	return json_is_integer(o) ? json_integer_value(o) : -1;
-}
 
 static struct lg_record crec(uint16_t port, uint32_t seq, uint64_t c0, uint64_t c5, bool nc)
 {
@@ -167,19 +148,19 @@ static void test_join(void)
 
 	fclose(trace);
 	CHECK(b, "breakdown: %s", err.msg);
-	CHECK(jint(b, "client_requests", NULL, NULL) == 11, "client requests %lld",
-	      (long long)jint(b, "client_requests", NULL, NULL));
-	CHECK(jint(b, "matched", NULL, NULL) == 9, "matched %lld", (long long)jint(b, "matched", NULL, NULL));
-	CHECK(jint(b, "unmatched", NULL, NULL) == 2, "unmatched");
-	CHECK(jint(b, "unmatched_reasons", "no_kernel_record", NULL) == 1, "no kernel record");
-	CHECK(jint(b, "unmatched_reasons", "marks_missing", NULL) == 1, "marks missing");
-	CHECK(jint(b, "kernel_only", "outside_window", NULL) == 1, "warmup record");
-	CHECK(jint(b, "kernel_only", "no_client_request", NULL) == 1, "failed request's record");
-	CHECK(jint(b, "new_connections", NULL, NULL) == 2, "new connections");
-	CHECK(jint(b, "components", "connect", "count") == 2, "connect only for new connections");
-	CHECK(jint(b, "components", "accept_wait", "max_ns") == 50, "accept_wait max %lld",
-	      (long long)jint(b, "components", "accept_wait", "max_ns"));
-	CHECK(jint(b, "components", "net_in", "count") == 9, "net_in count");
+	CHECK(json_path_int(b, "client_requests") == 11, "client requests %lld",
+	      (long long)json_path_int(b, "client_requests"));
+	CHECK(json_path_int(b, "matched") == 9, "matched %lld", (long long)json_path_int(b, "matched"));
+	CHECK(json_path_int(b, "unmatched") == 2, "unmatched");
+	CHECK(json_path_int(b, "unmatched_reasons.no_kernel_record") == 1, "no kernel record");
+	CHECK(json_path_int(b, "unmatched_reasons.marks_missing") == 1, "marks missing");
+	CHECK(json_path_int(b, "kernel_only.outside_window") == 1, "warmup record");
+	CHECK(json_path_int(b, "kernel_only.no_client_request") == 1, "failed request's record");
+	CHECK(json_path_int(b, "new_connections") == 2, "new connections");
+	CHECK(json_path_int(b, "components.connect.count") == 2, "connect only for new connections");
+	CHECK(json_path_int(b, "components.accept_wait.max_ns") == 50, "accept_wait max %lld",
+	      (long long)json_path_int(b, "components.accept_wait.max_ns"));
+	CHECK(json_path_int(b, "components.net_in.count") == 9, "net_in count");
 	CHECK(json_real_value(json_object_get(b, "coverage")) == 9.0 / 11, "coverage");
 
 	/* Trace: one line per match, with the marks. */
@@ -202,10 +183,5 @@ int main(void)
 {
 	test_components();
 	test_join();
-	if (fails) {
-		fprintf(stderr, "%d check(s) failed\n", fails);
-		return 1;
-	}
-	printf("ok\n");
-	return 0;
+	return check_status();
 }

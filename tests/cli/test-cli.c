@@ -8,12 +8,7 @@
 
 #include "src/cli.h"
 #include "src/units.h"
-
-static int failures;
-
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; \
-	fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-	fprintf(stderr, __VA_ARGS__); fputc('\n', stderr); } } while (0)
+#include "tests/lib/check.h"
 
 static int parse(struct cli_options *o, struct errbuf *e, ...)
 {
@@ -247,7 +242,5 @@ int main(void)
 	expect_error("HTTP/2 needs --engine curl", "--server", "nginx", "--http2", NULL);
 	expect_error("unknown option '-x'", "--server", "flask", "-qx", NULL);
 	expect_error("unexpected argument 'extra'", "--server", "flask", "extra", NULL);
-	if (failures)
-		fprintf(stderr, "%d check(s) failed\n", failures);
-	return failures ? 1 : 0;
+	return check_status();
 }

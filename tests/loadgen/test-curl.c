@@ -10,15 +10,15 @@ struct counts {
 	uint64_t completed, ok, errors, connects, status2, status5, bytes, lat;
 };
 
-static struct counts run_counts(enum mode m, enum lg_engine e, struct run_args a, struct lg_result *keep)
+static struct counts run_counts(enum http_answer m, enum lg_engine e, struct run_args a, struct lg_result *keep)
 {
-	struct server s;
+	struct http_server s;
 	struct lg_result r;
 
-	server_start(&s, m);
+	http_server_start(&s, m);
 	a.engine = e;
 	drive(s.port, &a, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	struct counts c = { r.requests_completed, r.requests_ok, r.errors_total, r.connects,
 			    r.status_classes[2], r.status_classes[5], r.bytes_read, r.latency.total };
 	if (r.first_error[0])
@@ -30,7 +30,7 @@ static struct counts run_counts(enum mode m, enum lg_engine e, struct run_args a
 	return c;
 }
 
-static void same_counts(const char *name, enum mode m, struct run_args a, bool same_bytes)
+static void same_counts(const char *name, enum http_answer m, struct run_args a, bool same_bytes)
 {
 	struct counts ep = run_counts(m, LG_ENGINE_EPOLL, a, NULL);
 	struct counts cu = run_counts(m, LG_ENGINE_CURL, a, NULL);
@@ -91,7 +91,7 @@ int main(void)
 
 	/* a closed port: connect errors with their errno, and the run ends */
 	uint16_t port;
-	int fd = listen_any(&port);
+	int fd = http_listen(0, &port);
 	close(fd);
 	double secs = drive(port, &(struct run_args){ .threads = 1, .conns = 2, .duration_s = 0.3,
 						      .engine = LG_ENGINE_CURL }, &r);
@@ -103,11 +103,11 @@ int main(void)
 	lg_result_free(&r);
 
 	/* open loop through curl: the rate is held */
-	struct server s;
-	server_start(&s, KEEPALIVE);
+	struct http_server s;
+	http_server_start(&s, KEEPALIVE);
 	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 1.0, .mode = LG_MODE_OPEN,
 					  .rate = 2000, .engine = LG_ENGINE_CURL }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	printf("curl open loop 2000 req/s: sent %llu, ok %llu, achieved %.1f, p99 %.3f ms\n",
 	       (unsigned long long)r.sent, (unsigned long long)r.requests_ok, r.achieved_rate,
 	       hist_percentile(&r.latency, 99) / 1e6);
@@ -118,17 +118,17 @@ int main(void)
 
 	/* open loop and records through io_uring */
 	if (lg_engine_available(LG_ENGINE_URING)) {
-		server_start(&s, KEEPALIVE);
+		http_server_start(&s, KEEPALIVE);
 		drive(s.port, &(struct run_args){ .threads = 2, .conns = 6, .duration_s = 0.5,
 						  .mode = LG_MODE_OPEN, .rate = 2000, .engine = LG_ENGINE_URING,
 						  .record = true }, &r);
-		server_stop(&s);
+		http_server_stop(&s);
 		printf("uring open loop 2000 req/s: sent %llu, ok %llu, achieved %.1f, %zu records\n",
 		       (unsigned long long)r.sent, (unsigned long long)r.requests_ok, r.achieved_rate, r.n_records);
 		CHECK(r.sent >= 990 && r.sent <= 1010 && r.requests_ok == r.sent && r.errors_total == 0 &&
 		      r.n_records == r.sent, "uring open loop: %llu sent", (unsigned long long)r.sent);
 		lg_result_free(&r);
-		fd = listen_any(&port);
+		fd = http_listen(0, &port);
 		close(fd);
 		secs = drive(port, &(struct run_args){ .threads = 1, .conns = 2, .duration_s = 0.3,
 						       .engine = LG_ENGINE_URING }, &r);
@@ -142,11 +142,11 @@ int main(void)
 	 * not a hang; or, with a libcurl that breaks reused h2c connections,
 	 * a clear refusal before the run */
 	char msg[600] = "";
-	server_start(&s, KEEPALIVE);
+	http_server_start(&s, KEEPALIVE);
 	double t = drive(s.port, &(struct run_args){ .threads = 1, .conns = 1, .requests = 3, .http2 = true,
 						     .engine = LG_ENGINE_CURL, .may_fail = true,
 						     .fail_msg = msg }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	if (t < 0) {
 		printf("h2c refused: %s\n", msg);
 		CHECK(curl_version_info(CURLVERSION_NOW)->version_num < 0x080000 && strstr(msg, "libcurl 8.0.0"),
@@ -157,10 +157,5 @@ int main(void)
 		lg_result_free(&r);
 	}
 
-	if (failures) {
-		printf("%d failures\n", failures);
-		return 1;
-	}
-	printf("curl engine: all checks passed\n");
-	return 0;
+	return check_status();
 }

@@ -26,14 +26,14 @@ static void print_errors(const char *name, const struct lg_result *r)
 	printf("\n");
 }
 
-static void expect_clean(const char *name, enum mode m, struct run_args *a, uint64_t want_connects)
+static void expect_clean(const char *name, enum http_answer m, struct run_args *a, uint64_t want_connects)
 {
-	struct server s;
+	struct http_server s;
 	struct lg_result r;
 
-	server_start(&s, m);
+	http_server_start(&s, m);
 	double secs = drive(s.port, a, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	print_errors(name, &r);
 	CHECK(r.requests_completed == a->requests && r.requests_ok == a->requests,
 	      "%s: %llu completed, %llu ok, want %llu", name, (unsigned long long)r.requests_completed,
@@ -86,7 +86,7 @@ static void test_urls(void)
 int main(int argc, char **argv)
 {
 	struct lg_result r;
-	struct server s;
+	struct http_server s;
 
 	/* the same scenarios for another engine: test-loadgen-engine uring */
 	if (argc > 1) {
@@ -123,9 +123,9 @@ int main(int argc, char **argv)
 		     &(struct run_args){ .threads = 2, .conns = 4, .requests = 200, .expect = "" }, 4);
 
 	/* 500s: complete, counted, status errors, no latency samples */
-	server_start(&s, ERROR500);
+	http_server_start(&s, ERROR500);
 	drive(s.port, &(struct run_args){ .threads = 2, .conns = 5, .requests = 400 }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	CHECK(r.requests_completed == 400 && r.errors[LG_ERR_STATUS] == 400 &&
 	      r.errors_total == 400 && r.status_classes[5] == 400 && r.requests_ok == 0 &&
 	      r.latency.total == 0 && r.errnos[LG_ERR_STATUS][0] == 400,
@@ -135,20 +135,20 @@ int main(int argc, char **argv)
 	lg_result_free(&r);
 
 	/* unexpected body */
-	server_start(&s, KEEPALIVE);
+	http_server_start(&s, KEEPALIVE);
 	drive(s.port, &(struct run_args){ .threads = 1, .conns = 2, .requests = 100,
 					  .expect = "{\"message\":\"Goodbye\"}" }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	CHECK(r.requests_completed == 100 && r.errors[LG_ERR_BODY] == 100 && r.requests_ok == 0 &&
 	      others(&r, LG_ERR_BODY) == 0 && r.latency.total == 0, "body mismatch: %llu body errors",
 	      (unsigned long long)r.errors[LG_ERR_BODY]);
 	lg_result_free(&r);
 
 	/* warmup + duration */
-	server_start(&s, KEEPALIVE);
+	http_server_start(&s, KEEPALIVE);
 	double secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 0.3,
 							.warmup_s = 0.2 }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	double window = (double)(r.end_ns - r.start_ns) / 1e9;
 	CHECK(r.requests_completed > 100 && r.errors_total == 0 &&
 	      r.latency.total == r.requests_completed && s.served > r.requests_completed,
@@ -159,10 +159,10 @@ int main(int argc, char **argv)
 	lg_result_free(&r);
 
 	/* timeouts: a server that never answers */
-	server_start(&s, BLACKHOLE);
+	http_server_start(&s, BLACKHOLE);
 	secs = drive(s.port, &(struct run_args){ .threads = 1, .conns = 2, .requests = 4,
 						 .timeout_s = 0.15 }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	CHECK(r.errors[LG_ERR_TIMEOUT] == 4 && others(&r, LG_ERR_TIMEOUT) == 0 &&
 	      r.requests_completed == 0 && secs < 1.0,
 	      "timeouts: %llu timeouts, %llu other errors, %.3f s", (unsigned long long)r.errors[LG_ERR_TIMEOUT],
@@ -170,16 +170,16 @@ int main(int argc, char **argv)
 	lg_result_free(&r);
 
 	/* lg_stop: returns promptly, interrupted */
-	server_start(&s, BLACKHOLE);
+	http_server_start(&s, BLACKHOLE);
 	secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 10,
 						 .timeout_s = 5, .stop_after_s = 0.1 }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	CHECK(r.interrupted && secs < 0.5, "lg_stop: interrupted %d after %.3f s", r.interrupted, secs);
 	lg_result_free(&r);
 
 	/* a closed port: connect errors, and the run ends (requests and duration) */
 	uint16_t port;
-	int fd = listen_any(&port);
+	int fd = http_listen(0, &port);
 	close(fd);
 	secs = drive(port, &(struct run_args){ .threads = 1, .conns = 2, .requests = 1000000,
 					       .timeout_s = 0.5 }, &r);
@@ -202,7 +202,7 @@ int main(int argc, char **argv)
 	lg_result_free(&r);
 
 	/* the server dies in the middle of a run: it ends within the timeout */
-	server_start(&s, KEEPALIVE);
+	http_server_start(&s, KEEPALIVE);
 	secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 10,
 						 .timeout_s = 0.3, .kill = &s, .kill_after_s = 0.2 }, &r);
 	CHECK(r.requests_completed > 0 && r.errors[LG_ERR_CONNECT] > 0 && secs < 1.0,
@@ -213,10 +213,5 @@ int main(int argc, char **argv)
 	print_errors("server dies", &r);
 	lg_result_free(&r);
 
-	if (failures) {
-		printf("%d failures\n", failures);
-		return 1;
-	}
-	printf("engine: all checks passed\n");
-	return 0;
+	return check_status();
 }

@@ -6,10 +6,7 @@
 #include <string.h>
 
 #include "loadgen/hist.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-	printf(__VA_ARGS__); printf("\n"); } } while (0)
+#include "tests/lib/check.h"
 
 static uint64_t rng = 0x9e3779b97f4a7c15ull;
 static uint64_t next_u64(void)
@@ -157,10 +154,5 @@ int main(void)
 		check_dist("constant", g_const, sizes[i]);
 		check_dist("bimodal", g_bimodal, sizes[i]);
 	}
-	if (failures) {
-		printf("%d failures\n", failures);
-		return 1;
-	}
-	printf("hist: all checks passed\n");
-	return 0;
+	return check_status();
 }

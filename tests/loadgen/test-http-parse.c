@@ -6,10 +6,7 @@
 #include <string.h>
 
 #include "loadgen/http_parse.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-	printf(__VA_ARGS__); printf("\n"); } } while (0)
+#include "tests/lib/check.h"
 
 #define BODY "{\"message\":\"Hello, World!\"}"
 
@@ -261,10 +258,5 @@ int main(void)
 	check_error("garbage after a response",
 		    "HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\nxyz", false);
 
-	if (failures) {
-		printf("%d failures\n", failures);
-		return 1;
-	}
-	printf("http-parse: all checks passed\n");
-	return 0;
+	return check_status();
 }

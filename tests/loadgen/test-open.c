@@ -32,14 +32,14 @@ static int cmp_u64(const void *a, const void *b)
 
 static void test_rate_held(void)
 {
-	struct server s;
+	struct http_server s;
 	struct lg_result r;
 
 	/* 2000 req/s for 1 s: the schedule has exactly 2000 sends */
-	server_start(&s, KEEPALIVE);
+	http_server_start(&s, KEEPALIVE);
 	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 1.0,
 					  .mode = LG_MODE_OPEN, .rate = 2000, .record = true }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	print_lat("2000 req/s, 1 s", &r);
 	CHECK(r.sent >= 1980 && r.sent <= 2020, "rate held: %llu sent, want 2000 +- 1 %%",
 	      (unsigned long long)r.sent);
@@ -80,11 +80,11 @@ static void test_rate_held(void)
 
 	/* two threads, Poisson arrivals, warmup: still about the rate (a fixed
 	 * seed makes it reproducible), the window excludes the warmup */
-	server_start(&s, KEEPALIVE);
+	http_server_start(&s, KEEPALIVE);
 	drive(s.port, &(struct run_args){ .threads = 2, .conns = 8, .duration_s = 1.0, .warmup_s = 0.2,
 					  .mode = LG_MODE_OPEN, .rate = 3000,
 					  .arrival = LG_ARRIVAL_POISSON }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	print_lat("3000 req/s poisson, 2 threads", &r);
 	CHECK(r.sent >= 2700 && r.sent <= 3300 && r.requests_ok == r.sent && r.errors_total == 0,
 	      "poisson: %llu sent", (unsigned long long)r.sent);
@@ -92,10 +92,10 @@ static void test_rate_held(void)
 	lg_result_free(&r);
 
 	/* a request count at a rate: n requests take n / rate */
-	server_start(&s, KEEPALIVE);
+	http_server_start(&s, KEEPALIVE);
 	double secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .requests = 500,
 							.mode = LG_MODE_OPEN, .rate = 1000 }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	CHECK(r.sent == 500 && r.requests_ok == 500 && secs > 0.45 && secs < 2.0 &&
 	      r.achieved_rate > 990 && r.achieved_rate < 1010,
 	      "-n 500 at 1000/s: %llu sent in %.3f s, achieved %.1f", (unsigned long long)r.sent, secs,
@@ -108,13 +108,13 @@ static void test_rate_held(void)
  * stall; measured from the actual send, only the few in flight show it. */
 static void test_stall(void)
 {
-	struct server s;
+	struct http_server s;
 	struct lg_result r, c;
 
-	server_start_with(&s, STALL, 300, 1000000, 0);
+	http_server_start_with(&s, &(struct http_server_cfg){ .answer = STALL, .stall_after = 300, .stall_us = 1000000 });
 	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 1.6, .timeout_s = 3,
 					  .mode = LG_MODE_OPEN, .rate = 1000 }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	print_lat("stall 1 s, open loop 1000 req/s", &r);
 	CHECK(s.stall_end_ns - s.stall_start_ns >= 990 * NS_PER_MS, "the server stalled");
 	CHECK(r.errors_total == 0 && r.requests_ok == r.sent && r.sent >= 1584 && r.sent <= 1616,
@@ -132,9 +132,9 @@ static void test_stall(void)
 	lg_result_free(&r);
 
 	/* the same stall in closed loop: coordinated omission, p99 hides it */
-	server_start_with(&s, STALL, 300, 1000000, 0);
+	http_server_start_with(&s, &(struct http_server_cfg){ .answer = STALL, .stall_after = 300, .stall_us = 1000000 });
 	drive(s.port, &(struct run_args){ .threads = 1, .conns = 10, .duration_s = 1.5, .timeout_s = 3 }, &c);
-	server_stop(&s);
+	http_server_stop(&s);
 	printf("stall 1 s, closed loop: %llu requests, p99 %.3f ms, max %.1f ms\n",
 	       (unsigned long long)c.requests_ok, ms(hist_percentile(&c.latency, 99)), ms(c.latency.max));
 	CHECK(c.latency.max >= 950 * NS_PER_MS && hist_percentile(&c.latency, 99) < 100 * NS_PER_MS,
@@ -146,13 +146,13 @@ static void test_stall(void)
  * 800 req/s: the queue grows for the whole run, and p99 shows it. */
 static void test_overload(void)
 {
-	struct server s;
+	struct http_server s;
 	struct lg_result r;
 
-	server_start_with(&s, SLOW, 0, 0, 2000);
+	http_server_start_with(&s, &(struct http_server_cfg){ .answer = SLOW, .delay_us = 2000 });
 	drive(s.port, &(struct run_args){ .threads = 1, .conns = 4, .duration_s = 1.0, .timeout_s = 3,
 					  .mode = LG_MODE_OPEN, .rate = 800 }, &r);
-	server_stop(&s);
+	http_server_stop(&s);
 	print_lat("overloaded (500/s server at 800/s)", &r);
 	CHECK(hist_percentile(&r.latency, 99) >= 250 * NS_PER_MS,
 	      "overload: corrected p99 %.1f ms shows the queue", ms(hist_percentile(&r.latency, 99)));
@@ -236,10 +236,5 @@ int main(void)
 	test_rate_held();
 	test_stall();
 	test_overload();
-	if (failures) {
-		printf("%d failures\n", failures);
-		return 1;
-	}
-	printf("open loop: all checks passed\n");
-	return 0;
+	return check_status();
 }

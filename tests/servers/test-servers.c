@@ -19,28 +19,9 @@
 
 #include "servers/server.h"
 #include "servers/tmpdir.h"
+#include "tests/lib/check.h"
 
 #define SKIP 77
-
-static int failures;
-
-#define CHECK(cond, ...)                                                              \
-	do {                                                                          \
-		if (!(cond)) {                                                        \
-			fprintf(stderr, "%s:%d: FAILED: %s: ", __FILE__, __LINE__, #cond); \
-			fprintf(stderr, __VA_ARGS__);                                 \
-			fputc('\n', stderr);                                          \
-			failures++;                                                   \
-		}                                                                     \
-	} while (0)
-
-#define REQUIRE(cond, ...)                    \
-	do {                                  \
-		int f_ = failures;            \
-		CHECK(cond, __VA_ARGS__);     \
-		if (failures != f_)           \
-			return 1;             \
-	} while (0)
 
 static double now_s(void)
 {

@@ -3,7 +3,8 @@
 # run; a broken copy is caught (so this test can fail).
 set -euo pipefail
 src=${1:?source root}
-command -v vagrant >/dev/null || { echo "vagrant missing: ./bootstrap.sh install"; exit 1; }
+# 77: skipped (meson); ./bootstrap.sh installs vagrant, so CI never skips
+command -v vagrant >/dev/null || { echo "skipped: vagrant missing (./bootstrap.sh install)"; exit 77; }
 export VAGRANT_HOME=${VAGRANT_HOME:-$(mktemp -d)}
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp" "$VAGRANT_HOME"' EXIT

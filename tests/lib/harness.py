@@ -1,6 +1,6 @@
-"""Shared helpers for the integration tests: run the real bench-ebpf binary
-against real servers, validate its JSON against the schema, and check that
-nothing was left behind."""
+"""The Python half of the test library: run the real bench-ebpf binary
+against real servers, read its JSON by path, validate it against the
+schema, and check that nothing was left behind."""
 import atexit
 import glob
 import json
@@ -17,6 +17,7 @@ import unittest
 BENCH = os.environ.get("BENCH_EBPF", os.path.join(os.path.dirname(__file__), "../../build/bench-ebpf"))
 SOURCE_ROOT = os.environ.get("SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
 SCHEMA = os.path.join(SOURCE_ROOT, "schema", "report.schema.json")
+HTTP_SERVER = os.environ.get("HTTP_SERVER", os.path.join(SOURCE_ROOT, "build/tests/lib/http-server"))
 PYTHON = "/usr/bin/python3"
 SKIP = 77  # meson's exit code for a skipped test
 
@@ -24,6 +25,16 @@ try:
     import jsonschema
 except ImportError:  # the bootstrap script installs python3-jsonschema
     jsonschema = None
+
+
+def at(obj, path, default=None):
+    """The value at a dotted path ("client.latency_ns.p99"), or default
+    when a step of it is missing."""
+    for key in path.split("."):
+        if not isinstance(obj, dict) or key not in obj:
+            return default
+        obj = obj[key]
+    return obj
 
 
 def require_root():
