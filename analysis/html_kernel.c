@@ -97,6 +97,40 @@ static void probes_list(FILE *f, json_t *kernel, json_t *overhead)
 			"(%.1f %% fewer requests per second), median of interleaved pairs.</p>\n", ratio, 100 * (1 - ratio));
 }
 
+/* kernel.probes.cost: what each hook's programs ran for, from BPF's own statistics. */
+static void probes_cost(FILE *f, json_t *cost)
+{
+	if (!json_is_object(cost))
+		return;
+	if (!json_is_true(json_object_get(cost, "available"))) {
+		fputs("<p class='empty'>Probes' cost not measured: ", f);
+		html_text(f, jstr(cost, "reason", "no reason given"));
+		fputs("</p>\n", f);
+		return;
+	}
+	double share = jnum(cost, "server_cpu_share");
+	fprintf(f, "<h4>What the probes cost</h4>\n<p class='cost'>%.3f CPU-s in all, %.0f ns per event", jnum(cost, "cpu_seconds"),
+		jnum(cost, "ns_per_event"));
+	if (isfinite(share))
+		fprintf(f, ", %.1f %% of the server's on-CPU time", 100 * share);
+	fputs(".</p>\n<table class='probe-cost sortable'><thead><tr><th>hook</th><th>mode</th><th>events</th>"
+	      "<th>run time</th><th>per event</th></tr></thead><tbody>\n", f);
+	json_t *p;
+	size_t i;
+	char a[24], b[24];
+	json_array_foreach(json_object_get(cost, "programs"), i, p) {
+		double rt = jnum(p, "run_time_ns"), per = jnum(p, "ns_per_event");
+		fputs("<tr class='cost-row'><td>", f);
+		html_text(f, jstr(p, "hook", "?"));
+		fputs("</td><td>", f);
+		html_text(f, jstr(p, "mode", "?"));
+		fprintf(f, "</td><td class='num'>%.0f</td><td class='num' data-sort='%.0f'>%s</td>"
+			"<td class='num' data-sort='%.1f'>%s</td></tr>\n", jnum(p, "events"), rt,
+			fmt_duration(rt, a, sizeof(a)), isfinite(per) ? per : -1, fmt_duration(per, b, sizeof(b)));
+	}
+	fputs("</tbody></table>\n", f);
+}
+
 void html_kernel(FILE *f, const struct saved_run *r)
 {
 	json_t *k = json_object_get(r->run, "kernel");
@@ -114,4 +148,5 @@ void html_kernel(FILE *f, const struct saved_run *r)
 	histogram(f, json_object_get(k, "accept"), "wait", "hist-accept", "Accept-queue wait");
 	fputs("</div>\n", f);
 	tcp_table(f, json_object_get(k, "tcp"));
+	probes_cost(f, jget(k, "probes.cost"));
 }

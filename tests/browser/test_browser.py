@@ -146,6 +146,10 @@ def look_real_run(exe, tmp):
     check(pg.count('svg', 'spectrum') == 1 and pg.count('g', 'stack-row') >= 1,
           'real run: spectrum and anatomy drawn')
     check(('%.1f' % report['client']['rps']) in dom, 'real run: the headline shows client.rps')
+    cost = report['kernel']['probes'].get('cost') or {}
+    if cost.get('available'):
+        check(pg.count('tr', 'cost-row') == len(cost['programs']),
+              "real run: one row per probe in the probes' cost (%d of %d)" % (pg.count('tr', 'cost-row'), len(cost['programs'])))
     print('real run: nginx %.0f req/s, page checked' % report['client']['rps'])
 
 
