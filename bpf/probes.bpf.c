@@ -70,17 +70,20 @@ TWIN_PROGS(sys_exit)
 	long ret = ARG(1, long);
 	__u64 pid_tgid, now = 0;
 	__u32 s = 0;
-	bool anat = USE(U_ANAT_SYS_EXIT) && anat_accept_live;
+	bool anat;
 
-	if (btf || anat) {
+	if (btf || USE(U_ANAT_SYS_EXIT)) {
 		s = slot_of(REGS_SYSCALL_NR(btf, regs));
 		if (!s)
-			return;
+			return;		/* most syscalls of the machine stop here */
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (USE(U_SYS_EXIT))
 		s = sc_exit(pid_tgid, ret, &now) ?: s;
-	if (ret < 0 || !is_accept_slot(s) || !(accept_wait_on || anat))
+	if (ret < 0 || !is_accept_slot(s))
+		return;
+	anat = USE(U_ANAT_SYS_EXIT) && anat_accept_live;
+	if (!accept_wait_on && !anat)
 		return;
 	if (!now) {
 		if (!is_tracked(pid_tgid >> 32))

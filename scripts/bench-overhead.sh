@@ -37,12 +37,25 @@ for s in "${servers[@]}"; do
   /usr/bin/python3 - "$out" "$s" "$goal" <<'PY' || status=1
 import json, sys
 path, name, goal = sys.argv[1], sys.argv[2], float(sys.argv[3])
-o = json.load(open(path))["overhead"]
+rep = json.load(open(path))
+o = rep["overhead"]
 r, sp = o["throughput_ratio"], o["throughput_ratio_spread"]
 ok = r >= goal
 print("%-10s %6d %10.3f %10.3f %10.3f %12.3f %12.3f %6.2f %s" % (
     name, o["pairs"], r, sp["min"], sp["max"], o["latency_p50_ratio"]["median"],
     o["latency_p99_ratio"]["median"], goal, "PASS" if ok else "FAIL"))
+# What each hook cost in the last probes-on load (kernel.probes.cost).
+cost = rep.get("kernel", {}).get("probes", {}).get("cost", {})
+n = rep.get("client", {}).get("requests_completed") or 0
+if cost.get("available") and n:
+    for p in sorted(cost["programs"], key=lambda p: -p["run_time_ns"]):
+        if p["events"]:
+            print("  %-22s %-6s %10d events %8.1f ns/event %8.1f ns/request" % (
+                p["hook"], p["mode"], p["events"], p["ns_per_event"], p["run_time_ns"] / n))
+    share = cost.get("server_cpu_share")
+    print("  %-22s %.3f CPU-s, %.0f ns per request%s" % (
+        "all probes", cost["cpu_seconds"], cost["run_time_ns"] / n,
+        ", %.1f %% of the server's CPU" % (100 * share) if share is not None else ""))
 sys.exit(0 if ok else 1)
 PY
 done
