@@ -7,10 +7,7 @@
 
 #include "analysis/repeat_summary.h"
 #include "analysis/saved_report.h"
-
-static int failures;
-#define CHECK(cond, ...) do { if (!(cond)) { failures++; printf("FAIL %s:%d: ", __FILE__, __LINE__); \
-	printf(__VA_ARGS__); printf("\n"); } } while (0)
+#include "tests/lib/check.h"
 
 static json_t *run(const char *server, double rps, const char *error)
 {
@@ -97,6 +94,5 @@ int main(void)
 	test_ranks();
 	test_summary();
 	test_noisy();
-	printf("%s\n", failures ? "FAILED" : "all checks passed");
-	return failures ? 1 : 0;
+	return check_status();
 }
