@@ -99,9 +99,10 @@ void html_spectrum(FILE *f, const struct saved_run *runs, size_t n, const char *
 					    .style = (int)i, .point_class = NULL };
 	}
 	char yt[64];
-	snprintf(yt, sizeof(yt), "latency (%s)", unit);
+	snprintf(yt, sizeof(yt), "latency (%s, log scale)", unit);
 	struct svg_xy c = { .cls = cls, .title = "latency by percentile", .x_title = "percentile (number of nines: 90 %, 99 %, 99.9 %, ...)",
-			    .y_title = yt, .x_kind = SVG_X_NINES, .x_min = 0, .x_max = top, .width = HTML_WIDTH, .height = 340 };
+			    .y_title = yt, .x_kind = SVG_X_NINES, .x_min = 0, .x_max = top, .width = HTML_WIDTH, .height = 340,
+			    .y_log = true };
 	svg_line_chart(f, &c, s, m);
 	free(l);
 }

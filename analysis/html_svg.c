@@ -77,6 +77,19 @@ size_t svg_ticks(double lo, double hi, size_t max_n, double *out)
 	return n;
 }
 
+/* Powers of ten, with 2 and 5 between them when the range spans few decades. */
+size_t svg_log_ticks(double lo, double hi, double *out, size_t cap)
+{
+	size_t n = 0;
+	bool fine = log10(hi / lo) <= 3.01;
+	for (double p = lo; p <= hi * 1.0001 && n < cap; p *= 10)
+		for (int m = 1; m <= 5 && n < cap; m += m == 1 ? 1 : 3) {
+			if ((m == 1 || fine) && p * m <= hi * 1.0001)
+				out[n++] = p * m;
+		}
+	return n;
+}
+
 const char *svg_fmt_num(double v, char *buf, size_t len)
 {
 	if (fabs(v) >= 1e6 && fmod(v, 1e6) == 0)
@@ -103,8 +116,8 @@ void svg_axes(FILE *f, const struct svg_frame *fr, const double *xt, size_t nx, 
 	      const char *x_title, const char *y_title)
 {
 	char buf[32];
-	double yt[12];
-	size_t ny = svg_ticks(fr->y0, fr->y1, 6, yt);
+	double yt[24];
+	size_t ny = fr->ylog ? svg_log_ticks(fr->y0, fr->y1, yt, 24) : svg_ticks(fr->y0, fr->y1, 6, yt);
 	fputs("<g class='axes' font-size='12'>\n", f);
 	for (size_t i = 0; i < ny; i++) {
 		double y = fy(fr, yt[i]);

@@ -34,6 +34,7 @@ struct svg_xy {
 	const char *x_title, *y_title;	/* with units: "time since start (s)" */
 	enum svg_xkind x_kind;
 	double x_min, x_max;		/* NAN: from the data */
+	bool y_log;			/* latency over a wide range: log scale */
 	int width, height;
 };
 

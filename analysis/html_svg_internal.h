@@ -1,11 +1,14 @@
 /* Shared by the chart writers: the plot frame, ticks and styles. */
 #pragma once
+#include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include "analysis/html_svg.h"
 
 struct svg_frame {
 	double left, right, top, bottom;	/* the plot area in pixels */
 	double x0, x1, y0, y1;			/* data range shown */
+	bool ylog;				/* y on a log scale (y0 > 0) */
 };
 
 static inline double fx(const struct svg_frame *fr, double x)
@@ -15,11 +18,16 @@ static inline double fx(const struct svg_frame *fr, double x)
 
 static inline double fy(const struct svg_frame *fr, double y)
 {
+	if (fr->ylog) {
+		double l = log10(y > fr->y0 ? y : fr->y0), l0 = log10(fr->y0), l1 = log10(fr->y1);
+		return fr->bottom - (l - l0) / (l1 - l0) * (fr->bottom - fr->top);
+	}
 	return fr->bottom - (y - fr->y0) / (fr->y1 - fr->y0) * (fr->bottom - fr->top);
 }
 
 /* Up to max_n round tick values covering [lo, hi]; returns how many. */
 size_t svg_ticks(double lo, double hi, size_t max_n, double *out);
+size_t svg_log_ticks(double lo, double hi, double *out, size_t cap);
 /* A tick value printed without trailing zeros. */
 const char *svg_fmt_num(double v, char *buf, size_t len);
 void svg_open(FILE *f, const char *cls, const char *title, int w, int h);

@@ -37,6 +37,19 @@ static void data_range(const struct svg_xy *c, const struct svg_series *s, size_
 	fr->x1 = isfinite(c->x_max) ? c->x_max : isfinite(x1) ? x1 : 1;
 	if (fr->x1 <= fr->x0)
 		fr->x1 = fr->x0 + 1;
+	if (c->y_log && y1 > 0) {
+		double y0 = y1;
+		for (size_t i = 0; i < n; i++)
+			for (size_t j = 0; j < s[i].n; j++)
+				if (s[i].y[j] > 0 && s[i].y[j] < y0)
+					y0 = s[i].y[j];
+		fr->ylog = true;
+		fr->y0 = pow(10, floor(log10(y0)));
+		fr->y1 = pow(10, ceil(log10(y1)));
+		if (fr->y1 <= fr->y0)
+			fr->y1 = fr->y0 * 10;
+		return;
+	}
 	double t[12];
 	size_t nt = svg_ticks(0, y1 > 0 ? y1 : 1, 6, t);
 	fr->y0 = 0;

@@ -72,10 +72,10 @@ int exports_write(struct exports *x, const struct saved_set *s, int quiet, struc
 	return rc;
 }
 
-int exports_write_report(struct exports *x, json_t *report, int quiet, struct errbuf *err)
+int exports_write_report(struct exports *x, json_t *report, const char *name, int quiet, struct errbuf *err)
 {
 	struct saved_set s;
-	if (saved_set_from_doc(&s, report, "this run", err)) {
+	if (saved_set_from_doc(&s, report, name, err)) {
 		exports_abandon(x);
 		return -EINVAL;
 	}

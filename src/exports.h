@@ -19,6 +19,7 @@ int exports_open(struct exports *x, struct errbuf *err);
 /* Writes and closes each; warnings (a report without a timeline) go to stderr
  * unless quiet. */
 int exports_write(struct exports *x, const struct saved_set *s, int quiet, struct errbuf *err);
-int exports_write_report(struct exports *x, json_t *report, int quiet, struct errbuf *err);
+/* name: what the page calls the report (the -o file, or "this run"). */
+int exports_write_report(struct exports *x, json_t *report, const char *name, int quiet, struct errbuf *err);
 /* Closes and removes them all (the run never started). */
 void exports_abandon(struct exports *x);

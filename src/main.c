@@ -211,7 +211,7 @@ int main(int argc, char **argv)
 			json_object_set_new(report, "summary", summary);
 		}
 	}
-	if (output_write(&out, report, &err) || exports_write_report(&x, report, o.quiet, &err)) {
+	if (output_write(&out, report, &err) || exports_write_report(&x, report, o.output ? o.output : "this run", o.quiet, &err)) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
 		rc = EXIT_FAIL;
 	}
