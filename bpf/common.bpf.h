@@ -39,18 +39,6 @@ static __always_inline bool in_window(__u64 ts)
 			*c_ += (v);					\
 	} while (0)
 
-/* One sample of a duration distribution (per-CPU: no atomics). */
-static __always_inline void dist_add(struct dist *d, __u64 ns)
-{
-	if (!d->count || ns < d->min_ns)
-		d->min_ns = ns;
-	d->count++;
-	d->total_ns += ns;
-	if (ns > d->max_ns)
-		d->max_ns = ns;
-	d->hist[hist_slot(ns)]++;
-}
-
 /* Per-CPU counters of records that could not be kept. */
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);

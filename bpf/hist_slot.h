@@ -1,5 +1,6 @@
-/* The slot of a duration in the log-linear histograms (common.h), for the
- * BPF programs and for user space (tests, the loader's bucket bounds). */
+/* The slot of a duration in the log-linear histograms (common.h) and one
+ * sample's update of a distribution, for the BPF programs and for user
+ * space (tests, the loader's bucket bounds). */
 #pragma once
 #include "common.h"
 
@@ -65,4 +66,16 @@ static __always_inline void hist_slot_range(__u32 i, __u64 *lo, __u64 *hi)
 	s = (i >> HIST_SUB_BITS) - 1;
 	*lo = (__u64)(i - s * HIST_SUB) << s;
 	*hi = *lo + (1ull << s) - 1;
+}
+
+/* One sample of a duration distribution (per-CPU in BPF: no atomics). */
+static __always_inline void dist_add(struct dist *d, __u64 ns)
+{
+	if (!d->count || ns < d->min_ns)
+		d->min_ns = ns;
+	d->count++;
+	d->total_ns += ns;
+	if (ns > d->max_ns)
+		d->max_ns = ns;
+	d->hist[hist_slot(ns)]++;
 }

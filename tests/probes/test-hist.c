@@ -9,35 +9,13 @@
 #include <string.h>
 #include "loader/probes_internal.h"
 #include "bpf/hist_slot.h"
-
-static int fails;
-
-#define CHECK(cond, ...)                                                    \
-	do {                                                                \
-		if (!(cond)) {                                              \
-			fprintf(stderr, "FAIL %s:%d: ", __FILE__, __LINE__); \
-			fprintf(stderr, __VA_ARGS__);                       \
-			fprintf(stderr, "\n");                              \
-			fails++;                                            \
-		}                                                           \
-	} while (0)
+#include "tests/lib/check.h"
 
 static int cmp_u64(const void *a, const void *b)
 {
 	uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
 
 	return x < y ? -1 : x > y;
-}
-
-static void dist_add(struct dist *d, uint64_t ns)	/* as dist_add() in BPF */
-{
-	if (!d->count || ns < d->min_ns)
-		d->min_ns = ns;
-	d->count++;
-	d->total_ns += ns;
-	if (ns > d->max_ns)
-		d->max_ns = ns;
-	d->hist[hist_slot(ns)]++;
 }
 
 /* Every slot's range starts where the one before ended, and each value
@@ -105,6 +83,6 @@ int main(void)
 	srand(7);
 	for (int round = 0; round < 20; round++)
 		check_round(1 + (size_t)(rand() % 20000), v);
-	fprintf(stderr, "kernel histograms: %s\n", fails ? "FAILED" : "ok");
-	return fails ? 1 : 0;
+	fprintf(stderr, "kernel histograms: %s\n", failures ? "FAILED" : "ok");
+	return check_status();
 }
