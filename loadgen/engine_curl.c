@@ -25,23 +25,15 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-enum xfer_state {
-	X_IDLE,		/* no more requests */
-	X_FREE,		/* open loop: waiting for a due request */
-	X_BUSY,		/* a request in flight (added to the multi) */
-	X_BACKOFF,	/* connect failed; retry at retry_ns */
-};
-
 struct cworker;
 
 struct xfer {
+	struct lg_conn b;
 	CURL *easy;
 	struct cworker *w;
-	uint8_t state;
-	bool measured;
+	bool in_multi;		/* added to the multi handle */
 	bool body_bad;
 	size_t body_len;
-	uint64_t due_ns, sent_ns, retry_ns;
 	char errbuf[CURL_ERROR_SIZE];
 };
 
@@ -49,14 +41,10 @@ struct cworker {
 	struct lg_worker b;
 	CURLM *multi;
 	int epfd;
-	int active;		/* transfers busy or backing off */
-	int nfree;
 	struct xfer *x;
-	struct xfer **free;
 	struct epoll_event *events;
 	int nevents;
 	uint64_t curl_timer;	/* when curl wants CURL_SOCKET_TIMEOUT; UINT64_MAX: never */
-	uint64_t next_retry;	/* earliest backoff end (may be stale-early) */
 	uint32_t *port_seq;	/* record_requests: responses so far per local port */
 	struct curl_slist *resolve;
 	bool cleaned;
@@ -185,69 +173,66 @@ static enum lg_error_class classify(CURLcode c, bool *tls)
 	}
 }
 
-static inline bool x_active(uint8_t s)
+/* ---- the engine's I/O (struct lg_conn_ops) ----------------------------------- */
+
+/* A transfer is the request: curl opens, keeps and closes the sockets. */
+static void drop(struct lg_worker *bw, struct lg_conn *lc)
 {
-	return s == X_BUSY || s == X_BACKOFF;
+	struct cworker *w = (struct cworker *)bw;
+	struct xfer *x = (struct xfer *)lc;
+	if (x->in_multi)
+		curl_multi_remove_handle(w->multi, x->easy);
+	x->in_multi = false;
 }
 
-static void start(struct cworker *w, struct xfer *x, uint64_t due, uint64_t now, bool measured);
-
-static void next_request(struct cworker *w, struct xfer *x, uint64_t now)
+static void start(struct lg_worker *bw, struct lg_conn *lc)
 {
-	bool m;
-	uint64_t due;
-	if (!w->b.open) {
-		if (lg_admit(&w->b, now, &m)) {
-			start(w, x, now, now, m);
-			return;
-		}
-		if (x_active(x->state))
-			w->active--;
-		x->state = X_IDLE;
-		return;
-	}
-	if (lg_take_due(&w->b, now, &due, &m)) {
-		if (!w->nfree && m)
-			w->b.conn_waits++;
-		start(w, x, due, now, m);
-		return;
-	}
-	if (x_active(x->state))
-		w->active--;
-	x->state = X_FREE;
-	w->free[w->nfree++] = x;
-}
-
-static void backoff(struct cworker *w, struct xfer *x, uint64_t now)
-{
-	if (!x_active(x->state))
-		w->active++;
-	x->state = X_BACKOFF;
-	x->retry_ns = now + LG_CONNECT_BACKOFF_NS;
-	if (x->retry_ns < w->next_retry)
-		w->next_retry = x->retry_ns;
-}
-
-static void start(struct cworker *w, struct xfer *x, uint64_t due, uint64_t now, bool measured)
-{
-	if (!x_active(x->state))
-		w->active++;
-	x->state = X_BUSY;
-	x->measured = measured;
-	x->due_ns = due;
-	x->sent_ns = now;
+	struct cworker *w = (struct cworker *)bw;
+	struct xfer *x = (struct xfer *)lc;
 	x->body_len = 0;
 	x->body_bad = false;
 	x->errbuf[0] = 0;
-	lg_on_send(&w->b, due, now, measured);
 	CURLMcode mc = curl_multi_add_handle(w->multi, x->easy);
 	if (mc != CURLM_OK) {
-		if (measured && !w->b.first_error[0])
+		if (x->b.measured && !w->b.first_error[0])
 			snprintf(w->b.first_error, sizeof(w->b.first_error), "connect error: curl: %s",
 				 curl_multi_strerror(mc));
-		lg_on_error(&w->b, measured, LG_ERR_CONNECT, 0);
-		backoff(w, x, now);
+		lg_conn_fail(&w->b, &x->b, LG_ERR_CONNECT, 0);
+		return;
 	}
+	x->in_multi = true;
+}
+
+static const struct lg_conn_ops curl_conn_ops = {
+	.start = start,
+	.drop = drop,
+	.own_timeouts = true,	/* CURLOPT_TIMEOUT_MS */
+};
+
+/* ---- completions ----------------------------------------------------------------- */
+
+static void succeeded(struct cworker *w, struct xfer *x, long nconn, uint64_t now)
+{
+	long status = 0, hdr = 0, lport = 0;
+	uint32_t seq = 0;
+	const struct lg_target *t = &w->b.run->target;
+	curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
+	if (x->b.measured) {
+		curl_easy_getinfo(x->easy, CURLINFO_HEADER_SIZE, &hdr);
+		w->b.bytes += (uint64_t)hdr + x->body_len;
+	}
+	if (w->port_seq) {
+		curl_easy_getinfo(x->easy, CURLINFO_LOCAL_PORT, &lport);
+		lport &= 0xffff;
+		if (nconn)
+			w->port_seq[lport] = 0;
+		seq = w->port_seq[lport]++;
+		x->b.lport = (uint16_t)lport;
+	}
+	bool body_ok = !x->body_bad && (!t->expect_body || x->body_len == t->expect_body_len);
+	drop(&w->b, &x->b);
+	lg_conn_answered(&w->b, &x->b, (int)status, body_ok, seq, nconn > 0, now);
+	lg_conn_next(&w->b, &x->b, now);
 }
 
 static void finished(struct cworker *w, struct xfer *x, CURLcode res)
@@ -255,29 +240,10 @@ static void finished(struct cworker *w, struct xfer *x, CURLcode res)
 	uint64_t now = mono_ns();
 	long nconn = 0;
 	curl_easy_getinfo(x->easy, CURLINFO_NUM_CONNECTS, &nconn);
-	if (x->measured)
+	if (x->b.measured)
 		w->b.connects += (uint64_t)nconn;
 	if (res == CURLE_OK) {
-		long status = 0, hdr = 0, lport = 0;
-		uint32_t seq = 0;
-		const struct lg_target *t = &w->b.run->target;
-		curl_easy_getinfo(x->easy, CURLINFO_RESPONSE_CODE, &status);
-		if (x->measured) {
-			curl_easy_getinfo(x->easy, CURLINFO_HEADER_SIZE, &hdr);
-			w->b.bytes += (uint64_t)hdr + x->body_len;
-		}
-		if (w->port_seq) {
-			curl_easy_getinfo(x->easy, CURLINFO_LOCAL_PORT, &lport);
-			lport &= 0xffff;
-			if (nconn)
-				w->port_seq[lport] = 0;
-			seq = w->port_seq[lport]++;
-		}
-		bool body_ok = !x->body_bad && (!t->expect_body || x->body_len == t->expect_body_len);
-		curl_multi_remove_handle(w->multi, x->easy);
-		lg_on_response(&w->b, x->measured, (int)status, body_ok, x->due_ns, x->sent_ns, now,
-			       seq, (uint16_t)lport, nconn > 0);
-		next_request(w, x, now);
+		succeeded(w, x, nconn, now);
 		return;
 	}
 	bool tls;
@@ -286,19 +252,14 @@ static void finished(struct cworker *w, struct xfer *x, CURLcode res)
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
 	if (cls == LG_ERR_CONNECT && !oserr && res == CURLE_COULDNT_CONNECT)
 		oserr = ECONNREFUSED;
-	if (x->measured) {
+	if (x->b.measured) {
 		if (tls)
 			w->b.tls_errors++;
 		if (!w->b.first_error[0])
 			snprintf(w->b.first_error, sizeof(w->b.first_error), "%s error: curl: %.150s",
 				 lg_error_names[cls], x->errbuf[0] ? x->errbuf : curl_easy_strerror(res));
 	}
-	lg_on_error(&w->b, x->measured, cls, (int)oserr);
-	curl_multi_remove_handle(w->multi, x->easy);
-	if (cls == LG_ERR_CONNECT)
-		backoff(w, x, now);
-	else
-		next_request(w, x, now);
+	lg_conn_fail(&w->b, &x->b, cls, (int)oserr);
 }
 
 static void drain_done(struct cworker *w)
@@ -313,27 +274,6 @@ static void drain_done(struct cworker *w)
 		if (x)
 			finished(w, x, msg->data.result);
 	}
-}
-
-static void scan_backoff(struct cworker *w, uint64_t now)
-{
-	uint64_t next = UINT64_MAX;
-	for (int i = 0; i < w->b.nconns; i++) {
-		struct xfer *x = &w->x[i];
-		if (x->state != X_BACKOFF)
-			continue;
-		if (now >= x->retry_ns) {
-			if (w->b.stopping) {
-				x->state = X_IDLE;
-				w->active--;
-			} else {
-				next_request(w, x, now);
-			}
-		}
-		if (x->state == X_BACKOFF && x->retry_ns < next)
-			next = x->retry_ns;
-	}
-	w->next_retry = next;
 }
 
 static void cleanup_curl(struct cworker *w)
@@ -359,48 +299,18 @@ static void cleanup_curl(struct cworker *w)
 static void *worker_main(void *arg)
 {
 	struct cworker *w = arg;
-	struct lg_run *r = w->b.run;
-	bool open = w->b.open;
+	uint64_t now, wake;
+	bool precise;
 	int running;
 
 	lg_worker_begin(&w->b);
-	w->curl_timer = w->next_retry = UINT64_MAX;
-	for (int i = w->b.nconns - 1; i >= 0; i--) {
-		w->x[i].state = X_FREE;
-		w->free[w->nfree++] = &w->x[i];
-	}
-	if (!open) {
-		w->nfree = 0;
-		for (int i = 0; i < w->b.nconns; i++)
-			next_request(w, &w->x[i], r->start_ns);
-	}
-	for (;;) {
-		if (lg_stopped(r))
-			break;
-		uint64_t now = mono_ns();
-		uint64_t wake = lg_check_end(&w->b, now);
-		if (now >= w->next_retry || (w->b.stopping && w->next_retry != UINT64_MAX))
-			scan_backoff(w, w->b.stopping ? UINT64_MAX : now);
-		bool precise = false;
-		if (open) {
-			uint64_t due;
-			bool m;
-			while (w->nfree && lg_take_due(&w->b, now, &due, &m)) {
-				start(w, w->free[--w->nfree], due, now, m);
-				now = mono_ns();
-			}
-			if (w->nfree && w->b.sched.next < wake) {
-				wake = w->b.sched.next;
-				precise = true;
-			}
-		}
-		if (w->active <= 0 && (!open || w->b.sched.next == UINT64_MAX))
-			break;
-		if (w->curl_timer < wake || w->next_retry < wake) {
-			wake = w->curl_timer < w->next_retry ? w->curl_timer : w->next_retry;
+	w->curl_timer = UINT64_MAX;
+	lg_core_begin(&w->b);
+	while (lg_core_turn(&w->b, &now, &wake, &precise)) {
+		if (w->curl_timer < wake) {
+			wake = w->curl_timer;
 			precise = false;
 		}
-
 		int n = lg_epoll_wait(&w->b, w->epfd, w->events, w->nevents, now, wake, precise);
 		for (int i = 0; i < n; i++) {
 			if (w->events[i].data.u64 == EV_STOP)
@@ -416,6 +326,7 @@ static void *worker_main(void *arg)
 		}
 		drain_done(w);
 	}
+	lg_core_finish(&w->b);
 	cleanup_curl(w);
 	lg_worker_end(&w->b);
 	return NULL;
@@ -431,7 +342,6 @@ static void free_worker(struct lg_worker *bw)
 		close(w->epfd);
 	lg_worker_fini(&w->b);
 	free(w->x);
-	free(w->free);
 	free(w->events);
 	free(w->port_seq);
 	free(w);
@@ -473,22 +383,18 @@ static struct curl_slist *resolve_entry(const struct lg_target *t)
 static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struct errbuf *err)
 {
 	const struct lg_options *o = &r->opts;
-	struct cworker *w = aligned_alloc(64, (sizeof(struct cworker) + 63) & ~(size_t)63);
-	if (!w) {
-		errbuf_set(err, "out of memory");
+	struct cworker *w = lg_worker_alloc(sizeof(*w), err);
+	if (!w)
 		return NULL;
-	}
-	memset(w, 0, sizeof(*w));
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
 	w->nevents = 2 * nconns + 2;
 	w->x = calloc((size_t)nconns, sizeof(*w->x));
-	w->free = calloc((size_t)nconns, sizeof(*w->free));
 	w->events = calloc((size_t)w->nevents, sizeof(*w->events));
 	w->multi = curl_multi_init();
 	if (o->record_requests)
 		w->port_seq = calloc(65536, sizeof(*w->port_seq));
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_STOP };
-	if (lg_worker_init(&w->b, r, idx, nconns) || w->epfd < 0 || !w->x || !w->free || !w->events ||
+	if (lg_worker_init(&w->b, r, idx, nconns, &curl_conn_ops) || w->epfd < 0 || !w->x || !w->events ||
 	    !w->multi || (o->record_requests && !w->port_seq) ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, r->evfd, &ev)) {
 		errbuf_set(err, "failed to set up load generator thread %d (curl): %s", idx,
@@ -512,6 +418,7 @@ static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struc
 	for (int i = 0; i < nconns; i++) {
 		struct xfer *x = &w->x[i];
 		x->w = w;
+		lg_worker_set_conn(&w->b, i, &x->b);
 		x->easy = curl_easy_init();
 		if (!x->easy) {
 			errbuf_set(err, "failed to set up load generator thread %d: curl_easy_init failed", idx);

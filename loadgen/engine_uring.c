@@ -39,23 +39,11 @@ static inline uint64_t mk_ud(uint32_t idx, uint32_t gen, enum op op)
 	return ((uint64_t)gen << 32) | ((uint64_t)idx << 2) | (uint64_t)op;
 }
 
-enum ustate {
-	U_IDLE,		/* no more requests; no socket */
-	U_FREE,		/* open loop: waiting for a due request */
-	U_CONNECTING,	/* socket connecting, first request queued */
-	U_READING,	/* request sent (or queued on a connected socket) */
-	U_BACKOFF,	/* connect failed; retry at deadline_ns */
-};
-
 struct uconn {
+	struct lg_conn b;
 	int fd;
 	uint32_t idx;
-	uint32_t gen;		/* bumped when the socket goes: stale completions are ignored */
-	uint8_t state;
-	bool measured;
 	bool recv_armed;
-	uint16_t lport;
-	uint64_t served, due_ns, sent_ns, deadline_ns;
 	struct http_parser hp;
 };
 
@@ -69,9 +57,6 @@ struct uworker {
 	char *bufs;
 	unsigned nbufs, recycled;
 	struct uconn *conns;
-	struct uconn **free;
-	int nfree, active;
-	uint64_t next_timer;
 	uint64_t stop_buf;
 };
 
@@ -93,7 +78,7 @@ static void arm_recv(struct uworker *w, struct uconn *c)
 	io_uring_prep_recv_multishot(sqe, (int)c->idx, NULL, 0, 0);
 	sqe->flags |= IOSQE_FIXED_FILE | IOSQE_BUFFER_SELECT;
 	sqe->buf_group = BGID;
-	io_uring_sqe_set_data64(sqe, mk_ud(c->idx, c->gen, OP_RECV));
+	io_uring_sqe_set_data64(sqe, mk_ud(c->idx, c->b.gen, OP_RECV));
 	c->recv_armed = true;
 }
 
@@ -103,8 +88,8 @@ static void queue_send(struct uworker *w, struct uconn *c)
 	struct io_uring_sqe *sqe = get_sqe(w);
 	io_uring_prep_send(sqe, (int)c->idx, r->req, r->req_len, MSG_NOSIGNAL | MSG_WAITALL);
 	/* the first send on a socket reports success: it says the connect worked */
-	sqe->flags |= IOSQE_FIXED_FILE | (c->state == U_CONNECTING ? 0 : IOSQE_CQE_SKIP_SUCCESS);
-	io_uring_sqe_set_data64(sqe, mk_ud(c->idx, c->gen, OP_SEND));
+	sqe->flags |= IOSQE_FIXED_FILE | (c->b.state == LG_C_CONNECTING ? 0 : IOSQE_CQE_SKIP_SUCCESS);
+	io_uring_sqe_set_data64(sqe, mk_ud(c->idx, c->b.gen, OP_SEND));
 }
 
 static inline void recycle(struct uworker *w, unsigned bid)
@@ -113,18 +98,7 @@ static inline void recycle(struct uworker *w, unsigned bid)
 			      io_uring_buf_ring_mask(w->nbufs), (int)w->recycled++);
 }
 
-/* ---- connections ---------------------------------------------------------------- */
-
-static inline bool u_active(uint8_t s)
-{
-	return s != U_IDLE && s != U_FREE;
-}
-
-static inline void arm_timer(struct uworker *w, uint64_t t)
-{
-	if (t < w->next_timer)
-		w->next_timer = t;
-}
+/* ---- the engine's I/O (struct lg_conn_ops) ----------------------------------- */
 
 /* Drops the socket: shutdown makes the pending multishot recv complete
  * (the ring holds its own reference to the file), the fixed slot is
@@ -138,70 +112,21 @@ static void close_conn(struct uworker *w, struct uconn *c)
 	io_uring_register_files_update(&w->ring, c->idx, &minus1, 1);
 	close(c->fd);
 	c->fd = -1;
-	c->gen++;
+	c->b.gen++;
 	c->recv_armed = false;
 }
 
-static void set_idle(struct uworker *w, struct uconn *c)
+static void drop(struct lg_worker *bw, struct lg_conn *lc)
 {
-	close_conn(w, c);
-	if (u_active(c->state))
-		w->active--;
-	c->state = U_IDLE;
-}
-
-static void park(struct uworker *w, struct uconn *c)
-{
-	if (u_active(c->state))
-		w->active--;
-	c->state = U_FREE;
-	w->free[w->nfree++] = c;
-}
-
-static void issue(struct uworker *w, struct uconn *c, uint64_t due, uint64_t now, bool measured);
-
-static void next_request(struct uworker *w, struct uconn *c, uint64_t now)
-{
-	bool m;
-	uint64_t due;
-	if (!w->b.open) {
-		if (lg_admit(&w->b, now, &m))
-			issue(w, c, now, now, m);
-		else
-			set_idle(w, c);
-		return;
-	}
-	if (lg_take_due(&w->b, now, &due, &m)) {
-		if (!w->nfree && m)
-			w->b.conn_waits++;
-		issue(w, c, due, now, m);
-	} else {
-		park(w, c);
-	}
-}
-
-static void backoff(struct uworker *w, struct uconn *c, uint64_t now)
-{
-	close_conn(w, c);
+	struct uconn *c = (struct uconn *)lc;
+	close_conn((struct uworker *)bw, c);
 	hp_reset(&c->hp);
-	if (!u_active(c->state))
-		w->active++;
-	c->state = U_BACKOFF;
-	c->deadline_ns = now + LG_CONNECT_BACKOFF_NS;
-	arm_timer(w, c->deadline_ns);
 }
 
-static void fail_request(struct uworker *w, struct uconn *c, enum lg_error_class cls, int e)
+static void retire(struct lg_worker *bw, struct lg_conn *lc, bool fin_seen)
 {
-	uint64_t now = mono_ns();
-	lg_on_error(&w->b, c->measured, cls, e);
-	if (cls == LG_ERR_CONNECT) {
-		backoff(w, c, now);
-		return;
-	}
-	close_conn(w, c);
-	hp_reset(&c->hp);
-	next_request(w, c, now);
+	(void)fin_seen;
+	close_conn((struct uworker *)bw, (struct uconn *)lc);
 }
 
 /* A new socket: connect (on loopback usually done at once, else the queued
@@ -211,122 +136,50 @@ static void start_connect(struct uworker *w, struct uconn *c)
 	const struct lg_target *t = &w->b.run->target;
 	int one = 1;
 
-	c->served = 0;
-	c->state = U_CONNECTING;
+	c->b.served = 0;
+	c->b.state = LG_C_CONNECTING;
 	c->fd = socket(t->addr.ss_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0);
 	if (c->fd < 0) {
-		fail_request(w, c, LG_ERR_CONNECT, errno);
+		lg_conn_fail(&w->b, &c->b, LG_ERR_CONNECT, errno);
 		return;
 	}
 	setsockopt(c->fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	if (connect(c->fd, (const struct sockaddr *)&t->addr, t->addrlen) && errno != EINPROGRESS) {
-		fail_request(w, c, LG_ERR_CONNECT, errno);
+		lg_conn_fail(&w->b, &c->b, LG_ERR_CONNECT, errno);
 		return;
 	}
-	if (w->b.run->opts.record_requests) {
-		struct sockaddr_storage a;
-		socklen_t al = sizeof(a);
-		c->lport = 0;
-		if (!getsockname(c->fd, (struct sockaddr *)&a, &al))
-			c->lport = ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
-							       : ((struct sockaddr_in *)&a)->sin_port);
-	}
+	if (w->b.run->opts.record_requests)
+		c->b.lport = lg_local_port(c->fd);
 	int e = io_uring_register_files_update(&w->ring, c->idx, &c->fd, 1);
 	if (e < 0) {
-		fail_request(w, c, LG_ERR_CONNECT, -e);
+		lg_conn_fail(&w->b, &c->b, LG_ERR_CONNECT, -e);
 		return;
 	}
 	queue_send(w, c);
 	arm_recv(w, c);
 }
 
-static void issue(struct uworker *w, struct uconn *c, uint64_t due, uint64_t now, bool measured)
+static void start(struct lg_worker *bw, struct lg_conn *lc)
 {
-	if (!u_active(c->state))
-		w->active++;
-	c->measured = measured;
-	c->due_ns = due;
-	c->sent_ns = now;
-	c->deadline_ns = now + w->b.run->timeout_ns;
-	arm_timer(w, c->deadline_ns);
-	lg_on_send(&w->b, due, now, measured);
+	struct uworker *w = (struct uworker *)bw;
+	struct uconn *c = (struct uconn *)lc;
 	if (c->fd < 0) {
 		start_connect(w, c);
 		return;
 	}
-	c->state = U_READING;
+	c->b.state = LG_C_READING;
 	queue_send(w, c);
 	if (!c->recv_armed)
 		arm_recv(w, c);
 }
 
-/* A complete response; returns whether c still reads the same socket. */
-static bool response_done(struct uworker *w, struct uconn *c)
-{
-	uint64_t now = mono_ns();
-	const struct http_parser *p = &c->hp;
+static const struct lg_conn_ops uring_conn_ops = {
+	.start = start,
+	.drop = drop,
+	.retire = retire,
+};
 
-	lg_on_response(&w->b, c->measured, p->status, !p->body_mismatch, c->due_ns, c->sent_ns, now,
-		       (uint32_t)c->served, c->lport, c->served == 0);
-	c->served++;
-	uint32_t gen = c->gen;
-	if (p->must_close)
-		close_conn(w, c);
-	next_request(w, c, now);
-	return c->gen == gen && c->state == U_READING;
-}
-
-static void peer_closed(struct uworker *w, struct uconn *c, int e)
-{
-	if (c->state == U_FREE) {
-		close_conn(w, c);	/* the server closed an idle socket */
-		return;
-	}
-	if (!e) {
-		enum hp_result r = hp_finish(&c->hp);
-		if (r == HP_DONE && c->hp.status >= 200) {
-			response_done(w, c);
-			return;
-		}
-		if (r == HP_AGAIN && c->served && c->state == U_READING) {
-			/* an idle kept-alive socket closed by the server: again on a new one */
-			close_conn(w, c);
-			hp_reset(&c->hp);
-			start_connect(w, c);
-			return;
-		}
-	} else if (c->served && !hp_in_progress(&c->hp) && (e == ECONNRESET || e == EPIPE)) {
-		close_conn(w, c);
-		hp_reset(&c->hp);
-		start_connect(w, c);
-		return;
-	}
-	fail_request(w, c, c->state == U_CONNECTING ? LG_ERR_CONNECT : LG_ERR_READ, e);
-}
-
-static void on_bytes(struct uworker *w, struct uconn *c, const char *buf, size_t n)
-{
-	if (c->state != U_READING && c->state != U_CONNECTING)
-		return;		/* bytes nobody asked for on a free socket: dropped with it */
-	if (c->measured)
-		w->b.bytes += n;
-	size_t off = 0;
-	while (off < n) {
-		size_t used;
-		enum hp_result r = hp_feed(&c->hp, buf + off, n - off, &used);
-		off += used;
-		if (r == HP_AGAIN)
-			return;
-		if (r == HP_ERROR) {
-			fail_request(w, c, LG_ERR_PARSE, 0);
-			return;
-		}
-		if (c->hp.status < 200)
-			continue;
-		if (!response_done(w, c))
-			return;
-	}
-}
+/* ---- completions ----------------------------------------------------------------- */
 
 static void on_cqe(struct uworker *w, const struct io_uring_cqe *cqe)
 {
@@ -341,7 +194,7 @@ static void on_cqe(struct uworker *w, const struct io_uring_cqe *cqe)
 	if (op == OP_RECV) {
 		bool has_buf = cqe->flags & IORING_CQE_F_BUFFER;
 		unsigned bid = cqe->flags >> IORING_CQE_BUFFER_SHIFT;
-		if (gen != c->gen) {
+		if (gen != c->b.gen) {
 			if (has_buf)
 				recycle(w, bid);
 			return;
@@ -350,55 +203,38 @@ static void on_cqe(struct uworker *w, const struct io_uring_cqe *cqe)
 			c->recv_armed = false;
 		if (res > 0) {
 			if (has_buf) {
-				on_bytes(w, c, w->bufs + (size_t)bid * BUF_SIZE, (size_t)res);
+				if (lg_in_flight(c->b.state))	/* else bytes nobody asked for: dropped */
+					lg_conn_feed(&w->b, &c->b, &c->hp, w->bufs + (size_t)bid * BUF_SIZE,
+						     (size_t)res, false);
 				recycle(w, bid);
 			}
 		} else if (res == 0) {
-			peer_closed(w, c, 0);
+			lg_conn_closed(&w->b, &c->b, &c->hp, 0);
 		} else if (res != -ENOBUFS && res != -EAGAIN && res != -EINTR) {
-			peer_closed(w, c, -res);
+			lg_conn_closed(&w->b, &c->b, &c->hp, -res);
 		}
-		if (gen == c->gen && c->fd >= 0 && !c->recv_armed && u_active(c->state))
+		if (gen == c->b.gen && c->fd >= 0 && !c->recv_armed && c->b.state >= LG_C_BACKOFF)
 			arm_recv(w, c);
 		return;
 	}
 	/* OP_SEND: failures, and the first send on a socket */
-	if (gen != c->gen)
+	if (gen != c->b.gen)
 		return;
 	if (res < 0) {
 		int e = -res;
-		if (c->state == U_CONNECTING)
-			fail_request(w, c, LG_ERR_CONNECT, e);
-		else if (c->served && (e == EPIPE || e == ECONNRESET))
-			peer_closed(w, c, e);
+		if (c->b.state == LG_C_CONNECTING)
+			lg_conn_fail(&w->b, &c->b, LG_ERR_CONNECT, e);
+		else if (c->b.served && (e == EPIPE || e == ECONNRESET))
+			lg_conn_closed(&w->b, &c->b, &c->hp, e);
 		else
-			fail_request(w, c, LG_ERR_WRITE, e);
+			lg_conn_fail(&w->b, &c->b, LG_ERR_WRITE, e);
 		return;
 	}
-	if (c->state == U_CONNECTING) {
-		c->state = U_READING;
-		if (c->measured)
+	if (c->b.state == LG_C_CONNECTING) {
+		c->b.state = LG_C_READING;
+		if (c->b.measured)
 			w->b.connects++;
 	}
-}
-
-static void scan_timers(struct uworker *w, uint64_t now)
-{
-	uint64_t next = UINT64_MAX;
-	for (int i = 0; i < w->b.nconns; i++) {
-		struct uconn *c = &w->conns[i];
-		if (!u_active(c->state))
-			continue;
-		if (now >= c->deadline_ns) {
-			if (c->state == U_BACKOFF)
-				next_request(w, c, now);
-			else
-				fail_request(w, c, LG_ERR_TIMEOUT, 0);
-		}
-		if (u_active(c->state) && c->deadline_ns < next)
-			next = c->deadline_ns;
-	}
-	w->next_timer = next;
 }
 
 /* ---- the loop -------------------------------------------------------------------- */
@@ -477,11 +313,8 @@ static void teardown_ring(struct uworker *w)
 static void *worker_main(void *arg)
 {
 	struct uworker *w = arg;
-	struct lg_run *r = w->b.run;
-	bool open = w->b.open;
 
 	lg_worker_begin(&w->b);
-	w->next_timer = UINT64_MAX;
 	int e = setup_ring(w, w->ring_flags);
 	if (e < 0) {
 		/* the trial in new_worker passed, so this is rare: report it */
@@ -492,49 +325,10 @@ static void *worker_main(void *arg)
 		lg_worker_end(&w->b);
 		return NULL;
 	}
-	if (open) {
-		for (int i = w->b.nconns - 1; i >= 0; i--) {
-			w->conns[i].state = U_FREE;
-			w->free[w->nfree++] = &w->conns[i];
-		}
-	} else {
-		for (int i = 0; i < w->b.nconns; i++) {
-			w->conns[i].state = U_CONNECTING;
-			w->active++;
-			next_request(w, &w->conns[i], r->start_ns);
-		}
-	}
-	for (;;) {
-		if (lg_stopped(r))
-			break;
-		uint64_t now = mono_ns();
-		bool was_stopping = w->b.stopping;
-		uint64_t wake = lg_check_end(&w->b, now);
-		if (w->b.stopping && !was_stopping)
-			for (int i = 0; i < w->b.nconns; i++)
-				if (w->conns[i].state == U_BACKOFF)
-					set_idle(w, &w->conns[i]);
-		if (now >= w->next_timer)
-			scan_timers(w, now);
-		bool precise = false;
-		if (open) {
-			uint64_t due;
-			bool m;
-			while (w->nfree && lg_take_due(&w->b, now, &due, &m)) {
-				issue(w, w->free[--w->nfree], due, now, m);
-				now = mono_ns();
-			}
-			if (w->nfree && w->b.sched.next < wake) {
-				wake = w->b.sched.next;
-				precise = true;
-			}
-		}
-		if (w->active <= 0 && (!open || w->b.sched.next == UINT64_MAX))
-			break;
-		if (w->next_timer < wake) {
-			wake = w->next_timer;
-			precise = false;
-		}
+	uint64_t now, wake;
+	bool precise;
+	lg_core_begin(&w->b);
+	while (lg_core_turn(&w->b, &now, &wake, &precise)) {
 		submit_and_wait(w, now, wake, precise);
 
 		struct io_uring_cqe *cqe;
@@ -549,8 +343,7 @@ static void *worker_main(void *arg)
 			w->recycled = 0;
 		}
 	}
-	for (int i = 0; i < w->b.nconns; i++)
-		close_conn(w, &w->conns[i]);
+	lg_core_finish(&w->b);
 	teardown_ring(w);
 	/* Receives run inside io_uring_enter (deferred task work), so the time
 	 * in it is not idle time: busy = this thread's CPU time over its run. */
@@ -573,27 +366,22 @@ static void free_worker(struct lg_worker *bw)
 	teardown_ring(w);
 	lg_worker_fini(&w->b);
 	free(w->conns);
-	free(w->free);
 	free(w->bufs);
 	free(w);
 }
 
 static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struct errbuf *err)
 {
-	struct uworker *w = aligned_alloc(64, (sizeof(struct uworker) + 63) & ~(size_t)63);
-	if (!w) {
-		errbuf_set(err, "out of memory");
+	struct uworker *w = lg_worker_alloc(sizeof(*w), err);
+	if (!w)
 		return NULL;
-	}
-	memset(w, 0, sizeof(*w));
 	w->nbufs = 16;
 	while (w->nbufs < 2u * (unsigned)nconns + 16 && w->nbufs < 32768)
 		w->nbufs <<= 1;
 	w->br_bytes = ((size_t)w->nbufs * sizeof(struct io_uring_buf) + 4095) & ~(size_t)4095;
 	w->conns = calloc((size_t)nconns, sizeof(*w->conns));
-	w->free = calloc((size_t)nconns, sizeof(*w->free));
 	w->bufs = aligned_alloc(4096, (size_t)w->nbufs * BUF_SIZE);
-	if (lg_worker_init(&w->b, r, idx, nconns) || !w->conns || !w->free || !w->bufs) {
+	if (lg_worker_init(&w->b, r, idx, nconns, &uring_conn_ops) || !w->conns || !w->bufs) {
 		errbuf_set(err, "failed to set up load generator thread %d: out of memory", idx);
 		free_worker(&w->b);
 		return NULL;
@@ -604,6 +392,7 @@ static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struc
 		c->fd = -1;
 		c->idx = (uint32_t)i;
 		hp_init(&c->hp, r->target.expect_body, r->target.expect_body_len);
+		lg_worker_set_conn(&w->b, i, &c->b);
 	}
 	/* Trial: the ring is made again in the thread (a single-issuer ring
 	 * belongs to the thread that made it); find the flags this kernel takes. */

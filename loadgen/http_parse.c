@@ -253,9 +253,359 @@ static void complete(struct http_parser *p)
 	p->done = true;
 }
 
+/* ---- hp_feed: one step at a time ---------------------------------------------
+ *
+ * A step consumes bytes from data[*i] on and says how the parse goes on.
+ * The bulk steps (bodies, whole lines) come first; a state they cannot take
+ * in bulk here (the rest of the line has not arrived, an unusual byte)
+ * falls back to the byte steps, which also report every error. Every step
+ * is inlined into hp_feed, which stays one loop. */
+
+enum step {
+	STEP_ON,	/* go on with the next bytes */
+	STEP_BYTE,	/* not taken in bulk: take one byte */
+	STEP_DONE,	/* the response is complete */
+	STEP_ERROR,
+};
+
+#define STEP static inline __attribute__((always_inline)) enum step
+
+/* Counts n more head bytes; false beyond HEAD_MAX. */
+static inline bool add_head(struct http_parser *p, size_t n)
+{
+	p->head_bytes += (uint32_t)(n > HEAD_MAX ? HEAD_MAX + 1 : n);
+	return p->head_bytes <= HEAD_MAX;
+}
+
+/* A header name ended (p->hdr): read its value if it is one we want. */
+static inline void start_value(struct http_parser *p)
+{
+	if (p->hdr == H_NONE) {
+		p->state = S_SKIP_LINE;
+	} else {
+		p->val_len = 0;
+		p->val_overflow = false;
+		p->state = S_VALUE_WS;
+	}
+}
+
+STEP head_done(struct http_parser *p)
+{
+	return end_head(p) ? STEP_DONE : STEP_ON;
+}
+
+STEP chunk_size_done(struct http_parser *p)
+{
+	p->state = p->remaining ? S_CHUNK_DATA : S_TRAILER_START;
+	return STEP_ON;
+}
+
+/* Body bytes: Content-Length, a chunk's data, or up to the close. */
+STEP bulk_body(struct http_parser *p, const char *data, size_t len, size_t *i)
+{
+	size_t n = len - *i;
+	if (p->state == S_BODY_EOF) {
+		body_bytes(p, data + *i, n);
+		*i = len;
+		return STEP_ON;
+	}
+	if (n > p->remaining)
+		n = (size_t)p->remaining;
+	body_bytes(p, data + *i, n);
+	p->remaining -= n;
+	*i += n;
+	if (!p->remaining) {
+		if (p->state == S_BODY_CL)
+			return STEP_DONE;
+		p->state = S_CHUNK_DATA_CR;
+	}
+	return STEP_ON;
+}
+
+/* "HTTP/1.x NNN" and its delimiter, when all of it is here. */
+STEP bulk_status(struct http_parser *p, const char *data, size_t len, size_t *i)
+{
+	const unsigned char *s = (const unsigned char *)data + *i;
+	if (p->name_len || len - *i < 13 || memcmp(s, "HTTP/1.", 7) || !is_digit(s[7]) ||
+	    s[8] != ' ' || !is_digit(s[9]) || !is_digit(s[10]) || !is_digit(s[11]) ||
+	    (s[12] != ' ' && s[12] != '\r' && s[12] != '\n') || s[9] == '0')
+		return STEP_BYTE;
+	p->minor = (uint8_t)(s[7] - '0');
+	p->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
+	p->state = s[12] == '\n' ? S_LINE_START : S_REASON;
+	p->head_bytes += 13;
+	*i += 13;
+	return STEP_ON;
+}
+
+/* The rest of a wanted header's value, when its line end is here. */
+STEP bulk_value(struct http_parser *p, const char *data, size_t len, size_t *i)
+{
+	const char *nl = memchr(data + *i, '\n', len - *i);
+	if (!nl)
+		return STEP_BYTE;
+	size_t n = (size_t)(nl - (data + *i)) + 1;
+	if (!add_head(p, n))
+		return STEP_ERROR;
+	const unsigned char *s = (const unsigned char *)data + *i, *e = s + n - 1;
+	if (p->state == S_VALUE_WS)
+		while (s < e && (*s == ' ' || *s == '\t'))
+			s++;
+	for (; s < e; s++) {
+		if (*s == '\r')
+			continue;
+		if (p->val_len < sizeof(p->val))
+			p->val[p->val_len++] = (char)lower(*s);
+		else
+			p->val_overflow = true;
+	}
+	*i += n;
+	if (!end_header(p))
+		return STEP_ERROR;
+	p->state = S_LINE_START;
+	return STEP_ON;
+}
+
+/* A whole header name and its colon, when they are here. */
+STEP bulk_name(struct http_parser *p, const char *data, size_t len, size_t *i)
+{
+	const unsigned char *s = (const unsigned char *)data + *i;
+	size_t avail = len - *i < 256 ? len - *i : 256;
+	const unsigned char *colon, *q = s;
+	if (!is_tchar[s[0]] || !(colon = memchr(s, ':', avail)))
+		return STEP_BYTE;
+	while (q < colon && is_tchar[*q])
+		q++;
+	if (q != colon)
+		return STEP_BYTE;	/* byte by byte reports the error */
+	size_t n = (size_t)(q - s);
+	if (!add_head(p, n + 1))
+		return STEP_ERROR;
+	*i += n + 1;
+	p->hdr = header_of(s, n);
+	start_value(p);
+	return STEP_ON;
+}
+
+/* Skips to the end of the line: a reason phrase, an unwanted header, a
+ * chunk extension, a trailer. */
+STEP bulk_skip_line(struct http_parser *p, const char *data, size_t len, size_t *i)
+{
+	const char *nl = memchr(data + *i, '\n', len - *i);
+	size_t n = nl ? (size_t)(nl - (data + *i)) + 1 : len - *i;
+	if (!add_head(p, n))
+		return STEP_ERROR;
+	*i += n;
+	if (!nl)
+		return STEP_ON;
+	if (p->state == S_CHUNK_EXT)
+		return chunk_size_done(p);
+	p->state = p->state == S_TRAILER_SKIP ? S_TRAILER_START : S_LINE_START;
+	return STEP_ON;
+}
+
+STEP bulk_step(struct http_parser *p, const char *data, size_t len, size_t *i)
+{
+	switch (p->state) {
+	case S_BODY_CL:
+	case S_CHUNK_DATA:
+	case S_BODY_EOF:
+		return bulk_body(p, data, len, i);
+	case S_VERSION:
+		return bulk_status(p, data, len, i);
+	case S_VALUE_WS:
+	case S_VALUE:
+		return bulk_value(p, data, len, i);
+	case S_LINE_START:
+		return bulk_name(p, data, len, i);
+	case S_REASON:
+	case S_SKIP_LINE:
+	case S_CHUNK_EXT:
+	case S_TRAILER_SKIP:
+		return bulk_skip_line(p, data, len, i);
+	default:
+		return STEP_BYTE;
+	}
+}
+
+/* One byte of the status line. */
+STEP byte_status(struct http_parser *p, unsigned char c)
+{
+	switch (p->state) {
+	case S_VERSION:
+		if (p->name_len < 7) {
+			if (c != (unsigned char)"HTTP/1."[p->name_len])
+				return STEP_ERROR;
+			p->name_len++;
+		} else {
+			if (!is_digit(c))
+				return STEP_ERROR;
+			p->minor = (uint8_t)(c - '0');
+			p->state = S_VERSION_SP;
+		}
+		return STEP_ON;
+	case S_VERSION_SP:
+		if (c != ' ')
+			return STEP_ERROR;
+		p->state = S_STATUS;
+		p->name_len = 0;
+		return STEP_ON;
+	case S_STATUS:
+		if (c == ' ' && p->name_len == 0)
+			return STEP_ON;	/* tolerate extra spaces */
+		if (!is_digit(c))
+			return STEP_ERROR;
+		p->status = p->status * 10 + (c - '0');
+		if (++p->name_len == 3) {
+			if (p->status < 100)
+				return STEP_ERROR;
+			p->state = S_STATUS_END;
+		}
+		return STEP_ON;
+	default:	/* S_STATUS_END */
+		if (c == ' ' || c == '\r')
+			p->state = S_REASON;
+		else if (c == '\n')
+			p->state = S_LINE_START;
+		else
+			return STEP_ERROR;
+		return STEP_ON;
+	}
+}
+
+/* One byte of a header name: narrows the wanted headers it can still be. */
+STEP byte_name(struct http_parser *p, unsigned char c)
+{
+	if (p->state == S_NAME && c == ':') {
+		p->hdr = H_NONE;
+		for (int h = 1; h < H__COUNT; h++)
+			if ((p->cand & (1u << h)) && p->name_len == hdr_lens[h])
+				p->hdr = (uint8_t)h;
+		start_value(p);
+		return STEP_ON;
+	}
+	if (!is_tchar[c])
+		return STEP_ERROR;
+	p->state = S_NAME;
+	if (p->cand) {
+		unsigned char l = lower(c);
+		for (int h = 1; h < H__COUNT; h++)
+			if ((p->cand & (1u << h)) &&
+			    (p->name_len >= hdr_lens[h] || l != (unsigned char)hdr_names[h][p->name_len]))
+				p->cand &= (uint8_t)~(1u << h);
+	}
+	if (p->name_len < 255)
+		p->name_len++;
+	return STEP_ON;
+}
+
+/* One byte of the header block: line starts, names, values, its end. */
+STEP byte_header(struct http_parser *p, unsigned char c)
+{
+	switch (p->state) {
+	case S_LINE_START:
+		if (c == '\r') {
+			p->state = S_HEAD_LF;
+		} else if (c == '\n') {
+			return head_done(p);
+		} else if (c == ' ' || c == '\t') {
+			p->state = S_SKIP_LINE;	/* obsolete line folding */
+		} else if (is_tchar[c]) {
+			p->cand = CAND_ALL;
+			p->name_len = 0;
+			return byte_name(p, c);
+		} else {
+			return STEP_ERROR;
+		}
+		return STEP_ON;
+	case S_NAME:
+		return byte_name(p, c);
+	case S_VALUE_WS:
+		if (c == ' ' || c == '\t')
+			return STEP_ON;
+		p->state = S_VALUE;
+		/* fall through */
+	case S_VALUE:
+		if (c == '\n') {
+			if (!end_header(p))
+				return STEP_ERROR;
+			p->state = S_LINE_START;
+		} else if (c != '\r') {
+			if (p->val_len < sizeof(p->val))
+				p->val[p->val_len++] = (char)lower(c);
+			else
+				p->val_overflow = true;
+		}
+		return STEP_ON;
+	default:	/* S_HEAD_LF */
+		return c == '\n' ? head_done(p) : STEP_ERROR;
+	}
+}
+
+/* One byte of chunked framing: sizes, data ends, trailers. */
+STEP byte_chunk(struct http_parser *p, unsigned char c)
+{
+	int d;
+	switch (p->state) {
+	case S_CHUNK_SIZE0:
+		if ((d = hexval(c)) < 0)
+			return STEP_ERROR;
+		p->remaining = (uint64_t)d;
+		p->state = S_CHUNK_SIZE;
+		return STEP_ON;
+	case S_CHUNK_SIZE:
+		if ((d = hexval(c)) >= 0) {
+			p->remaining = p->remaining * 16 + (uint64_t)d;
+			return p->remaining > CHUNK_MAX ? STEP_ERROR : STEP_ON;
+		}
+		if (c == ';' || c == ' ' || c == '\t' || c == '\r') {
+			p->state = S_CHUNK_EXT;
+			return STEP_ON;
+		}
+		return c == '\n' ? chunk_size_done(p) : STEP_ERROR;
+	case S_CHUNK_DATA_CR:
+		if (c == '\r')
+			p->state = S_CHUNK_DATA_LF;
+		else if (c == '\n')
+			p->state = S_CHUNK_SIZE0;
+		else
+			return STEP_ERROR;
+		return STEP_ON;
+	case S_CHUNK_DATA_LF:
+		if (c != '\n')
+			return STEP_ERROR;
+		p->state = S_CHUNK_SIZE0;
+		return STEP_ON;
+	case S_TRAILER_START:
+		if (c == '\r')
+			p->state = S_TRAILER_LF;
+		else if (c == '\n')
+			return STEP_DONE;
+		else
+			p->state = S_TRAILER_SKIP;
+		return STEP_ON;
+	case S_TRAILER_LF:
+		return c == '\n' ? STEP_DONE : STEP_ERROR;
+	default:
+		return STEP_ERROR;
+	}
+}
+
+STEP byte_step(struct http_parser *p, unsigned char c)
+{
+	if (++p->head_bytes > HEAD_MAX)
+		return STEP_ERROR;
+	if (p->state <= S_STATUS_END)
+		return byte_status(p, c);
+	if (p->state <= S_HEAD_LF)
+		return byte_header(p, c);
+	return byte_chunk(p, c);
+}
+
 enum hp_result hp_feed(struct http_parser *p, const char *data, size_t len, size_t *used)
 {
 	size_t i = 0;
+	enum step st = STEP_ON;
 
 	if (p->done)
 		new_response(p);
@@ -264,300 +614,23 @@ enum hp_result hp_feed(struct http_parser *p, const char *data, size_t len, size
 		return HP_ERROR;
 	}
 	while (i < len) {
-		/* bulk states first */
-		switch (p->state) {
-		case S_BODY_CL:
-		case S_CHUNK_DATA: {
-			size_t n = len - i;
-			if (n > p->remaining)
-				n = (size_t)p->remaining;
-			body_bytes(p, data + i, n);
-			p->remaining -= n;
-			i += n;
-			if (!p->remaining) {
-				if (p->state == S_BODY_CL)
-					goto done;
-				p->state = S_CHUNK_DATA_CR;
-			}
-			continue;
-		}
-		case S_BODY_EOF:
-			body_bytes(p, data + i, len - i);
-			i = len;
-			continue;
-		case S_VERSION: {
-			/* fast path: "HTTP/1.x NNN" and its delimiter all here */
-			const unsigned char *s = (const unsigned char *)data + i;
-			if (p->name_len || len - i < 13 || memcmp(s, "HTTP/1.", 7) || !is_digit(s[7]) ||
-			    s[8] != ' ' || !is_digit(s[9]) || !is_digit(s[10]) || !is_digit(s[11]) ||
-			    (s[12] != ' ' && s[12] != '\r' && s[12] != '\n') || s[9] == '0')
-				break;	/* byte by byte, which also reports the errors */
-			p->minor = (uint8_t)(s[7] - '0');
-			p->status = (s[9] - '0') * 100 + (s[10] - '0') * 10 + (s[11] - '0');
-			p->state = s[12] == '\n' ? S_LINE_START : S_REASON;
-			p->head_bytes += 13;
-			i += 13;
-			continue;
-		}
-		case S_VALUE_WS:
-		case S_VALUE: {
-			/* fast path: the rest of the value is here */
-			const char *nl = memchr(data + i, '\n', len - i);
-			if (!nl)
-				break;
-			size_t n = (size_t)(nl - (data + i)) + 1;
-			p->head_bytes += (uint32_t)(n > HEAD_MAX ? HEAD_MAX + 1 : n);
-			if (p->head_bytes > HEAD_MAX)
-				goto error;
-			const unsigned char *s = (const unsigned char *)data + i, *e = s + n - 1;
-			if (p->state == S_VALUE_WS)
-				while (s < e && (*s == ' ' || *s == '\t'))
-					s++;
-			for (; s < e; s++) {
-				if (*s == '\r')
-					continue;
-				if (p->val_len < sizeof(p->val))
-					p->val[p->val_len++] = (char)lower(*s);
-				else
-					p->val_overflow = true;
-			}
-			i += n;
-			if (!end_header(p))
-				goto error;
-			p->state = S_LINE_START;
-			continue;
-		}
-		case S_LINE_START: {
-			/* fast path: a whole header name and its colon are here */
-			const unsigned char *s = (const unsigned char *)data + i;
-			size_t avail = len - i < 256 ? len - i : 256, n = 0;
-			const unsigned char *colon;
-			if (!is_tchar[s[0]] || !(colon = memchr(s, ':', avail)))
-				break;
-			for (n = 0; s + n < colon; n++)
-				if (!is_tchar[s[n]])
-					break;
-			if (s + n != colon)
-				break;	/* byte by byte reports the error */
-			p->head_bytes += (uint32_t)n + 1;
-			if (p->head_bytes > HEAD_MAX)
-				goto error;
-			i += n + 1;
-			p->hdr = header_of(s, n);
-			if (p->hdr == H_NONE) {
-				p->state = S_SKIP_LINE;
-			} else {
-				p->val_len = 0;
-				p->val_overflow = false;
-				p->state = S_VALUE_WS;
-			}
-			continue;
-		}
-		case S_REASON:
-		case S_SKIP_LINE:
-		case S_CHUNK_EXT:
-		case S_TRAILER_SKIP: {
-			const char *nl = memchr(data + i, '\n', len - i);
-			size_t n = nl ? (size_t)(nl - (data + i)) + 1 : len - i;
-			p->head_bytes += (uint32_t)(n > HEAD_MAX ? HEAD_MAX + 1 : n);
-			if (p->head_bytes > HEAD_MAX)
-				goto error;
-			i += n;
-			if (!nl)
-				continue;
-			if (p->state == S_CHUNK_EXT)
-				goto chunk_size_done;
-			p->state = p->state == S_TRAILER_SKIP ? S_TRAILER_START : S_LINE_START;
-			continue;
-		}
-		default:
+		st = bulk_step(p, data, len, &i);
+		if (st == STEP_BYTE)
+			st = byte_step(p, (unsigned char)data[i++]);
+		if (__builtin_expect(st != STEP_ON, 0))
 			break;
-		}
-
-		unsigned char c = (unsigned char)data[i++];
-		if (++p->head_bytes > HEAD_MAX)
-			goto error;
-		switch (p->state) {
-		case S_VERSION:
-			if (p->name_len < 7) {
-				if (c != (unsigned char)"HTTP/1."[p->name_len])
-					goto error;
-				p->name_len++;
-			} else {
-				if (c < '0' || c > '9')
-					goto error;
-				p->minor = (uint8_t)(c - '0');
-				p->state = S_VERSION_SP;
-			}
-			break;
-		case S_VERSION_SP:
-			if (c != ' ')
-				goto error;
-			p->state = S_STATUS;
-			p->name_len = 0;
-			break;
-		case S_STATUS:
-			if (c == ' ' && p->name_len == 0)
-				break;	/* tolerate extra spaces */
-			if (c < '0' || c > '9')
-				goto error;
-			p->status = p->status * 10 + (c - '0');
-			if (++p->name_len == 3) {
-				if (p->status < 100)
-					goto error;
-				p->state = S_STATUS_END;
-			}
-			break;
-		case S_STATUS_END:
-			if (c == ' ' || c == '\r')
-				p->state = S_REASON;
-			else if (c == '\n')
-				p->state = S_LINE_START;
-			else
-				goto error;
-			break;
-		case S_LINE_START:
-			if (c == '\r') {
-				p->state = S_HEAD_LF;
-			} else if (c == '\n') {
-				goto head_done;
-			} else if (c == ' ' || c == '\t') {
-				p->state = S_SKIP_LINE;	/* obsolete line folding */
-			} else if (is_tchar[c]) {
-				p->cand = CAND_ALL;
-				p->name_len = 0;
-				p->state = S_NAME;
-				goto name_char;
-			} else {
-				goto error;
-			}
-			break;
-		case S_NAME:
-			if (c == ':') {
-				p->hdr = H_NONE;
-				for (int h = 1; h < H__COUNT; h++)
-					if ((p->cand & (1u << h)) && p->name_len == hdr_lens[h])
-						p->hdr = (uint8_t)h;
-				if (p->hdr == H_NONE) {
-					p->state = S_SKIP_LINE;
-				} else {
-					p->val_len = 0;
-					p->val_overflow = false;
-					p->state = S_VALUE_WS;
-				}
-				break;
-			}
-			if (!is_tchar[c])
-				goto error;
-		name_char:
-			if (p->cand) {
-				unsigned char l = lower(c);
-				for (int h = 1; h < H__COUNT; h++)
-					if ((p->cand & (1u << h)) &&
-					    (p->name_len >= hdr_lens[h] ||
-					     l != (unsigned char)hdr_names[h][p->name_len]))
-						p->cand &= (uint8_t)~(1u << h);
-			}
-			if (p->name_len < 255)
-				p->name_len++;
-			break;
-		case S_VALUE_WS:
-			if (c == ' ' || c == '\t')
-				break;
-			p->state = S_VALUE;
-			/* fall through */
-		case S_VALUE:
-			if (c == '\n') {
-				if (!end_header(p))
-					goto error;
-				p->state = S_LINE_START;
-			} else if (c != '\r') {
-				if (p->val_len < sizeof(p->val))
-					p->val[p->val_len++] = (char)lower(c);
-				else
-					p->val_overflow = true;
-			}
-			break;
-		case S_HEAD_LF:
-			if (c != '\n')
-				goto error;
-			goto head_done;
-		case S_CHUNK_SIZE0: {
-			int d = hexval(c);
-			if (d < 0)
-				goto error;
-			p->remaining = (uint64_t)d;
-			p->state = S_CHUNK_SIZE;
-			break;
-		}
-		case S_CHUNK_SIZE: {
-			int d = hexval(c);
-			if (d >= 0) {
-				p->remaining = p->remaining * 16 + (uint64_t)d;
-				if (p->remaining > CHUNK_MAX)
-					goto error;
-			} else if (c == ';' || c == ' ' || c == '\t' || c == '\r') {
-				p->state = S_CHUNK_EXT;
-			} else if (c == '\n') {
-				goto chunk_size_done;
-			} else {
-				goto error;
-			}
-			break;
-		}
-		case S_CHUNK_DATA_CR:
-			if (c == '\r')
-				p->state = S_CHUNK_DATA_LF;
-			else if (c == '\n')
-				p->state = S_CHUNK_SIZE0;
-			else
-				goto error;
-			break;
-		case S_CHUNK_DATA_LF:
-			if (c != '\n')
-				goto error;
-			p->state = S_CHUNK_SIZE0;
-			break;
-		case S_TRAILER_START:
-			if (c == '\r')
-				p->state = S_TRAILER_LF;
-			else if (c == '\n')
-				goto done;
-			else
-				p->state = S_TRAILER_SKIP;
-			break;
-		case S_TRAILER_LF:
-			if (c != '\n')
-				goto error;
-			goto done;
-		default:
-			goto error;
-		}
-		continue;
-
-	head_done:
-		if (end_head(p))
-			goto done;
-		continue;
-	chunk_size_done:
-		p->state = p->remaining ? S_CHUNK_DATA : S_TRAILER_START;
-		continue;
 	}
 	p->resp_bytes += i;
 	*used = i;
+	if (st == STEP_DONE) {
+		complete(p);
+		return HP_DONE;
+	}
+	if (st == STEP_ERROR) {
+		p->state = S_ERROR;
+		return HP_ERROR;
+	}
 	return HP_AGAIN;
-
-done:
-	p->resp_bytes += i;
-	*used = i;
-	complete(p);
-	return HP_DONE;
-
-error:
-	p->resp_bytes += i;
-	p->state = S_ERROR;
-	*used = i;
-	return HP_ERROR;
 }
 
 enum hp_result hp_finish(struct http_parser *p)

@@ -43,42 +43,7 @@ struct lg_rec_chunk {
 };
 
 struct lg_run;
-
-/* The part of a worker that every engine has; each engine's own worker
- * struct starts with it. Written only by its thread until it finishes. */
-struct lg_worker {
-	struct lg_run *run;
-	int idx;
-	int cpu;		/* -1: not pinned */
-	int nconns;
-	bool open;		/* open loop */
-	bool started;
-	bool limited;		/* a request budget applies */
-	bool stopping;		/* issue nothing more */
-	bool rec_oom;		/* a record chunk could not be allocated: records stop */
-	uint64_t budget;	/* measured requests this worker may still issue */
-	struct lg_sched sched;
-	uint64_t last_progress;	/* last complete response (or start) */
-	uint64_t fails;		/* failed requests since last_progress */
-	uint64_t connect_fails;	/* of which connect errors */
-
-	uint64_t completed, ok, bytes, connects, sent;
-	uint64_t late, conn_waits, unsent, max_lag, tls_errors;
-	uint64_t errors[LG_ERR__COUNT];
-	uint64_t errnos[LG_ERR__COUNT][LG_ERRNO_SLOTS];
-	uint64_t status_classes[6];
-	uint64_t last_resp_ns, last_send_ns, begin_ns, end_ns, wait_ns;
-	uint64_t oversleep_ns;	/* open loop: running average of sleep overshoot */
-	double cpu_user_s, cpu_sys_s;
-	struct hist lat, lat_unc, lag;
-	struct lg_rec_chunk *recs;	/* newest first; NULL unless record_requests */
-	char first_error[192];
-	pthread_t tid;
-
-	/* read by lg_progress() from another thread */
-	uint64_t progress __attribute__((aligned(64)));
-	char pad[56];
-};
+struct lg_worker;
 
 struct lg_engine_ops {
 	/* Once per run, before the workers are made (may be NULL). */
@@ -106,155 +71,160 @@ struct lg_run {
 	struct lg_worker **workers;
 };
 
+/* ---- the connection core (core.c) ------------------------------------------- */
+
+/* Where a connection is in its request's life. The core moves connections
+ * between the first three and "in flight"; an engine moves a connection only
+ * among the in-flight states (its own I/O progress). */
+enum lg_conn_state {
+	LG_C_IDLE,		/* no more requests to issue; no socket */
+	LG_C_FREE,		/* open loop: waiting for a due request (socket kept or not) */
+	LG_C_BACKOFF,		/* connect failed; no socket until deadline_ns */
+	LG_C_CONNECTING,	/* in flight: socket opened, connect not yet confirmed */
+	LG_C_SENDING,		/* in flight: request being handed over */
+	LG_C_READING,		/* in flight: request sent, waiting for / parsing the response */
+};
+
+static inline bool lg_in_flight(uint8_t s)
+{
+	return s >= LG_C_CONNECTING;
+}
+
+/* What every engine's connection starts with. */
+struct lg_conn {
+	uint8_t state;
+	bool measured;		/* the request in flight counts */
+	uint16_t lport;		/* local port, known when records are kept */
+	uint32_t gen;		/* bumped by the engine whenever the socket goes */
+	uint64_t served;	/* responses on this socket */
+	uint64_t due_ns;	/* when the request in flight became due (open: intended) */
+	uint64_t sent_ns;	/* when it was handed to this connection */
+	uint64_t deadline_ns;	/* in flight: send + timeout; backoff: retry time */
+};
+
+struct lg_worker;
+struct http_parser;
+
+/* An engine's I/O, the only part that differs between engines (the habit of
+ * wrk's socket table): the core decides what happens to a connection, the
+ * engine moves the bytes. */
+struct lg_conn_ops {
+	/* Put c's request on the wire, opening a socket first when it has none.
+	 * Failures go to lg_conn_fail. */
+	void (*start)(struct lg_worker *w, struct lg_conn *c);
+	/* Drop c's socket (if any) and any partial response. */
+	void (*drop)(struct lg_worker *w, struct lg_conn *c);
+	/* The server closes c after the response just parsed (fin_seen: its
+	 * FIN is already here). NULL for engines without a parser of their own. */
+	void (*retire)(struct lg_worker *w, struct lg_conn *c, bool fin_seen);
+	bool own_timeouts;	/* the engine times requests out itself (curl) */
+};
+
+/* The part of a worker that every engine has; each engine's own worker
+ * struct starts with it. Written only by its thread until it finishes. */
+struct lg_worker {
+	struct lg_run *run;
+	const struct lg_conn_ops *ops;
+	int idx;
+	int cpu;		/* -1: not pinned */
+	int nconns;
+	bool open;		/* open loop */
+	bool started;
+	bool limited;		/* a request budget applies */
+	bool stopping;		/* issue nothing more */
+	bool rec_oom;		/* a record chunk could not be allocated: records stop */
+	uint64_t budget;	/* measured requests this worker may still issue */
+	struct lg_sched sched;
+	uint64_t last_progress;	/* last complete response (or start) */
+	uint64_t fails;		/* failed requests since last_progress */
+	uint64_t connect_fails;	/* of which connect errors */
+
+	/* the connection core's state */
+	struct lg_conn **conns;	/* nconns, set by the engine after lg_worker_init */
+	struct lg_conn **free;	/* open loop: free[0..nfree) are LG_C_FREE, the last freed on top */
+	int nfree;
+	int active;		/* connections in flight or backing off */
+	uint64_t next_timer;	/* earliest deadline (may be stale-early) */
+
+	uint64_t completed, ok, bytes, connects, sent, unfinished;
+	uint64_t late, conn_waits, unsent, max_lag, tls_errors;
+	uint64_t errors[LG_ERR__COUNT];
+	uint64_t errnos[LG_ERR__COUNT][LG_ERRNO_SLOTS];
+	uint64_t status_classes[6];
+	uint64_t last_resp_ns, last_send_ns, begin_ns, end_ns, wait_ns;
+	uint64_t oversleep_ns;	/* open loop: running average of sleep overshoot */
+	double cpu_user_s, cpu_sys_s;
+	struct hist lat, lat_unc, lag;
+	struct lg_rec_chunk *recs;	/* newest first; NULL unless record_requests */
+	char first_error[192];
+	pthread_t tid;
+
+	/* read by lg_progress() from another thread */
+	uint64_t progress __attribute__((aligned(64)));
+	char pad[56];
+};
+
+/* Connection i of the worker's core (after lg_worker_init). */
+static inline void lg_worker_set_conn(struct lg_worker *w, int i, struct lg_conn *c)
+{
+	w->conns[i] = c;
+}
+
+/* Moves c to state s, keeping the count of active connections. */
+static inline void lg_conn_set_state(struct lg_worker *w, struct lg_conn *c, uint8_t s)
+{
+	w->active += (s >= LG_C_BACKOFF) - (c->state >= LG_C_BACKOFF);
+	c->state = s;
+}
+
+/* The loop of every engine:
+ *	lg_core_begin(w);
+ *	while (lg_core_turn(w, &now, &wake, &precise))
+ *		wait for I/O until wake, hand it to lg_conn_* calls;
+ *	lg_core_finish(w);
+ * lg_core_turn ends the window, times requests out, retries backed-off
+ * connects and sends due open-loop requests; it returns false when the
+ * worker is done. lg_core_finish counts the requests still in flight as
+ * unfinished and drops every connection. */
+void lg_core_begin(struct lg_worker *w);
+bool lg_core_turn(struct lg_worker *w, uint64_t *now, uint64_t *wake, bool *precise);
+void lg_core_finish(struct lg_worker *w);
+
+/* c has no request in flight: give it the next one if one is due, else
+ * idle it (closed loop) or park it (open loop). */
+void lg_conn_next(struct lg_worker *w, struct lg_conn *c, uint64_t now);
+/* The request in flight failed: count it, drop the socket, and back off
+ * (connect errors) or go on with the next request. */
+void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_error_class cls, int e);
+/* Counts a complete response (seq: its ordinal on the TCP connection). */
+void lg_conn_answered(struct lg_worker *w, struct lg_conn *c, int status, bool body_ok,
+		      uint32_t seq, bool new_conn, uint64_t now);
+/* Bytes received on c, for its parser: each complete response is counted
+ * and c moves on. Returns whether c still reads the same socket. */
+bool lg_conn_feed(struct lg_worker *w, struct lg_conn *c, struct http_parser *hp,
+		  const char *buf, size_t n, bool fin_seen);
+/* The server closed c's socket (e == 0) or reset it (e = errno). */
+void lg_conn_closed(struct lg_worker *w, struct lg_conn *c, struct http_parser *hp, int e);
+
 /* ---- worker lifecycle (run.c) ---------------------------------------------- */
 
-int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns);
+/* An engine's worker struct (size bytes, zeroed, on its own cache lines). */
+void *lg_worker_alloc(size_t size, struct errbuf *err);
+/* Also allocates the core's tables for nconns connections. */
+int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns,
+		   const struct lg_conn_ops *ops);
 void lg_worker_fini(struct lg_worker *w);
 void lg_worker_begin(struct lg_worker *w);	/* first thing in the thread */
 void lg_worker_end(struct lg_worker *w);	/* last thing in the thread */
 void lg_keep_record(struct lg_worker *w, uint64_t due, uint64_t now, uint32_t seq,
 		    uint16_t lport, bool ok, bool new_conn);
 void lg_sched_advance(struct lg_sched *s);
-/* Stop issuing: the schedule ends; open-loop requests already due are
- * counted as unsent. */
-void lg_stop_issuing(struct lg_worker *w, uint64_t now);
+/* A socket's local port (after connect() bound it); 0 if unknown. */
+uint16_t lg_local_port(int fd);
 
 static inline bool lg_stopped(const struct lg_run *r)
 {
 	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED) != 0;
-}
-
-/* ---- per request ----------------------------------------------------------- */
-
-/* Closed loop: whether a connection free at `now` may issue a request. */
-static inline bool lg_admit(struct lg_worker *w, uint64_t now, bool *measured)
-{
-	const struct lg_run *r = w->run;
-	if (w->stopping || now >= r->issue_end_ns)
-		return false;
-	bool m = now >= r->measure_ns;
-	if (m && w->limited) {
-		if (!w->budget)
-			return false;
-		w->budget--;
-	}
-	*measured = m;
-	return true;
-}
-
-/* Open loop: takes the oldest unsent request if it is due by `now`. */
-static inline bool lg_take_due(struct lg_worker *w, uint64_t now, uint64_t *due, bool *measured)
-{
-	const struct lg_run *r = w->run;
-	uint64_t t = w->sched.next;
-	if (t > now)
-		return false;	/* also when none is left (UINT64_MAX) */
-	bool m = t >= r->measure_ns;
-	if (m && w->limited && !w->budget) {
-		w->sched.next = UINT64_MAX;
-		return false;
-	}
-	lg_sched_advance(&w->sched);
-	if (w->sched.next >= r->issue_end_ns)
-		w->sched.next = UINT64_MAX;
-	if (m && w->limited && !--w->budget)
-		w->sched.next = UINT64_MAX;
-	*due = t;
-	*measured = m;
-	return true;
-}
-
-/* A request intended for `due` is handed to a connection at `now`. */
-static inline void lg_on_send(struct lg_worker *w, uint64_t due, uint64_t now, bool measured)
-{
-	if (!measured)
-		return;
-	w->sent++;
-	w->last_send_ns = now;
-	if (w->open) {
-		uint64_t lag = now > due ? now - due : 0;
-		hist_record(&w->lag, lag);
-		if (lag > w->max_lag)
-			w->max_lag = lag;
-		if (lag >= w->run->late_ns)
-			w->late++;
-	}
-}
-
-/* A complete response: status, whether the body was the expected one. */
-static inline void lg_on_response(struct lg_worker *w, bool measured, int status, bool body_ok,
-				  uint64_t due, uint64_t sent_ns, uint64_t now,
-				  uint32_t seq, uint16_t lport, bool new_conn)
-{
-	if (measured) {
-		int cls = status / 100;
-		if (cls > 5 || cls < 0)
-			cls = 0;
-		w->completed++;
-		w->status_classes[cls]++;
-		bool ok = false;
-		if (cls != 2) {
-			w->errors[LG_ERR_STATUS]++;
-			w->errnos[LG_ERR_STATUS][0]++;
-		} else if (!body_ok) {
-			w->errors[LG_ERR_BODY]++;
-			w->errnos[LG_ERR_BODY][0]++;
-		} else {
-			ok = true;
-			w->ok++;
-			hist_record(&w->lat, now - due);
-			if (w->open)
-				hist_record(&w->lat_unc, now - sent_ns);
-		}
-		if (w->run->opts.record_requests && !w->rec_oom)
-			lg_keep_record(w, due, now, seq, lport, ok, new_conn);
-		w->last_resp_ns = now;
-		__atomic_store_n(&w->progress, w->completed, __ATOMIC_RELAXED);
-	}
-	w->last_progress = now;
-	w->fails = w->connect_fails = 0;
-}
-
-/* A failed request (measured or not: both count towards "server gone"). */
-static inline void lg_on_error(struct lg_worker *w, bool measured, enum lg_error_class cls, int e)
-{
-	w->fails++;
-	if (cls == LG_ERR_CONNECT)
-		w->connect_fails++;
-	if (!measured)
-		return;
-	w->errors[cls]++;
-	w->errnos[cls][e > 0 && e < LG_ERRNO_SLOTS ? e : 0]++;
-	if (!w->first_error[0])
-		snprintf(w->first_error, sizeof(w->first_error), "%s error: %s", lg_error_names[cls],
-			 e > 0 ? strerror(e) : cls == LG_ERR_TIMEOUT ? "no response in time" : "-");
-}
-
-/* Whether to give up once no response came for a whole timeout: with a
- * request count, when requests keep failing (or it might never end); with a
- * duration, only when connections fail too, i.e. the server is gone (a
- * stalled server that times out may come back, and the run is bounded). */
-static inline bool lg_server_gone(const struct lg_worker *w)
-{
-	return w->run->opts.duration_ns ? w->connect_fails != 0 : w->fails != 0;
-}
-
-/* Once per loop turn: stops issuing at the end of the window or when the
- * server is gone. Returns the time the loop must wake up by for it. */
-static inline uint64_t lg_check_end(struct lg_worker *w, uint64_t now)
-{
-	const struct lg_run *r = w->run;
-	if (w->stopping)
-		return UINT64_MAX;
-	bool gone = lg_server_gone(w);
-	if (now >= r->issue_end_ns || (gone && now - w->last_progress > r->timeout_ns)) {
-		lg_stop_issuing(w, now);
-		return UINT64_MAX;
-	}
-	uint64_t wake = r->issue_end_ns;
-	if (gone && w->last_progress + r->timeout_ns + 1 < wake)
-		wake = w->last_progress + r->timeout_ns + 1;
-	return wake;
 }
 
 /* ---- waiting --------------------------------------------------------------- */
@@ -302,9 +272,15 @@ static inline int lg_sys_epoll_pwait2(int epfd, struct epoll_event *ev, int n, c
 	return (int)syscall(SYS_epoll_pwait2, epfd, ev, n, ts, NULL, 0);
 }
 
+/* arm64 (and every newer architecture) has no epoll_wait, only epoll_pwait,
+ * which with no signal mask is the same call. */
 static inline int lg_sys_epoll_wait(int epfd, struct epoll_event *ev, int n, int ms)
 {
+#ifdef SYS_epoll_wait
 	return (int)syscall(SYS_epoll_wait, epfd, ev, n, ms);
+#else
+	return (int)syscall(SYS_epoll_pwait, epfd, ev, n, ms, NULL, (size_t)8);
+#endif
 }
 
 /* Waits for events until `wake` at the latest, with ns resolution

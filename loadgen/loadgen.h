@@ -111,6 +111,8 @@ int lg_check_options(const struct lg_options *o, struct errbuf *err);
 
 struct lg_result {
 	uint64_t requests_completed;	/* measured, successful or not-2xx-but-complete */
+	uint64_t requests_unfinished;	/* measured, still in flight when the window (-d) ended
+					 * or the run was stopped: neither complete nor failed */
 	uint64_t requests_ok;		/* 2xx with the expected body */
 	uint64_t bytes_read;		/* measured, headers included */
 	uint64_t errors[LG_ERR__COUNT];

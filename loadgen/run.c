@@ -70,28 +70,36 @@ static const struct lg_engine_ops *engine_ops(enum lg_engine e)
 
 /* ---- URL ------------------------------------------------------------------ */
 
-int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err)
+/* ":port" digits [p, end) -> port (1..65535) as text. */
+static int parse_port(const char *url, const char *p, const char *end, char port[8], struct errbuf *err)
 {
-	char host[256], port[8] = "80";
-	const char *p = url, *auth, *auth_end, *h, *h_end;
+	size_t n = (size_t)(end - p);
+	unsigned long v = 0;
+	if (!n || n > 5) {
+		errbuf_set(err, "%s: bad port", url);
+		return -EINVAL;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] < '0' || p[i] > '9') {
+			errbuf_set(err, "%s: bad port", url);
+			return -EINVAL;
+		}
+		v = v * 10 + (unsigned long)(p[i] - '0');
+	}
+	if (!v || v > 65535) {
+		errbuf_set(err, "%s: port out of range", url);
+		return -EINVAL;
+	}
+	snprintf(port, 8, "%lu", v);
+	return 0;
+}
 
-	memset(t, 0, sizeof(*t));
-	if (!url || !*url) {
-		errbuf_set(err, "empty URL");
-		return -EINVAL;
-	}
-	if (!strncasecmp(p, "https://", 8)) {
-		t->https = true;
-		strcpy(port, "443");
-		p += 8;
-	} else if (!strncasecmp(p, "http://", 7)) {
-		p += 7;
-	} else if (strstr(p, "://")) {
-		errbuf_set(err, "%s: unsupported scheme (expected http[s]://host[:port][/path])", url);
-		return -EINVAL;
-	}
-	auth = p;
-	auth_end = auth + strcspn(auth, "/?#");
+/* "host[:port]" or "[v6][:port]" in [auth, auth_end) -> host (for the
+ * resolver), t->host (the Host header) and port. */
+static int parse_authority(struct lg_target *t, const char *url, const char *auth, const char *auth_end,
+			   char host[256], char port[8], struct errbuf *err)
+{
+	const char *h, *h_end, *p;
 	if (auth_end == auth) {
 		errbuf_set(err, "%s: no host (expected http[s]://host[:port][/path])", url);
 		return -EINVAL;
@@ -120,28 +128,10 @@ int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err)
 			errbuf_set(err, "%s: bad host", url);
 			return -EINVAL;
 		}
-		p++;
-		size_t n = (size_t)(auth_end - p);
-		unsigned long v = 0;
-		if (!n || n > 5) {
-			errbuf_set(err, "%s: bad port", url);
+		if (parse_port(url, p + 1, auth_end, port, err))
 			return -EINVAL;
-		}
-		for (size_t i = 0; i < n; i++) {
-			if (p[i] < '0' || p[i] > '9') {
-				errbuf_set(err, "%s: bad port", url);
-				return -EINVAL;
-			}
-			v = v * 10 + (unsigned long)(p[i] - '0');
-		}
-		if (!v || v > 65535) {
-			errbuf_set(err, "%s: port out of range", url);
-			return -EINVAL;
-		}
-		snprintf(port, sizeof(port), "%lu", v);
 	}
-	if (h_end == h || (size_t)(h_end - h) >= sizeof(host) ||
-	    (size_t)(auth_end - auth) >= sizeof(t->host)) {
+	if (h_end == h || (size_t)(h_end - h) >= 256 || (size_t)(auth_end - auth) >= sizeof(t->host)) {
 		errbuf_set(err, "%s: bad or too long host", url);
 		return -EINVAL;
 	}
@@ -149,8 +139,13 @@ int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err)
 	host[h_end - h] = 0;
 	memcpy(t->host, auth, (size_t)(auth_end - auth));
 	t->host[auth_end - auth] = 0;
+	return 0;
+}
 
-	const char *path = auth_end;
+/* The request target from the path on (no fragment), and the whole URL
+ * again for curl. */
+static int set_path(struct lg_target *t, const char *url, const char *path, struct errbuf *err)
+{
 	size_t plen = strcspn(path, "#");
 	if (plen + 2 > sizeof(t->path)) {
 		errbuf_set(err, "%s: path longer than %zu bytes", url, sizeof(t->path) - 2);
@@ -163,17 +158,18 @@ int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err)
 			return -EINVAL;
 		}
 	}
-	if (*path != '/')
-		snprintf(t->path, sizeof(t->path), "/%.*s", (int)plen, path);
-	else
-		snprintf(t->path, sizeof(t->path), "%.*s", (int)plen, path);
+	snprintf(t->path, sizeof(t->path), "%s%.*s", *path != '/' ? "/" : "", (int)plen, path);
 	int ul = snprintf(t->url, sizeof(t->url), "%s://%s%s", t->https ? "https" : "http",
 			  t->host, t->path);
 	if (ul < 0 || (size_t)ul >= sizeof(t->url)) {
 		errbuf_set(err, "%s: URL longer than %zu bytes", url, sizeof(t->url) - 1);
 		return -EINVAL;
 	}
+	return 0;
+}
 
+static int resolve(struct lg_target *t, const char *host, const char *port, struct errbuf *err)
+{
 	struct addrinfo hints = { .ai_family = AF_UNSPEC, .ai_socktype = SOCK_STREAM,
 				  .ai_flags = AI_NUMERICSERV }, *res, *ai, *pick = NULL;
 	int e = getaddrinfo(host, port, &hints, &res);
@@ -193,6 +189,32 @@ int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err)
 	t->addrlen = pick->ai_addrlen;
 	freeaddrinfo(res);
 	return 0;
+}
+
+int lg_target_from_url(struct lg_target *t, const char *url, struct errbuf *err)
+{
+	char host[256], port[8] = "80";
+	const char *p = url;
+
+	memset(t, 0, sizeof(*t));
+	if (!url || !*url) {
+		errbuf_set(err, "empty URL");
+		return -EINVAL;
+	}
+	if (!strncasecmp(p, "https://", 8)) {
+		t->https = true;
+		strcpy(port, "443");
+		p += 8;
+	} else if (!strncasecmp(p, "http://", 7)) {
+		p += 7;
+	} else if (strstr(p, "://")) {
+		errbuf_set(err, "%s: unsupported scheme (expected http[s]://host[:port][/path])", url);
+		return -EINVAL;
+	}
+	const char *auth_end = p + strcspn(p, "/?#");
+	if (parse_authority(t, url, p, auth_end, host, port, err) || set_path(t, url, auth_end, err))
+		return -EINVAL;
+	return resolve(t, host, port, err);
 }
 
 /* ---- options --------------------------------------------------------------- */
@@ -351,43 +373,41 @@ void lg_sched_advance(struct lg_sched *s)
 	}
 }
 
-void lg_stop_issuing(struct lg_worker *w, uint64_t now)
-{
-	const struct lg_run *r = w->run;
-	w->stopping = true;
-	if (!w->open)
-		return;
-	/* Requests already due but never sent: the run ends with them queued. */
-	struct lg_sched *s = &w->sched;
-	while (s->next <= now && s->next < r->issue_end_ns) {
-		if (s->next >= r->measure_ns) {
-			if (w->limited && !w->budget)
-				break;
-			if (w->limited)
-				w->budget--;
-			w->unsent++;
-		}
-		lg_sched_advance(s);
-	}
-	s->next = UINT64_MAX;
-}
-
 /* ---- workers --------------------------------------------------------------- */
 
-int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns)
+void *lg_worker_alloc(size_t size, struct errbuf *err)
+{
+	size_t rounded = (size + 63) & ~(size_t)63;
+	void *w = aligned_alloc(64, rounded);
+	if (!w) {
+		errbuf_set(err, "out of memory");
+		return NULL;
+	}
+	memset(w, 0, rounded);
+	return w;
+}
+
+int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns,
+		   const struct lg_conn_ops *ops)
 {
 	w->run = r;
+	w->ops = ops;
 	w->idx = idx;
 	w->nconns = nconns;
 	w->cpu = -1;
 	w->open = r->opts.mode == LG_MODE_OPEN;
-	if (hist_init(&w->lat) || hist_init(&w->lat_unc) || hist_init(&w->lag))
+	w->conns = calloc((size_t)nconns, sizeof(*w->conns));
+	w->free = calloc((size_t)nconns, sizeof(*w->free));
+	if (!w->conns || !w->free || hist_init(&w->lat) || hist_init(&w->lat_unc) || hist_init(&w->lag))
 		return -ENOMEM;
 	return 0;
 }
 
 void lg_worker_fini(struct lg_worker *w)
 {
+	free(w->conns);
+	free(w->free);
+	w->conns = w->free = NULL;
 	hist_free(&w->lat);
 	hist_free(&w->lat_unc);
 	hist_free(&w->lag);
@@ -417,6 +437,16 @@ void lg_worker_end(struct lg_worker *w)
 	}
 	w->end_ns = mono_ns();
 	__atomic_add_fetch(&w->run->finished, 1, __ATOMIC_RELEASE);
+}
+
+uint16_t lg_local_port(int fd)
+{
+	struct sockaddr_storage a;
+	socklen_t al = sizeof(a);
+	if (getsockname(fd, (struct sockaddr *)&a, &al))
+		return 0;
+	return ntohs(a.ss_family == AF_INET6 ? ((struct sockaddr_in6 *)&a)->sin6_port
+					     : ((struct sockaddr_in *)&a)->sin_port);
 }
 
 void lg_keep_record(struct lg_worker *w, uint64_t due, uint64_t now, uint32_t seq,
@@ -637,6 +667,7 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 		res->bytes_read += w->bytes;
 		res->connects += w->connects;
 		res->sent += w->sent;
+		res->requests_unfinished += w->unfinished;
 		res->late_sends += w->late;
 		res->conn_waits += w->conn_waits;
 		res->unsent += w->unsent;

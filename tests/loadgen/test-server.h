@@ -26,6 +26,7 @@ struct run_args {
 	double stop_after_s;	/* > 0: lg_stop() then */
 	struct http_server *kill;	/* stopped after kill_after_s */
 	double kill_after_s;
+	uint64_t kill_after_requests;	/* instead of kill_after_s: after this many responses */
 	enum lg_mode mode;
 	double rate;
 	enum lg_arrival arrival;
@@ -85,7 +86,8 @@ static double drive(uint16_t port, struct run_args *a, struct lg_result *res)
 			lg_stop(run);
 			stopped = true;
 		}
-		if (a->kill && mono_ns() - t0 > a->kill_after_s * 1e9) {
+		if (a->kill && (a->kill_after_requests ? lg_progress(run) >= a->kill_after_requests
+						       : mono_ns() - t0 > a->kill_after_s * 1e9)) {
 			http_server_stop(a->kill);
 			a->kill = NULL;
 		}
