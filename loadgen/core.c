@@ -142,6 +142,14 @@ void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_error_class cl
 {
 	uint64_t now = mono_ns();
 	count_error(w, c->measured, cls, e);
+	if (cls == LG_ERR_CONNECT && (e == EMFILE || e == ENFILE)) {
+		/* no descriptor for it: retrying would only spin; the other
+		 * connections carry the load (lg_check_options refuses runs
+		 * that cannot have them all) */
+		w->ops->drop(w, c);
+		lg_conn_set_state(w, c, LG_C_IDLE);
+		return;
+	}
 	if (cls == LG_ERR_CONNECT) {
 		backoff(w, c, now);
 		return;

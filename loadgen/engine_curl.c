@@ -32,6 +32,7 @@ struct xfer {
 	CURL *easy;
 	struct cworker *w;
 	bool in_multi;		/* added to the multi handle */
+	int socket_errno;	/* socket() failed with it (curl does not say why) */
 	bool body_bad;
 	size_t body_len;
 	char errbuf[CURL_ERROR_SIZE];
@@ -185,10 +186,21 @@ static void drop(struct lg_worker *bw, struct lg_conn *lc)
 	x->in_multi = false;
 }
 
+/* Opens curl's sockets, to know why one could not be made (EMFILE). */
+static curl_socket_t open_socket(void *userp, curlsocktype purpose, struct curl_sockaddr *a)
+{
+	struct xfer *x = userp;
+	(void)purpose;
+	int fd = socket(a->family, a->socktype | SOCK_CLOEXEC, a->protocol);
+	x->socket_errno = fd < 0 ? errno : 0;
+	return fd < 0 ? CURL_SOCKET_BAD : fd;
+}
+
 static void start(struct lg_worker *bw, struct lg_conn *lc)
 {
 	struct cworker *w = (struct cworker *)bw;
 	struct xfer *x = (struct xfer *)lc;
+	x->socket_errno = 0;
 	x->body_len = 0;
 	x->body_bad = false;
 	x->errbuf[0] = 0;
@@ -251,7 +263,7 @@ static void finished(struct cworker *w, struct xfer *x, CURLcode res)
 	enum lg_error_class cls = classify(res, &tls);
 	curl_easy_getinfo(x->easy, CURLINFO_OS_ERRNO, &oserr);
 	if (cls == LG_ERR_CONNECT && !oserr && res == CURLE_COULDNT_CONNECT)
-		oserr = ECONNREFUSED;
+		oserr = x->socket_errno ? x->socket_errno : ECONNREFUSED;
 	if (x->b.measured) {
 		if (tls)
 			w->b.tls_errors++;
@@ -440,6 +452,8 @@ static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struc
 		 * environment (http_proxy would measure the proxy), and no
 		 * proxy variables looked up per request */
 		curl_easy_setopt(e, CURLOPT_PROXY, "");
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETFUNCTION, open_socket);
+		curl_easy_setopt(e, CURLOPT_OPENSOCKETDATA, x);
 		if (w->resolve)
 			curl_easy_setopt(e, CURLOPT_RESOLVE, w->resolve);
 		if (o->insecure) {

@@ -63,6 +63,7 @@ struct lg_run {
 	const struct lg_engine_ops *ops;
 	char req[1400];		/* the request, serialized once (HTTP/1.1 engines) */
 	uint32_t req_len;
+	int connections;	/* opened at most (lg_connections_used) */
 	uint64_t start_ns, measure_ns, issue_end_ns, timeout_ns, late_ns;
 	int evfd;		/* lg_stop() makes it readable: wakes every worker */
 	int stop;		/* atomic */

@@ -103,11 +103,18 @@ struct lg_options {
 
 /* Checks a combination of options before a run. Returns -EINVAL with one
  * line in err for an impossible one (rate <= 0 or below the thread count in
- * open loop, a rate in closed loop, --http2 without the curl engine, ...);
+ * open loop, a rate in closed loop, --http2 without the curl engine, more
+ * connections than file descriptors, ...). It raises the soft RLIMIT_NOFILE
+ * to the hard limit first, so only a hard limit too low is refused;
  * 1 with one line of warnings in err (e.g. a rate the connections can hardly
  * carry); 0 when all is well (err untouched). lg_start makes the same checks
  * (ignoring warnings), plus those that need the target (https needs curl). */
 int lg_check_options(const struct lg_options *o, struct errbuf *err);
+
+/* Connections a run opens at most: -c, but no more than -n requests need
+ * (and at least one per thread). Every per-connection allocation is sized
+ * by it. */
+int lg_connections_used(const struct lg_options *o);
 
 struct lg_result {
 	uint64_t requests_completed;	/* measured, successful or not-2xx-but-complete */
@@ -120,6 +127,7 @@ struct lg_result {
 	uint64_t errnos[LG_ERR__COUNT][LG_ERRNO_SLOTS];
 	uint64_t status_classes[6];	/* [1]=1xx .. [5]=5xx, [0]=other */
 	uint64_t connects;		/* TCP connections opened while measuring */
+	int connections;		/* the run's connections (lg_connections_used) */
 	struct hist latency;		/* due time -> response parsed, successful requests;
 					 * open loop: from the intended (scheduled) send time,
 					 * corrected for coordinated omission */

@@ -237,6 +237,41 @@ static void add_warning(struct errbuf *err, const char *fmt, ...)
 	snprintf(err->msg + n, sizeof(err->msg) - n, "%s%s", n ? "; " : "", line);
 }
 
+int lg_connections_used(const struct lg_options *o)
+{
+	uint64_t c = o->connections > 0 ? (uint64_t)o->connections : 0;
+	if (o->requests && o->requests < c)
+		c = o->requests;	/* ab does the same */
+	if (c < (uint64_t)(o->threads > 0 ? o->threads : 0))
+		c = (uint64_t)o->threads;	/* one per thread */
+	return (int)c;
+}
+
+/* Descriptors besides the connections' sockets: stdio, epoll and event
+ * fds, the probes' maps, the server's pipes. */
+#define FD_RESERVE 10
+
+/* Raises the soft descriptor limit to the hard one; refuses a run that
+ * would still run short (every connect would fail with EMFILE). */
+static int check_fd_limit(const struct lg_options *o, struct errbuf *err)
+{
+	struct rlimit rl;
+	if (getrlimit(RLIMIT_NOFILE, &rl))
+		return 0;	/* cannot tell: let the connects say */
+	if (rl.rlim_cur != rl.rlim_max) {
+		rl.rlim_cur = rl.rlim_max;
+		if (setrlimit(RLIMIT_NOFILE, &rl))
+			getrlimit(RLIMIT_NOFILE, &rl);
+	}
+	int used = lg_connections_used(o);
+	rlim_t need = (rlim_t)used + FD_RESERVE;
+	if (rl.rlim_cur == RLIM_INFINITY || rl.rlim_cur >= need)
+		return 0;
+	errbuf_set(err, "-c %d needs about %llu file descriptors; the limit is %llu (ulimit -n)", used,
+		   (unsigned long long)need, (unsigned long long)rl.rlim_cur);
+	return -EMFILE;
+}
+
 int lg_check_options(const struct lg_options *o, struct errbuf *err)
 {
 	bool open = o->mode == LG_MODE_OPEN;
@@ -296,6 +331,9 @@ int lg_check_options(const struct lg_options *o, struct errbuf *err)
 			return -EINVAL;
 		}
 	}
+
+	if (check_fd_limit(o, err))
+		return -EINVAL;
 
 	struct errbuf warn = { "" };
 	if (open && o->rate / o->threads > THREAD_RATE_HINT)
@@ -483,6 +521,96 @@ static void free_run(struct lg_run *r)
 	free(r);
 }
 
+/* The run with its request serialized once; no workers yet. */
+static struct lg_run *new_run(const struct lg_target *t, const struct lg_options *o, struct errbuf *err)
+{
+	struct lg_run *r = calloc(1, sizeof(*r));
+	if (!r) {
+		errbuf_set(err, "out of memory");
+		return NULL;
+	}
+	r->evfd = -1;
+	r->target = *t;
+	r->opts = *o;
+	r->ops = engine_ops(o->engine);
+	r->connections = lg_connections_used(o);
+	r->timeout_ns = o->timeout_ns ? o->timeout_ns : LG_DEFAULT_TIMEOUT_NS;
+	r->late_ns = o->late_ns ? o->late_ns : LG_DEFAULT_LATE_NS;
+	int len = snprintf(r->req, sizeof(r->req), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
+			   t->path[0] ? t->path : "/", t->host);
+	if (len < 0 || (size_t)len >= sizeof(r->req)) {
+		free(r);
+		errbuf_set(err, "request line too long");
+		return NULL;
+	}
+	r->req_len = (uint32_t)len;
+	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
+	r->workers = calloc((size_t)o->threads, sizeof(*r->workers));
+	if (r->evfd < 0 || !r->workers) {
+		errbuf_set(err, "failed to set up the load generator: %s", r->evfd < 0 ? strerror(errno) : "out of memory");
+		free_run(r);
+		return NULL;
+	}
+	return r;
+}
+
+/* One worker per thread, the connections and the request budget split
+ * evenly; worker i is pinned to cpus[i % ncpus] (ncpus 0: not pinned). */
+static int make_workers(struct lg_run *r, const int *cpus, int ncpus, struct errbuf *err)
+{
+	const struct lg_options *o = &r->opts;
+	int e;
+	if (r->ops->prepare && (e = r->ops->prepare(r, err)) < 0)
+		return e;
+	r->nworkers = o->threads;
+	for (int i = 0; i < o->threads; i++) {
+		int nconns = r->connections / o->threads + (i < r->connections % o->threads);
+		struct lg_worker *w = r->ops->new_worker(r, i, nconns, err);
+		if (!w)
+			return -ENOMEM;
+		r->workers[i] = w;
+		w->cpu = ncpus ? cpus[i % ncpus] : -1;
+		if (o->requests) {
+			w->limited = true;
+			w->budget = o->requests / (uint64_t)o->threads +
+				    ((uint64_t)i < o->requests % (uint64_t)o->threads);
+		}
+	}
+	return 0;
+}
+
+static int start_threads(struct lg_run *r, struct errbuf *err)
+{
+	const struct lg_options *o = &r->opts;
+	r->start_ns = mono_ns();
+	r->measure_ns = r->start_ns + o->warmup_ns;
+	r->issue_end_ns = o->duration_ns ? r->measure_ns + o->duration_ns : UINT64_MAX;
+	for (int i = 0; i < r->nworkers; i++) {
+		struct lg_worker *w = r->workers[i];
+		if (w->open)
+			sched_init(&w->sched, r, i);
+		pthread_attr_t attr;
+		pthread_attr_init(&attr);
+		if (w->cpu >= 0) {
+			cpu_set_t set;
+			CPU_ZERO(&set);
+			CPU_SET(w->cpu, &set);
+			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
+		}
+		int e = pthread_create(&w->tid, &attr, r->ops->main, w);
+		pthread_attr_destroy(&attr);
+		if (e) {
+			errbuf_set(err, "failed to start load generator thread %d: %s", i, strerror(e));
+			lg_stop(r);
+			for (int j = 0; j < i; j++)
+				pthread_join(r->workers[j]->tid, NULL);
+			return -e;
+		}
+		w->started = true;
+	}
+	return 0;
+}
+
 int lg_start(const struct lg_target *t, const struct lg_options *o,
 	     struct lg_run **out, uint64_t *measure_start_ns, struct errbuf *err)
 {
@@ -506,90 +634,12 @@ int lg_start(const struct lg_target *t, const struct lg_options *o,
 			return -EINVAL;
 		}
 	}
-
-	/* One socket per connection (two for a moment when the server closes
-	 * connections): raise the soft descriptor limit if that needs it. */
-	struct rlimit rl;
-	rlim_t need = (rlim_t)o->connections * 2 + 64;
-	if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur != RLIM_INFINITY && rl.rlim_cur < need) {
-		rl.rlim_cur = rl.rlim_max == RLIM_INFINITY || rl.rlim_max > need ? need : rl.rlim_max;
-		setrlimit(RLIMIT_NOFILE, &rl);
-	}
-
-	struct lg_run *r = calloc(1, sizeof(*r));
-	if (!r) {
-		errbuf_set(err, "out of memory");
+	struct lg_run *r = new_run(t, o, err);
+	if (!r)
 		return -ENOMEM;
-	}
-	r->evfd = -1;
-	r->target = *t;
-	r->opts = *o;
-	r->ops = engine_ops(o->engine);
-	r->timeout_ns = o->timeout_ns ? o->timeout_ns : LG_DEFAULT_TIMEOUT_NS;
-	r->late_ns = o->late_ns ? o->late_ns : LG_DEFAULT_LATE_NS;
-	int len = snprintf(r->req, sizeof(r->req), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
-			   t->path[0] ? t->path : "/", t->host);
-	if (len < 0 || (size_t)len >= sizeof(r->req)) {
-		free(r);
-		errbuf_set(err, "request line too long");
-		return -EINVAL;
-	}
-	r->req_len = (uint32_t)len;
-	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
-	r->workers = calloc((size_t)o->threads, sizeof(*r->workers));
-	if (r->evfd < 0 || !r->workers) {
-		e = r->evfd < 0 ? -errno : -ENOMEM;
-		errbuf_set(err, "failed to set up the load generator: %s", strerror(-e));
+	if ((e = make_workers(r, cpus, ncpus, err)) < 0 || (e = start_threads(r, err)) < 0) {
 		free_run(r);
 		return e;
-	}
-	if (r->ops->prepare && (e = r->ops->prepare(r, err)) < 0) {
-		free_run(r);
-		return e;
-	}
-	r->nworkers = o->threads;
-	for (int i = 0; i < o->threads; i++) {
-		int nconns = o->connections / o->threads + (i < o->connections % o->threads);
-		struct lg_worker *w = r->ops->new_worker(r, i, nconns, err);
-		if (!w) {
-			free_run(r);
-			return -ENOMEM;
-		}
-		r->workers[i] = w;
-		w->cpu = o->pin ? cpus[i % ncpus] : -1;
-		if (o->requests) {
-			w->limited = true;
-			w->budget = o->requests / (uint64_t)o->threads +
-				    ((uint64_t)i < o->requests % (uint64_t)o->threads);
-		}
-	}
-
-	r->start_ns = mono_ns();
-	r->measure_ns = r->start_ns + o->warmup_ns;
-	r->issue_end_ns = o->duration_ns ? r->measure_ns + o->duration_ns : UINT64_MAX;
-	for (int i = 0; i < r->nworkers; i++) {
-		struct lg_worker *w = r->workers[i];
-		if (w->open)
-			sched_init(&w->sched, r, i);
-		pthread_attr_t attr;
-		pthread_attr_init(&attr);
-		if (w->cpu >= 0) {
-			cpu_set_t set;
-			CPU_ZERO(&set);
-			CPU_SET(w->cpu, &set);
-			pthread_attr_setaffinity_np(&attr, sizeof(set), &set);
-		}
-		e = pthread_create(&w->tid, &attr, r->ops->main, w);
-		pthread_attr_destroy(&attr);
-		if (e) {
-			errbuf_set(err, "failed to start load generator thread %d: %s", i, strerror(e));
-			lg_stop(r);
-			for (int j = 0; j < i; j++)
-				pthread_join(r->workers[j]->tid, NULL);
-			free_run(r);
-			return -e;
-		}
-		w->started = true;
 	}
 	if (measure_start_ns)
 		*measure_start_ns = r->measure_ns;
@@ -660,6 +710,7 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 	    hist_init(&res->send_lag))
 		ret = -ENOMEM;
 	res->start_ns = r->measure_ns;
+	res->connections = r->connections;
 	for (int i = 0; i < r->nworkers; i++) {
 		const struct lg_worker *w = r->workers[i];
 		res->requests_completed += w->completed;
