@@ -59,6 +59,9 @@ static inline void count_send(struct lg_worker *w, uint64_t due, uint64_t now, b
 		return;
 	w->sent++;
 	w->last_send_ns = now;
+	struct lg_slot *sl = lg_slot_at(w, now);
+	if (sl)
+		sl->sent++;
 	if (w->open) {
 		uint64_t lag = now > due ? now - due : 0;
 		hist_record(&w->lag, lag);
@@ -124,7 +127,7 @@ static void backoff(struct lg_worker *w, struct lg_conn *c, uint64_t now)
 }
 
 /* A failed request (measured or not: both count towards "server gone"). */
-static void count_error(struct lg_worker *w, bool measured, enum lg_error_class cls, int e)
+static void count_error(struct lg_worker *w, bool measured, enum lg_error_class cls, int e, uint64_t now)
 {
 	w->fails++;
 	if (cls == LG_ERR_CONNECT)
@@ -132,6 +135,9 @@ static void count_error(struct lg_worker *w, bool measured, enum lg_error_class 
 	if (!measured)
 		return;
 	w->errors[cls]++;
+	struct lg_slot *sl = lg_slot_at(w, now);
+	if (sl)
+		sl->errors++;
 	w->errnos[cls][e > 0 && e < LG_ERRNO_SLOTS ? e : 0]++;
 	if (!w->first_error[0])
 		snprintf(w->first_error, sizeof(w->first_error), "%s error: %s", lg_error_names[cls],
@@ -141,7 +147,7 @@ static void count_error(struct lg_worker *w, bool measured, enum lg_error_class 
 void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_error_class cls, int e)
 {
 	uint64_t now = mono_ns();
-	count_error(w, c->measured, cls, e);
+	count_error(w, c->measured, cls, e, now);
 	if (cls == LG_ERR_CONNECT && (e == EMFILE || e == ENFILE)) {
 		/* no descriptor for it: retrying would only spin; the other
 		 * connections carry the load (lg_check_options refuses runs
@@ -169,6 +175,7 @@ void lg_conn_answered(struct lg_worker *w, struct lg_conn *c, int status, bool b
 		int cls = status / 100;
 		if (cls > 5 || cls < 0)
 			cls = 0;
+		struct lg_slot *sl = lg_slot_at(w, now);
 		w->completed++;
 		w->status_classes[cls]++;
 		bool ok = false;
@@ -184,6 +191,14 @@ void lg_conn_answered(struct lg_worker *w, struct lg_conn *c, int status, bool b
 			hist_record(&w->lat, now - c->due_ns);
 			if (w->open)
 				hist_record(&w->lat_unc, now - c->sent_ns);
+		}
+		if (sl) {
+			sl->completed++;
+			sl->errors += !ok;
+			if (ok) {
+				sl->ok++;
+				hist_record(&sl->lat, now - c->due_ns);
+			}
 		}
 		if (w->run->opts.record_requests && !w->rec_oom)
 			lg_keep_record(w, c->due_ns, now, seq, c->lport, ok, new_conn);
@@ -263,6 +278,18 @@ void lg_conn_closed(struct lg_worker *w, struct lg_conn *c, struct http_parser *
 		return;
 	}
 	lg_conn_fail(w, c, c->state == LG_C_CONNECTING ? LG_ERR_CONNECT : LG_ERR_READ, e);
+}
+
+void lg_slot_rotate(struct lg_worker *w, uint64_t now)
+{
+	uint64_t iv = w->run->opts.interval_ns;
+	while (now >= w->slot_end && w->cur + 1 < w->nslots) {
+		w->cur++;
+		w->slot_end += iv;
+	}
+	if (w->cur + 1 >= w->nslots)
+		w->slot_end = UINT64_MAX;	/* the last one takes the rest */
+	__atomic_store_n(&w->slot_pub, w->cur, __ATOMIC_RELEASE);
 }
 
 /* ---- the loop -------------------------------------------------------------- */
@@ -377,6 +404,10 @@ bool lg_core_turn(struct lg_worker *w, uint64_t *now_out, uint64_t *wake_out, bo
 		return false;	/* the window is over: what is in flight is unfinished */
 	if (now >= w->next_timer)
 		scan_timers(w, now);
+	if (w->slots && now >= w->slot_end)
+		lg_slot_rotate(w, now);	/* also when idle: lg_live_interval waits for it */
+	if (w->slot_end < wake)
+		wake = w->slot_end;
 	bool precise = false;
 	if (w->open) {
 		now = dispatch(w, now);

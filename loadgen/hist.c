@@ -56,6 +56,19 @@ int hist_init(struct hist *h)
 	return 0;
 }
 
+size_t hist_counts_bytes(void)
+{
+	return N_COUNTS * sizeof(uint64_t);
+}
+
+void hist_init_at(struct hist *h, uint64_t *counts)
+{
+	memset(h, 0, sizeof(*h));
+	h->counts = counts;
+	h->n_counts = N_COUNTS;
+	h->min = UINT64_MAX;
+}
+
 void hist_free(struct hist *h)
 {
 	free(h->counts);
@@ -96,8 +109,11 @@ int hist_merge(struct hist *dst, const struct hist *src)
 		return 0;
 	if (!dst->counts || !src->counts || dst->n_counts != src->n_counts)
 		return -EINVAL;
+	/* only where src has samples: a sparse histogram (one interval's)
+	 * leaves the rest of dst's pages untouched, so never resident */
 	for (uint32_t i = 0; i < src->n_counts; i++)
-		dst->counts[i] += src->counts[i];
+		if (src->counts[i])
+			dst->counts[i] += src->counts[i];
 	dst->total += src->total;
 	if (src->min < dst->min)
 		dst->min = src->min;

@@ -2,6 +2,7 @@
  * about 1100 s, O(1) record with no allocation, mergeable across threads. */
 #pragma once
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 struct hist {
@@ -13,6 +14,11 @@ struct hist {
 };
 
 int hist_init(struct hist *h);			/* 0 or -ENOMEM */
+/* Bytes of counts one histogram has, for hist_init_at. */
+size_t hist_counts_bytes(void);
+/* A histogram over caller-owned zeroed memory of hist_counts_bytes()
+ * (never hist_free it: the caller releases the memory). */
+void hist_init_at(struct hist *h, uint64_t *counts);
 void hist_free(struct hist *h);
 void hist_reset(struct hist *h);
 void hist_record(struct hist *h, uint64_t value);

@@ -64,6 +64,10 @@ struct lg_run {
 	char req[1400];		/* the request, serialized once (HTTP/1.1 engines) */
 	uint32_t req_len;
 	int connections;	/* opened at most (lg_connections_used) */
+	uint32_t nslots;	/* intervals planned (interval_ns > 0) */
+	struct hist live;	/* lg_live_interval's merge (main thread only) */
+	struct lg_live live_last;	/* what it last returned */
+	uint64_t live_next;	/* first interval not yet added to the live totals */
 	uint64_t start_ns, measure_ns, issue_end_ns, timeout_ns, late_ns;
 	int evfd;		/* lg_stop() makes it readable: wakes every worker */
 	int stop;		/* atomic */
@@ -90,6 +94,12 @@ static inline bool lg_in_flight(uint8_t s)
 {
 	return s >= LG_C_CONNECTING;
 }
+
+/* One interval of one worker (interval_ns > 0). */
+struct lg_slot {
+	uint64_t completed, ok, errors, sent;
+	struct hist lat;	/* counts in the worker's slot_mem */
+};
 
 /* What every engine's connection starts with. */
 struct lg_conn {
@@ -146,6 +156,14 @@ struct lg_worker {
 	int nfree;
 	int active;		/* connections in flight or backing off */
 	uint64_t next_timer;	/* earliest deadline (may be stale-early) */
+
+	/* per-interval figures: slots[cur] is being filled until slot_end */
+	struct lg_slot *slots;	/* NULL: no interval_ns */
+	uint32_t nslots, cur;
+	uint32_t slot_pub;	/* atomic: slots before it are complete (nslots: all) */
+	uint64_t slot_end;	/* UINT64_MAX: the last slot (or none) */
+	void *slot_mem;		/* the slots' histogram counts, touched only where used */
+	size_t slot_mem_bytes;
 
 	uint64_t completed, ok, bytes, connects, sent, unfinished;
 	uint64_t late, conn_waits, unsent, max_lag, tls_errors;
@@ -222,6 +240,31 @@ void lg_keep_record(struct lg_worker *w, uint64_t due, uint64_t now, uint32_t se
 void lg_sched_advance(struct lg_sched *s);
 /* A socket's local port (after connect() bound it); 0 if unknown. */
 uint16_t lg_local_port(int fd);
+
+/* ---- per-interval figures (timeline.c) ------------------------------------- */
+
+uint32_t lg_intervals_planned(const struct lg_options *o);	/* 0: none */
+int lg_slots_init(struct lg_worker *w);		/* in lg_worker_init */
+void lg_slots_start(struct lg_worker *w);	/* in the thread, once the window is known */
+void lg_slots_done(struct lg_worker *w);	/* the thread's last: all slots complete */
+void lg_slots_free(struct lg_worker *w);
+/* whole_window: the run went to the end of its duration; window_ns: how
+ * long it measured. */
+int lg_timeline_merge(const struct lg_run *r, struct lg_result *res, bool whole_window, uint64_t window_ns);
+void lg_timeline_free(struct lg_result *res);
+
+/* Moves w to the interval that holds `now` (never backwards). */
+void lg_slot_rotate(struct lg_worker *w, uint64_t now);
+
+/* The interval to count an event at `now` in; NULL without a timeline. */
+static inline struct lg_slot *lg_slot_at(struct lg_worker *w, uint64_t now)
+{
+	if (!w->slots)
+		return NULL;
+	if (__builtin_expect(now >= w->slot_end, 0))
+		lg_slot_rotate(w, now);
+	return &w->slots[w->cur];
+}
 
 static inline bool lg_stopped(const struct lg_run *r)
 {

@@ -99,6 +99,36 @@ struct lg_options {
 	enum lg_engine engine;
 	bool insecure;		/* curl: do not verify the server's TLS certificate */
 	bool http2;		/* curl: HTTP/2 (TLS ALPN for https, prior knowledge for http) */
+	uint64_t interval_ns;	/* > 0: per-interval figures (lg_result.timeline, lg_live_interval) */
+};
+
+/* At most this many intervals: with a duration, more are refused; without
+ * one, the last interval takes the rest of the run (timeline_truncated). */
+#define LG_MAX_INTERVALS 10000
+
+/* One interval of the measuring window: what completed, failed and was
+ * sent in it, merged over the threads. The intervals add up exactly to the
+ * whole run (requests_completed, errors_total, sent, latency). */
+struct lg_interval {
+	uint64_t start_ns;	/* from the window's start */
+	uint64_t duration_ns;	/* interval_ns; the last one ends with the window */
+	uint64_t requests;	/* complete responses (as requests_completed) */
+	uint64_t ok;		/* of which 2xx with the expected body */
+	uint64_t errors;	/* failed requests and status/body errors (as errors_total) */
+	uint64_t sent;		/* requests issued */
+	double rps;		/* requests / duration */
+	double send_rate;	/* sent / duration: the achieved rate in open loop */
+	struct hist latency;	/* the successful requests' latency (as lg_result.latency) */
+};
+
+/* The newest interval that every thread has finished, for a live line. */
+struct lg_live {
+	uint64_t index;		/* from 0 */
+	uint64_t start_ns, duration_ns;	/* from the window's start */
+	uint64_t requests, errors;	/* in that interval */
+	double rps;
+	uint64_t p99_ns;	/* of its successful requests; 0 if none */
+	uint64_t requests_total, errors_total;	/* up to its end */
 };
 
 /* Checks a combination of options before a run. Returns -EINVAL with one
@@ -157,6 +187,13 @@ struct lg_result {
 					 * is the bottleneck */
 	double busy_max;		/* the busiest thread's share */
 	char first_error[192];		/* the first error's text ("" if none), e.g. curl's message */
+
+	/* interval_ns > 0: the window in intervals of interval_ns, in order */
+	struct lg_interval *timeline;
+	size_t n_intervals;
+	uint64_t interval_ns;
+	bool timeline_truncated;	/* no duration and more than LG_MAX_INTERVALS: the last
+					 * interval holds the rest of the run */
 };
 
 struct lg_run;
@@ -166,6 +203,10 @@ int lg_start(const struct lg_target *t, const struct lg_options *o,
 	     struct lg_run **out, uint64_t *measure_start_ns, struct errbuf *err);
 uint64_t lg_progress(struct lg_run *r);	/* measured requests completed so far */
 bool lg_done(struct lg_run *r);		/* all workers finished */
+/* With interval_ns: true and *out filled with the newest interval every
+ * worker has finished (out->index tells whether it is a new one); false
+ * before the first. Lock-free and allocation-free; call it from one thread. */
+bool lg_live_interval(struct lg_run *r, struct lg_live *out);
 void lg_stop(struct lg_run *r);		/* finish early (Ctrl-C); safe from the main loop */
 int lg_join(struct lg_run *r, struct lg_result *res); /* waits, merges, frees r */
 void lg_result_free(struct lg_result *res);

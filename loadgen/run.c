@@ -334,6 +334,11 @@ int lg_check_options(const struct lg_options *o, struct errbuf *err)
 
 	if (check_fd_limit(o, err))
 		return -EINVAL;
+	if (lg_intervals_planned(o) > LG_MAX_INTERVALS) {
+		errbuf_set(err, "%.3f s in intervals of %.3f s are more than %d intervals; use a longer interval",
+			   (double)o->duration_ns / 1e9, (double)o->interval_ns / 1e9, LG_MAX_INTERVALS);
+		return -EINVAL;
+	}
 
 	struct errbuf warn = { "" };
 	if (open && o->rate / o->threads > THREAD_RATE_HINT)
@@ -436,7 +441,8 @@ int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns,
 	w->open = r->opts.mode == LG_MODE_OPEN;
 	w->conns = calloc((size_t)nconns, sizeof(*w->conns));
 	w->free = calloc((size_t)nconns, sizeof(*w->free));
-	if (!w->conns || !w->free || hist_init(&w->lat) || hist_init(&w->lat_unc) || hist_init(&w->lag))
+	if (!w->conns || !w->free || hist_init(&w->lat) || hist_init(&w->lat_unc) || hist_init(&w->lag) ||
+	    lg_slots_init(w))
 		return -ENOMEM;
 	return 0;
 }
@@ -446,6 +452,7 @@ void lg_worker_fini(struct lg_worker *w)
 	free(w->conns);
 	free(w->free);
 	w->conns = w->free = NULL;
+	lg_slots_free(w);
 	hist_free(&w->lat);
 	hist_free(&w->lat_unc);
 	hist_free(&w->lag);
@@ -464,6 +471,7 @@ void lg_worker_begin(struct lg_worker *w)
 		prctl(PR_SET_TIMERSLACK, 1ul, 0ul, 0ul, 0ul);
 	w->begin_ns = mono_ns();
 	w->last_progress = w->run->start_ns;
+	lg_slots_start(w);
 }
 
 void lg_worker_end(struct lg_worker *w)
@@ -474,6 +482,7 @@ void lg_worker_end(struct lg_worker *w)
 		w->cpu_sys_s = (double)ru.ru_stime.tv_sec + (double)ru.ru_stime.tv_usec / 1e6;
 	}
 	w->end_ns = mono_ns();
+	lg_slots_done(w);
 	__atomic_add_fetch(&w->run->finished, 1, __ATOMIC_RELEASE);
 }
 
@@ -518,6 +527,7 @@ static void free_run(struct lg_run *r)
 	free(r->workers);
 	if (r->evfd >= 0)
 		close(r->evfd);
+	hist_free(&r->live);
 	free(r);
 }
 
@@ -534,6 +544,7 @@ static struct lg_run *new_run(const struct lg_target *t, const struct lg_options
 	r->opts = *o;
 	r->ops = engine_ops(o->engine);
 	r->connections = lg_connections_used(o);
+	r->nslots = lg_intervals_planned(o);
 	r->timeout_ns = o->timeout_ns ? o->timeout_ns : LG_DEFAULT_TIMEOUT_NS;
 	r->late_ns = o->late_ns ? o->late_ns : LG_DEFAULT_LATE_NS;
 	int len = snprintf(r->req, sizeof(r->req), "GET %s HTTP/1.1\r\nHost: %s\r\n\r\n",
@@ -546,7 +557,7 @@ static struct lg_run *new_run(const struct lg_target *t, const struct lg_options
 	r->req_len = (uint32_t)len;
 	r->evfd = eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK);
 	r->workers = calloc((size_t)o->threads, sizeof(*r->workers));
-	if (r->evfd < 0 || !r->workers) {
+	if (r->evfd < 0 || !r->workers || (r->nslots && hist_init(&r->live))) {
 		errbuf_set(err, "failed to set up the load generator: %s", r->evfd < 0 ? strerror(errno) : "out of memory");
 		free_run(r);
 		return NULL;
@@ -774,12 +785,17 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 		win = last_send - r->measure_ns + (open ? (uint64_t)llround(1e9 / r->opts.rate) : 0);
 	res->send_window_ns = win;
 	res->achieved_rate = win ? (double)res->sent * 1e9 / (double)win : 0;
+	bool whole = r->opts.duration_ns && !res->interrupted && res->end_ns <= r->issue_end_ns &&
+		     !(r->opts.requests && res->sent >= r->opts.requests);
+	if (lg_timeline_merge(r, res, whole, whole ? r->opts.duration_ns : res->end_ns - res->start_ns))
+		ret = -ENOMEM;
 	free_run(r);
 	return ret;
 }
 
 void lg_result_free(struct lg_result *res)
 {
+	lg_timeline_free(res);
 	hist_free(&res->latency);
 	hist_free(&res->latency_uncorrected);
 	hist_free(&res->send_lag);

@@ -33,6 +33,7 @@ struct run_args {
 	enum lg_engine engine;
 	bool record, http2, insecure;
 	const char *url;	/* instead of http://127.0.0.1:port/ */
+	double interval_s;	/* per-interval figures */
 	bool may_fail;		/* lg_start may fail: then drive() returns -1, err in *fail_msg */
 	char *fail_msg;
 };
@@ -50,6 +51,7 @@ static double drive(uint16_t port, struct run_args *a, struct lg_result *res)
 		.mode = a->mode, .rate = a->rate, .arrival = a->arrival,
 		.engine = a->engine ? a->engine : default_engine,
 		.record_requests = a->record, .http2 = a->http2, .insecure = a->insecure,
+		.interval_ns = (uint64_t)(a->interval_s * 1e9),
 	};
 	struct lg_run *run;
 	uint64_t ms;
