@@ -94,3 +94,19 @@ const char *probes_name(unsigned i)
 {
 	return i < probes_ndefs ? probes_defs[i].name : NULL;
 }
+
+int probes_check_names(const char *groups, const char *disable, struct errbuf *err)
+{
+	bool on[GROUP_NR] = { false };
+	char *copy = groups ? strdup(groups) : NULL;
+	struct probes *scratch = calloc(1, sizeof(*scratch));	/* what the parsers write into */
+	int rc = -ENOMEM;
+
+	if ((groups && !copy) || !scratch)
+		errbuf_set(err, "out of memory");
+	else if (!(rc = probes_parse_groups(on, copy, err)) && disable)
+		rc = probes_parse_disable(scratch, disable, err);
+	free(copy);
+	free(scratch);
+	return rc;
+}

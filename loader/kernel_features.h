@@ -1,6 +1,7 @@
 /* What the probes could use here (kernel features, found by trying each) and
  * the probe names users type. */
 #pragma once
+#include "common/errbuf.h"
 
 enum kernel_feature {
 	KFEAT_TP_BTF,		/* BTF-typed tracepoints (tp_btf/) */
@@ -19,3 +20,8 @@ int kernel_feature_probe(enum kernel_feature f);
 /* The I-th name --disable-probe accepts (a tracepoint of the syscalls,
  * sched or tcp group), NULL past the last: for the shell completion. */
 const char *probes_name(unsigned i);
+
+/* 0 when GROUPS (--probes) and DISABLE (--disable-probe) name only groups
+ * and probes this build has (NULL: none given), else -EINVAL and the
+ * loader's own one-line reason, so bad names fail before anything starts. */
+int probes_check_names(const char *groups, const char *disable, struct errbuf *err);

@@ -28,8 +28,9 @@ static const struct builtin builtins[] = {
 	  "install python3-aiohttp (sudo ./bootstrap.sh install)" },
 	{ "fastapi", "fastapi_app.py", "import fastapi, uvicorn",
 	  "install python3-fastapi python3-uvicorn (sudo ./bootstrap.sh install)" },
-	{ "pymongoose", "pymongoose_app.py", "import pymongoose",
-	  "pip install pymongoose (for that interpreter)" },
+	{ "pymongoose", "pymongoose_app.py", "from pymongoose import Manager",
+	  "pip install pymongoose for that interpreter: the Mongoose bindings, which have "
+	  "pymongoose.Manager (another project of that name, a pymongo helper, does not)" },
 	{ "nginx", NULL, NULL, "install nginx-light (sudo ./bootstrap.sh install)" },
 };
 

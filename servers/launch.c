@@ -121,14 +121,12 @@ static int build_argv(const struct server_opts *o, struct launch *l, struct serv
 		      struct errbuf *err)
 {
 	snprintf(l->portstr, sizeof(l->portstr), "%d", s->port);
-	if (o->command) {
-		if (strlen(o->command) + 16 > sizeof(l->line) ||
-		    substitute_port(o->command, s->port, l->line + 5, sizeof(l->line) - 5) < 0) {
+	if (o->command) {	/* through the shell, as typed: cd, VAR=1, (...), && */
+		if (substitute_port(o->command, s->port, l->line, sizeof(l->line)) < 0) {
 			errbuf_set(err, "custom command too long");
 			return -ENAMETOOLONG;
 		}
-		memcpy(l->line, "exec ", 5);
-		if ((size_t)snprintf(s->command, sizeof(s->command), "%s", l->line + 5) >= sizeof(s->command))
+		if ((size_t)snprintf(s->command, sizeof(s->command), "%s", l->line) >= sizeof(s->command))
 			memcpy(s->command + sizeof(s->command) - 4, "...", 4);	/* display only */
 		snprintf(l->exe, sizeof(l->exe), "/bin/sh");
 		push(l, "/bin/sh"), push(l, "-c"), push(l, l->line);

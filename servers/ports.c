@@ -1,5 +1,6 @@
 /* Ports on 127.0.0.1: is one taken, pick a free one, which one a URL names. */
 #include "servers/ports.h"
+#include "servers/server.h"
 
 #include <arpa/inet.h>
 #include <errno.h>
@@ -88,4 +89,22 @@ int url_port(const char *url)
 	if (e == p + 1 || e != end || v < 1 || v > 65535)
 		return -EINVAL;
 	return (int)v;
+}
+
+int server_url_check(const char *url, struct errbuf *err)
+{
+	const char *host = strstr(url, "://");
+	host = host ? host + 3 : url;
+	const char *at = memchr(host, '@', strcspn(host, "/?#"));
+	if (at)
+		host = at + 1;
+	if (!*host || strchr(":/?#", *host)) {
+		errbuf_set(err, "no host in URL '%s' (expected http://HOST[:PORT]/PATH)", url);
+		return -EINVAL;
+	}
+	if (url_port(url) < 0) {
+		errbuf_set(err, "the port in URL '%s' is not a number from 1 to 65535", url);
+		return -EINVAL;
+	}
+	return 0;
 }

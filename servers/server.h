@@ -45,6 +45,10 @@ bool server_is_builtin(const char *name);
 /* 0 if NAME can run on this machine, else -ENOENT and a one-line reason with an install hint. */
 int server_check_available(const struct server_opts *o, struct errbuf *err);
 
+/* 0 when URL names a host and a port in range (or none: 80/443), else
+ * -EINVAL and a one-line reason. Nothing is resolved or connected. */
+int server_url_check(const char *url, struct errbuf *err);
+
 int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *err);
 int server_release(struct server *s, struct errbuf *err);
 /* Polls GET / until 200 with the expected JSON body; fails at once if the

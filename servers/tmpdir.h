@@ -4,7 +4,9 @@
 #include <stddef.h>
 #include "common/errbuf.h"
 
-/* A new directory under $TMPDIR (or /tmp) into OUT; -errno and one line in err. */
+/* A new directory under $TMPDIR (or /tmp) into OUT, named after this
+ * process ("bench-ebpf-PID-XXXXXX"); those a dead bench-ebpf left there
+ * are removed first. -errno and one line in err. */
 int tmpdir_create(char *out, size_t len, struct errbuf *err);
 /* Removes DIR and all it holds, never following symbolic links. Files on
  * other file systems go too (an overlayfs reports a different st_dev for

@@ -12,6 +12,8 @@
 #include <unistd.h>
 
 #include "loadgen/loadgen.h"
+#include "loader/kernel_features.h"
+#include "servers/server.h"
 #include "src/cli_table.h"
 
 static void warn(struct cli_options *o, const char *msg)
@@ -129,9 +131,45 @@ static int check_sources(struct cli_options *o, const bool *seen, struct errbuf 
 		errbuf_set(err, "--overhead compares probes off and on: it cannot go with --no-ebpf");
 	else if (o->trace && o->no_ebpf)
 		errbuf_set(err, "--trace writes what the eBPF probes saw: it cannot go with --no-ebpf");
+	else if (o->url && server_url_check(o->url, err))
+		return -EINVAL;
+	else if (probes_check_names(o->probes, o->disable_probes, err))
+		return -EINVAL;
 	else
 		return 0;
 	return -EINVAL;
+}
+
+/* "0-1,4": the CPUs of SET as a list. */
+static void cpus_text(const cpu_set_t *set, char *out, size_t len)
+{
+	size_t n = 0;
+	out[0] = 0;
+	for (int c = 0; c < CPU_SETSIZE && n < len; c++) {
+		if (!CPU_ISSET(c, set) || (c > 0 && CPU_ISSET(c - 1, set)))
+			continue;
+		int last = c;
+		while (last + 1 < CPU_SETSIZE && CPU_ISSET(last + 1, set))
+			last++;
+		n += (size_t)(last > c ? snprintf(out + n, len - n, "%s%d-%d", n ? "," : "", c, last)
+				       : snprintf(out + n, len - n, "%s%d", n ? "," : "", c));
+	}
+}
+
+/* Every CPU in SET must be one this process may run on. */
+static int check_cpus(const char *opt, const cpu_set_t *set, struct errbuf *err)
+{
+	cpu_set_t allowed;
+	char usable[128];
+	if (sched_getaffinity(0, sizeof(allowed), &allowed) < 0)
+		return 0;	/* cannot tell: the pinning itself will say */
+	for (int c = 0; c < CPU_SETSIZE; c++)
+		if (CPU_ISSET(c, set) && !CPU_ISSET(c, &allowed)) {
+			cpus_text(&allowed, usable, sizeof(usable));
+			errbuf_set(err, "%s: CPU %d is not available here (usable: %s)", opt, c, usable);
+			return -EINVAL;
+		}
+	return 0;
 }
 
 /* Default pinning: server on CPU 0, load generator on every other CPU. */
@@ -182,6 +220,9 @@ static int resolve_load(struct cli_options *o, const bool *seen, struct errbuf *
 			return -EINVAL;
 		}
 	}
+	if ((seen[OPT_SERVER_CPU] && check_cpus("--server-cpu", &o->server_cpus, err)) ||
+	    (seen[OPT_CLIENT_CPU] && check_cpus("--client-cpu", &lo->cpus, err)))
+		return -EINVAL;
 	default_cpus(o, seen[OPT_SERVER_CPU], seen[OPT_CLIENT_CPU]);
 	if (!seen[OPT_THREADS])
 		lo->threads = lo->pin ? o->n_client_cpus : 1;

@@ -130,6 +130,8 @@ static int run_all(const struct cli_options *o, const char **names, int n_names,
 			if (rc == EXIT_OK || st == RUN_INTERRUPTED)
 				rc = exit_code_for(st);
 		}
+	if (g_stop && rc == EXIT_OK)
+		rc = EXIT_INTERRUPTED;	/* stopped before any run began */
 	return rc;
 }
 
@@ -160,12 +162,13 @@ int main(int argc, char **argv)
 	if (!o.quiet)
 		for (int i = 0; i < o.n_warnings; i++)
 			fprintf(stderr, "bench-ebpf: warning: %s\n", o.warnings[i]);
+	install_signals();	/* from here on, Ctrl-C means a report marked interrupted */
 
 	json_t *notes = json_array();
 	for (int i = 0; i < o.n_warnings; i++)
 		json_array_append_new(notes, json_string(o.warnings[i]));
 	if (o.n_servers || o.all_servers) {
-		if (pick_servers(&o, names, &n_names, notes, &err)) {
+		if (pick_servers(&o, names, &n_names, notes, &err) && !g_stop) {
 			fprintf(stderr, "bench-ebpf: %s\n", err.msg);
 			json_decref(notes);
 			return EXIT_UNAVAILABLE;
@@ -186,7 +189,6 @@ int main(int argc, char **argv)
 		json_decref(notes);
 		return EXIT_FAIL;
 	}
-	install_signals();
 
 	json_t *runs = json_array();
 	rc = run_all(&o, names, n_names, notes, argc, argv, runs);

@@ -113,6 +113,8 @@ static void test_defaults(void)
 		    "-t", "1", NULL) == 0 && CPU_ISSET(1, &o.server_cpus) && !CPU_ISSET(0, &o.server_cpus) &&
 	      CPU_ISSET(0, &o.load.cpus) && !CPU_ISSET(1, &o.load.cpus), "explicit CPUs");
 	CHECK(parse(&o, &e, "-V", NULL) == 0 && o.version, "-V alone: %s", e.msg);
+	CHECK(parse(&o, &e, "--server", "nginx", "--probes", "sched,anatomy", "--disable-probe",
+		    "sched_switch,anatomy/sk_data_ready:tp_btf", NULL) == 0, "known probe names: %s", e.msg);
 	CHECK(parse(&o, &e, "--server", "nginx", "--overhead", NULL) == 0 && o.overhead_pairs == 3,
 	      "bare --overhead: 3 pairs, got %d", o.overhead_pairs);
 	CHECK(parse(&o, &e, "--server", "nginx", "--overhead=7", "-qv", NULL) == 0 && o.overhead_pairs == 7 &&
@@ -241,6 +243,12 @@ int main(void)
 	expect_error("below the thread count", "--server", "nginx", "--rate", "1", "-t", "2", "-c", "2", NULL);
 	expect_error("HTTP/2 needs --engine curl", "--server", "nginx", "--http2", NULL);
 	expect_error("unknown option '-x'", "--server", "flask", "-qx", NULL);
+	expect_error("no host in URL 'http://'", "--url", "http://", NULL);
+	expect_error("the port in URL 'http://h:99999/' is not a number from 1 to 65535", "--url", "http://h:99999/", NULL);
+	expect_error("--server-cpu: CPU 1000 is not available here (usable: ", "--server", "nginx", "--server-cpu", "1000", NULL);
+	expect_error("--client-cpu: CPU 1000 is not available here", "--server", "nginx", "--client-cpu", "0,1000", NULL);
+	expect_error("unknown probe group 'bogus' (known: syscalls, sched, tcp, anatomy)", "--server", "nginx", "--probes", "sched,bogus", NULL);
+	expect_error("unknown probe 'bogus' in the disable list (known: ", "--server", "nginx", "--disable-probe", "bogus", NULL);
 	expect_error("unexpected argument 'extra'", "--server", "flask", "extra", NULL);
 	return check_status();
 }

@@ -1,0 +1,127 @@
+"""Run health, the CLI and servers side: bad options exit 2 before anything
+starts, --server-cmd runs through the shell, Ctrl-C during start-up gives 130
+with a marked report, a dead run's temp dir is removed by the next one, and
+the pymongoose check wants the right package."""
+import os
+import signal
+import subprocess
+import sys
+import time
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "integration"))
+import harness  # noqa: E402
+from harness import BENCH, PYTHON, TMPDIR, run, validate  # noqa: E402
+
+NCPU = len(os.sched_getaffinity(0))
+HTTP_SERVER = PYTHON + " -m http.server --bind 127.0.0.1 {port}"
+
+
+class BadOptions(harness.BenchTest):
+    CASES = [
+        (["--server", "nginx", "--probes", "bogus"], "unknown probe group 'bogus' (known: syscalls, sched, tcp, anatomy)"),
+        (["--server", "nginx", "--disable-probe", "bogus"], "unknown probe 'bogus' in the disable list"),
+        (["--server", "nginx", "--server-cpu", str(NCPU + 3)], "--server-cpu: CPU %d is not available here (usable: " % (NCPU + 3)),
+        (["--engine", "epoll", "--url", "https://127.0.0.1:9/"], "--engine epoll cannot speak TLS: an https URL needs --engine curl"),
+        (["--url", "https://127.0.0.1:9/", "--engine", "epoll"], "--engine epoll cannot speak TLS: an https URL needs --engine curl"),
+        (["--url", "http://"], "no host in URL 'http://'"),
+        (["--url", "http://h:99999/"], "the port in URL 'http://h:99999/' is not a number from 1 to 65535"),
+    ]
+
+    def test_exit_2_before_anything_starts(self):
+        for args, needle in self.CASES:
+            with self.subTest(args=args):
+                r = run(args, timeout=20)
+                self.assertOneLineError(r, needle, rc=2)
+                self.assertIn(needle, r.stderr)
+                self.assertNotIn("starting", r.stderr, "a server was started")
+                self.assertEqual(r.stdout, "", "a report for a bad option")
+                self.assertCleanAfter_nothing()
+
+    def test_anatomy_probes_are_named(self):
+        r = run(["--server", "nginx", "--disable-probe", "bogus"], timeout=20)
+        self.assertIn("anatomy/sk_data_ready", r.stderr)
+
+    def assertCleanAfter_nothing(self):
+        left = set(harness.leftover_tmpdirs()) - self.tmp_before
+        self.assertFalse(left, "temp dirs made for a bad option: %s" % sorted(left))
+
+
+class ShellCommand(harness.BenchTest):
+    def test_shell_syntax(self):
+        for cmd in ["cd /tmp && " + HTTP_SERVER,
+                    "FOO=1 " + HTTP_SERVER,
+                    "(cd /tmp; exec " + HTTP_SERVER + ")"]:
+            with self.subTest(cmd=cmd):
+                r = run(["--server-cmd", cmd, "--no-ebpf", "-n", "200", "-c", "4", "-q"], timeout=60)
+                self.assertEqual(r.rc, 0, r.stderr)
+                self.assertEqual(r.json["client"]["requests_completed"], 200)
+                self.assertEqual(r.json["server"]["command"], cmd.replace("{port}", str(r.json["server"]["port"])))
+                self.assertCleanAfter(r)
+
+
+class InterruptedStart(harness.BenchTest):
+    def test_ctrl_c_before_ready(self):
+        marker = "31.4159"  # a sleep no one else runs
+        cmd = "sleep %s; %s" % (marker, HTTP_SERVER)
+        p = subprocess.Popen([BENCH, "--server-cmd", cmd, "--no-ebpf", "-n", "100"],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, TMPDIR=TMPDIR), cwd="/")
+        lines = []
+        for line in p.stderr:  # wait for the state, not for a time
+            lines.append(line)
+            if line.startswith("bench-ebpf: starting"):
+                break
+        deadline = time.monotonic() + 30
+        while not self.sleeping(marker) and time.monotonic() < deadline:
+            time.sleep(0.05)
+        self.assertTrue(self.sleeping(marker), "the server command never ran: %s" % lines)
+        p.send_signal(signal.SIGINT)
+        out, err = p.communicate(timeout=60)
+        self.assertEqual(p.returncode, 130, "".join(lines) + err)
+        report = harness.json.loads(out)
+        validate(report)
+        self.assertTrue(report["interrupted"])
+        self.assertFalse(self.sleeping(marker), "the server outlived the run")
+        left = set(harness.leftover_tmpdirs()) - self.tmp_before
+        self.assertFalse(left, "temp dirs left behind: %s" % sorted(left))
+
+    @staticmethod
+    def sleeping(marker):
+        return subprocess.run(["pgrep", "-f", "sleep " + marker], stdout=subprocess.DEVNULL).returncode == 0
+
+
+class DeadRunsTempDir(harness.BenchTest):
+    def test_removed_by_the_next_run(self):
+        dead = subprocess.Popen(["true"])
+        dead.wait()
+        stale = os.path.join(TMPDIR, "bench-ebpf-%d-AbCdEf" % dead.pid)
+        live = os.path.join(TMPDIR, "bench-ebpf-%d-GhIjKl" % os.getpid())
+        for d in (stale, live):
+            os.makedirs(os.path.join(d, "sub"))
+            open(os.path.join(d, "sub", "server.log"), "w").close()
+        try:
+            r = run(["--server-cmd", HTTP_SERVER, "--no-ebpf", "-n", "50", "-c", "2", "-q"], timeout=60)
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertFalse(os.path.exists(stale), "a dead run's temp dir was left")
+            self.assertTrue(os.path.exists(live), "a live process's temp dir was removed")
+        finally:
+            subprocess.run(["rm", "-rf", stale, live])
+
+
+class Pymongoose(harness.BenchTest):
+    def test_the_wrong_package_is_named(self):
+        pkg = os.path.join(TMPDIR, "wrong-pymongoose")
+        os.makedirs(os.path.join(pkg, "pymongoose"), exist_ok=True)
+        with open(os.path.join(pkg, "pymongoose", "__init__.py"), "w") as f:
+            f.write("# a pymongo helper of the same name: no Manager\n")
+        env = dict(os.environ, PYTHONPATH=pkg)
+        out = subprocess.run([BENCH, "--list-servers"], capture_output=True, text=True, env=env).stdout
+        line = next(l for l in out.splitlines() if l.startswith("pymongoose"))
+        self.assertNotIn("available", line.split(None, 1)[1][:9], line)
+        self.assertIn("pymongoose.Manager", line)
+
+
+if __name__ == "__main__":
+    harness.require_root()
+    unittest.main(verbosity=2)
