@@ -12,11 +12,13 @@
 #include "servers/builtin.h"
 #include "servers/child.h"
 #include "servers/cmdline.h"
+#include "servers/keeper.h"
 #include "servers/log.h"
 #include "servers/ports.h"
 #include "servers/proc.h"
 #include "servers/server.h"
 #include "servers/tmpdir.h"
+#include "servers/tree.h"
 
 /* What one start needs beside the server itself: the program, its
  * arguments and the buffers they point into. */
@@ -206,6 +208,7 @@ int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *e
 
 	memset(s, 0, sizeof(*s));
 	s->release_fd = -1;
+	s->keeper_fd = -1;
 	snprintf(s->name, sizeof(s->name), "%s",
 		 o->name && *o->name ? o->name : o->url ? "external" : o->command ? "custom" : "?");
 	if (!l) {
@@ -231,7 +234,12 @@ int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *e
 		errbuf_set(err, "out of memory");
 		goto done;
 	}
+	tree_adopt_orphans();	/* a double-forked daemon stays ours to stop */
 	r = fork_gated(o, l, &c, env, log_fd, s, err);
+	if (r == 0) {
+		pid_t k = keeper_start(s->pid, &s->keeper_fd);
+		s->keeper_pid = k > 0 ? k : 0;
+	}
 done:
 	if (log_fd >= 0)
 		close(log_fd);

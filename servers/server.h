@@ -37,6 +37,8 @@ struct server {
 	bool reaped;		/* pid has been waited for; wait_status holds how it ended */
 	int wait_status;	/* waitpid() status once reaped */
 	bool stopped;		/* server_stop() has run (it runs once) */
+	pid_t keeper_pid;	/* stops the server if bench-ebpf dies (servers/keeper.h) */
+	int keeper_fd;		/* -1: no keeper */
 };
 
 /* Built-in names in display order, NULL-terminated. */

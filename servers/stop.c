@@ -12,7 +12,9 @@
 #include "common/clock.h"
 #include "servers/ports.h"
 #include "servers/server.h"
+#include "servers/keeper.h"
 #include "servers/tmpdir.h"
+#include "servers/tree.h"
 
 #define STOP_GRACE_S 3.0
 #define KILL_WAIT_S 2.0
@@ -34,48 +36,20 @@ static bool reap(struct server *s, bool block)
 	return s->reaped;
 }
 
-/* Does process group PGID still hold a live (non-zombie) process? Zombies
- * whose parent does not reap them (an init that never waits) do not count. */
-static bool group_alive(pid_t pgid)
+/* SIG to the process group and to the rest of the tree. */
+static void signal_tree(struct server *s, int sig)
 {
-	if (kill(-pgid, 0) < 0)
-		return errno != ESRCH;
-	DIR *d = opendir("/proc");
-	if (!d)
-		return true;
-	bool alive = false;
-	struct dirent *e;
-	while (!alive && (e = readdir(d))) {
-		if (e->d_name[0] < '1' || e->d_name[0] > '9')
-			continue;
-		char path[300], buf[512];
-		snprintf(path, sizeof(path), "/proc/%s/stat", e->d_name);
-		int fd = open(path, O_RDONLY | O_CLOEXEC);
-		if (fd < 0)
-			continue;
-		ssize_t n = read(fd, buf, sizeof(buf) - 1);
-		close(fd);
-		if (n <= 0)
-			continue;
-		buf[n] = 0;
-		/* "pid (comm) state ppid pgrp ..."; comm may hold spaces and parens */
-		char *rp = strrchr(buf, ')');
-		char state;
-		int ppid, pgrp;
-		if (rp && sscanf(rp + 1, " %c %d %d", &state, &ppid, &pgrp) == 3 && pgrp == pgid &&
-		    state != 'Z' && state != 'X')
-			alive = true;
-	}
-	closedir(d);
-	return alive;
+	if (kill(-s->pid, sig) < 0 && !s->reaped)
+		kill(s->pid, sig);
+	tree_signal(s, s->keeper_pid, sig);
 }
 
-/* Waits until the leader is reaped and the group is empty, or until DEADLINE. */
+/* Waits until the leader is reaped and the tree is empty, or until DEADLINE. */
 static bool wait_gone(struct server *s, double deadline)
 {
 	for (;;) {
 		reap(s, false);
-		if (s->reaped && !group_alive(s->pid))
+		if (s->reaped && !tree_signal(s, s->keeper_pid, 0))
 			return true;
 		if (mono_seconds() >= deadline)
 			return false;
@@ -98,13 +72,10 @@ void server_stop(struct server *s)
 		return;
 
 	if (s->pid > 0) {
-		if (!s->reaped || group_alive(s->pid)) {
-			if (kill(-s->pid, SIGTERM) < 0 && !s->reaped)
-				kill(s->pid, SIGTERM);
+		if (!s->reaped || tree_signal(s, s->keeper_pid, 0)) {
+			signal_tree(s, SIGTERM);
 			if (!wait_gone(s, mono_seconds() + STOP_GRACE_S)) {
-				kill(-s->pid, SIGKILL);
-				if (!s->reaped)
-					kill(s->pid, SIGKILL);
+				signal_tree(s, SIGKILL);
 				wait_gone(s, mono_seconds() + KILL_WAIT_S);
 			}
 		}
@@ -112,8 +83,13 @@ void server_stop(struct server *s)
 			double deadline = mono_seconds() + PORT_FREE_WAIT_S;
 			while (port_accepts(s->port) && mono_seconds() < deadline)
 				sleep_ms(20);
+			if (port_accepts(s->port))
+				fprintf(stderr, "bench-ebpf: warning: something still listens on 127.0.0.1:%d "
+					"after %s was stopped, outside its process tree\n", s->port, s->name);
 		}
 	}
+	keeper_dismiss(s->keeper_pid, s->keeper_fd);
+	s->keeper_fd = -1;
 	if (s->tmpdir[0])
 		tmpdir_remove(s->tmpdir);
 }

@@ -91,6 +91,51 @@ class InterruptedStart(harness.BenchTest):
         return subprocess.run(["pgrep", "-f", "sleep " + marker], stdout=subprocess.DEVNULL).returncode == 0
 
 
+IGNORES_TERM = """
+import http.server, signal, sys
+signal.signal(signal.SIGTERM, signal.SIG_IGN)
+http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRequestHandler).serve_forever()
+"""
+
+
+def wait_until(cond, seconds):
+    deadline = time.monotonic() + seconds
+    while not cond() and time.monotonic() < deadline:
+        time.sleep(0.05)
+    return cond()
+
+
+class NothingOutlivesTheTool(harness.BenchTest):
+    def test_killed_tool_takes_a_term_ignoring_server_along(self):
+        app = os.path.join(TMPDIR, "ignores_term.py")
+        with open(app, "w") as f:
+            f.write(IGNORES_TERM)
+        p = subprocess.Popen([BENCH, "--server-cmd", "%s %s {port}" % (PYTHON, app), "--no-ebpf",
+                              "-d", "60s", "-c", "2"], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, TMPDIR=TMPDIR))
+        port = None
+        for line in p.stderr:  # wait for the state: the server answers
+            if " ready at " in line:
+                port = int(line.split("127.0.0.1:")[1].split("/")[0])
+                break
+        self.assertIsNotNone(port, "the server never became ready")
+        p.kill()
+        p.wait()
+        self.assertTrue(wait_until(lambda: harness.port_free(port), 20),
+                        "the server still listens on %d after bench-ebpf was killed" % port)
+
+    def test_double_forked_daemon_is_stopped(self):
+        cmd = "setsid -f %s; exec sleep 1000" % HTTP_SERVER
+        r = run(["--server-cmd", cmd, "--no-ebpf", "-n", "100", "-c", "2", "-q"], timeout=60)
+        self.assertEqual(r.rc, 0, r.stderr)
+        port = r.json["server"]["port"]
+        self.assertTrue(harness.port_free(port), "the setsid daemon still listens on %d" % port)
+        self.assertNotIn("still listens", r.stderr)
+        gone = subprocess.run(["pgrep", "-f", "http.server --bind 127.0.0.1 %d" % port],
+                              stdout=subprocess.DEVNULL).returncode != 0
+        self.assertTrue(gone, "the setsid daemon outlived the run")
+
+
 class DeadRunsTempDir(harness.BenchTest):
     def test_removed_by_the_next_run(self):
         dead = subprocess.Popen(["true"])

@@ -1,0 +1,126 @@
+/* The server's whole process tree, found in /proc. */
+#include "servers/tree.h"
+
+#include <dirent.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdbool.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#define MAX_DEPTH 64	/* a bound on ancestor walks; trees are shallow */
+
+struct proc {
+	pid_t pid, ppid, pgrp;
+	char state;
+};
+
+void tree_adopt_orphans(void)
+{
+	prctl(PR_SET_CHILD_SUBREAPER, 1);
+}
+
+static bool read_proc(const char *name, struct proc *p)
+{
+	char path[300], buf[512];
+	snprintf(path, sizeof(path), "/proc/%s/stat", name);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	if (n <= 0)
+		return false;
+	buf[n] = 0;
+	/* "pid (comm) state ppid pgrp ..."; comm may hold spaces and parens */
+	char *rp = strrchr(buf, ')');
+	int ppid, pgrp;
+	if (!rp || sscanf(rp + 1, " %c %d %d", &p->state, &ppid, &pgrp) != 3)
+		return false;
+	p->pid = (pid_t)atoi(name);
+	p->ppid = ppid;
+	p->pgrp = pgrp;
+	return true;
+}
+
+/* Every process on the machine; *n of them, NULL when /proc cannot be read. */
+static struct proc *snapshot(size_t *n)
+{
+	DIR *d = opendir("/proc");
+	struct proc *all = NULL;
+	size_t cap = 0;
+	struct dirent *e;
+	*n = 0;
+	if (!d)
+		return NULL;
+	while ((e = readdir(d))) {
+		if (e->d_name[0] < '1' || e->d_name[0] > '9')
+			continue;
+		if (*n == cap) {
+			struct proc *more = realloc(all, (cap = cap ? 2 * cap : 512) * sizeof(*all));
+			if (!more)
+				break;
+			all = more;
+		}
+		if (read_proc(e->d_name, &all[*n]))
+			(*n)++;
+	}
+	closedir(d);
+	return all;
+}
+
+static const struct proc *find(const struct proc *all, size_t n, pid_t pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (all[i].pid == pid)
+			return &all[i];
+	return NULL;
+}
+
+/* In S's process group, or below its first process, or below one of our
+ * children (orphans we adopted), but not EXCLUDE and not us. */
+static bool member(const struct proc *all, size_t n, const struct proc *p,
+		   const struct server *s, pid_t exclude)
+{
+	pid_t self = getpid();
+	if (p->pid == self || p->pid == exclude)
+		return false;
+	if (p->pgrp == s->pid)
+		return true;
+	for (int depth = 0; p && depth < MAX_DEPTH; depth++) {
+		if (p->pid == s->pid || (p->ppid == self && p->pid != exclude))
+			return true;
+		if (p->ppid <= 1 || p->pid == exclude)
+			return false;
+		p = find(all, n, p->ppid);
+	}
+	return false;
+}
+
+int tree_signal(const struct server *s, pid_t exclude, int sig)
+{
+	size_t n;
+	struct proc *all = snapshot(&n);
+	int live = 0;
+	if (!all)
+		return kill(-s->pid, 0) == 0;	/* no /proc: the process group only */
+	for (size_t i = 0; i < n; i++) {
+		const struct proc *p = &all[i];
+		if (!member(all, n, p, s, exclude))
+			continue;
+		if (p->state == 'Z' || p->state == 'X') {
+			if (p->ppid == getpid() && p->pid != s->pid)
+				waitpid(p->pid, NULL, WNOHANG);	/* an adopted orphan, ended */
+			continue;
+		}
+		live++;
+		if (sig && p->pgrp != s->pid)	/* the group had it from kill(-pgid) */
+			kill(p->pid, sig);
+	}
+	free(all);
+	return live;
+}
