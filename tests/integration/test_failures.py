@@ -60,7 +60,8 @@ class Failures(BenchTest):
         self.assertOneLineError(r, "pip install pymongoose", rc=4)
 
     def test_ctrl_c_keeps_partial_results(self):
-        r = run(["--server", "aiohttp", "-d", "30s", "-c", "10"], sigint_after=4)
+        # wait for the state (the load is running), not for a time
+        r = run(["--server", "aiohttp", "-d", "30s", "-c", "10"], sigint_when="ready at", sigint_after=1)
         self.assertEqual(r.rc, 130, r.stderr)
         rep = r.json
         validate(rep)

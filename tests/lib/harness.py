@@ -80,8 +80,9 @@ os.chmod(TMPDIR, 0o1777)  # like /tmp: runs as another user (sudo, nobody) write
 atexit.register(shutil.rmtree, TMPDIR, True)
 
 
-def run(args, timeout=120, user=None, sigint_after=None, env=None):
-    """Run bench-ebpf; optionally as another user, or with a SIGINT after N s."""
+def run(args, timeout=120, user=None, sigint_after=None, env=None, sigint_when=None):
+    """Run bench-ebpf; optionally as another user, or with a SIGINT after N s
+    (counted from the first stderr line containing sigint_when, if given)."""
     cmd = [BENCH] + list(args)
     env = dict(os.environ if env is None else env, TMPDIR=TMPDIR)
     preexec = None
@@ -93,11 +94,18 @@ def run(args, timeout=120, user=None, sigint_after=None, env=None):
     t0 = time.monotonic()
     p = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
                          preexec_fn=preexec, env=env, cwd="/")
+    early = ""
+    if sigint_when is not None:
+        for line in p.stderr:
+            early += line
+            if sigint_when in line:
+                break
     if sigint_after is not None:
         time.sleep(sigint_after)
         p.send_signal(signal.SIGINT)
     try:
         out, err = p.communicate(timeout=timeout)
+        err = early + err
     except subprocess.TimeoutExpired:
         p.kill()
         out, err = p.communicate()
