@@ -90,7 +90,7 @@ struct lg_options {
 	bool pin;		/* false: do not pin */
 	bool record_requests;	/* keep one lg_record per measured complete response */
 
-	/* issue 5: open loop and engines (all zero = closed loop on epoll) */
+	/* open loop and engines (all zero = closed loop on epoll) */
 	enum lg_mode mode;
 	double rate;		/* open loop: total requests/s over all threads (> 0, >= threads) */
 	enum lg_arrival arrival;	/* open loop: gaps between a thread's requests */
@@ -169,7 +169,7 @@ struct lg_result {
 	struct lg_record *records;	/* record_requests: n_records, in no particular order */
 	size_t n_records;
 
-	/* issue 5 */
+	/* open loop, engines, saturation */
 	uint64_t sent;			/* measured requests issued (due and handed to a connection) */
 	double achieved_rate;		/* sent / send window (open loop: the schedule's window, so
 					 * it is comparable with lg_options.rate); 0 if no window */

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Load generator vs wrk against one nginx worker, side by side (issue 5).
+# Load generator vs wrk against one nginx worker, side by side.
 #
 #   scripts/bench-loadgen.sh [-p PAIRS] [-d SECONDS] [-c CONNS] [--engine NAME]
 #                            [--tool loadgen-run|bench-ebpf] [--build DIR]
