@@ -12,6 +12,7 @@
  * its [C0, C5] (a completion seen out of order). */
 #define _GNU_SOURCE
 #include "analysis/anatomy.h"
+#include "analysis/dist.h"
 #include "common/fmt.h"
 
 #include <inttypes.h>
@@ -23,6 +24,18 @@ const char *const anat_comp_names[AC_NR] = {
 	[AC_CONNECT] = "connect", [AC_NET_IN] = "net_in", [AC_ACCEPT_WAIT] = "accept_wait",
 	[AC_WAIT] = "wait", [AC_APP] = "app", [AC_NET_OUT] = "net_out", [AC_CLIENT] = "client",
 	[AC_WAIT_RUNQ] = "wait_runq", [AC_WAIT_OTHER] = "wait_other",
+};
+const char *const anat_comp_keys[AC_NR] = {
+	[AC_CONNECT] = "connect_ns", [AC_NET_IN] = "net_in_ns",
+	[AC_ACCEPT_WAIT] = "accept_wait_ns", [AC_WAIT] = "wait_ns", [AC_APP] = "app_ns",
+	[AC_NET_OUT] = "net_out_ns", [AC_CLIENT] = "client_ns",
+	[AC_WAIT_RUNQ] = "wait_runq_ns", [AC_WAIT_OTHER] = "wait_other_ns",
+};
+const char *const anat_share_keys[AC_NR] = {
+	[AC_CONNECT] = "connect_share", [AC_NET_IN] = "net_in_share",
+	[AC_ACCEPT_WAIT] = "accept_wait_share", [AC_WAIT] = "wait_share",
+	[AC_APP] = "app_share", [AC_NET_OUT] = "net_out_share", [AC_CLIENT] = "client_share",
+	[AC_WAIT_RUNQ] = "wait_runq_share", [AC_WAIT_OTHER] = "wait_other_share",
 };
 const char *const anat_unmatched_names[AU_NR] = {
 	[AU_NO_KERNEL_RECORD] = "no_kernel_record",
@@ -136,30 +149,14 @@ struct acc {
 	} tail[2];
 };
 
-static json_t *stats_json(const struct hist *h)
-{
-	if (!h->total)
-		return json_pack("{s:I,s:n,s:n,s:n,s:n,s:n}", "count", (json_int_t)0, "mean_ns",
-				 "p50_ns", "p90_ns", "p99_ns", "max_ns");
-	return json_pack("{s:I,s:I,s:I,s:I,s:I,s:I}", "count", (json_int_t)h->total,
-		"mean_ns", (json_int_t)llround(hist_mean(h)),
-		"p50_ns", (json_int_t)hist_percentile(h, 50),
-		"p90_ns", (json_int_t)hist_percentile(h, 90),
-		"p99_ns", (json_int_t)hist_percentile(h, 99),
-		"max_ns", (json_int_t)h->max);
-}
-
 static json_t *tail_json(const struct tail *t)
 {
 	json_t *o = json_pack("{s:I,s:I}", "threshold_ns", (json_int_t)t->threshold,
 			      "requests", (json_int_t)t->n);
-	char key[48];
 
-	for (int i = 0; o && i < AC_NR; i++) {
-		snprintf(key, sizeof(key), "%s_share", anat_comp_names[i]);
-		json_object_set_new(o, key, t->n && t->lat > 0 ? json_real((double)(t->sum[i] / t->lat))
-							       : json_null());
-	}
+	for (int i = 0; o && i < AC_NR; i++)
+		json_object_set_new(o, anat_share_keys[i], t->n && t->lat > 0 ?
+				    json_real((double)(t->sum[i] / t->lat)) : json_null());
 	return o;
 }
 
@@ -369,7 +366,7 @@ json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err)
 	for (int c = 0; c < AC_NR; c++) {
 		if ((c == AC_CONNECT || c == AC_ACCEPT_WAIT) && !s->new_conn)
 			continue;	/* only where connections were opened */
-		json_object_set_new(comps, anat_comp_names[c], stats_json(&s->h[c]));
+		json_object_set_new(comps, anat_comp_keys[c], dist_json_hdr(&s->h[c]));
 	}
 	json_object_set_new(tail, "p99", tail_json(&s->tail[0]));
 	json_object_set_new(tail, "p999", tail_json(&s->tail[1]));
@@ -387,8 +384,8 @@ json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err)
 		"new_connections", (json_int_t)s->new_conn,
 		"connection_per_request", s->matched && s->new_conn * 2 > s->matched,
 		"components", comps,
-		"latency", stats_json(&s->latency),
-		"send_ns", stats_json(&s->send),
+		"latency_ns", dist_json_hdr(&s->latency),
+		"send_ns", dist_json_hdr(&s->send),
 		"tail", tail);
 	if (o) {
 		json_object_set_new(o, "client_errors", json_integer((json_int_t)errors));
@@ -461,8 +458,8 @@ void anat_summary(FILE *out, json_t *b)
 		return;
 	}
 	for (int i = 0; i < nseg; i++) {
-		json_t *c = json_object_get(comps, anat_comp_names[seg[i].id]);
-		double m = jnum(c, "mean_ns", NULL), n = jnum(c, "count", NULL);
+		json_t *c = json_object_get(comps, anat_comp_keys[seg[i].id]);
+		double m = jnum(c, "mean", NULL), n = jnum(c, "count", NULL);
 		double all = jnum(b, "matched", NULL);
 
 		/* connect and accept_wait are means over new connections: spread
@@ -504,23 +501,20 @@ void anat_summary(FILE *out, json_t *b)
 	bar[p] = 0;
 	fprintf(out, "    [%s]  mean %s\n", bar, fmt_duration(total, d[0], sizeof(d[0])));
 	for (int i = 0; i < nseg; i++) {
-		json_t *c = json_object_get(comps, anat_comp_names[seg[i].id]);
+		json_t *c = json_object_get(comps, anat_comp_keys[seg[i].id]);
 
 		if (!c)
 			continue;
 		fprintf(out, "    %c %-60s %5.1f %%  p50 %-9s p99 %s\n", seg[i].letter, seg[i].label,
-			mean[i] / total * 100, fmt_duration(jnum(c, "p50_ns", NULL), d[0], sizeof(d[0])),
-			fmt_duration(jnum(c, "p99_ns", NULL), d[1], sizeof(d[1])));
+			mean[i] / total * 100, fmt_duration(jnum(c, "p50", NULL), d[0], sizeof(d[0])),
+			fmt_duration(jnum(c, "p99", NULL), d[1], sizeof(d[1])));
 	}
 	json_t *t = json_object_get(json_object_get(b, "tail"), "p99");
 	if (jnum(t, "requests", NULL) > 0) {
 		fprintf(out, "    slowest 1 %% (> %s):", fmt_duration(jnum(t, "threshold_ns", NULL), d[0], sizeof(d[0])));
 		for (int i = 0; i < nseg; i++) {
-			char key[48];
-			double sh;
+			double sh = jnum(t, anat_share_keys[seg[i].id], NULL);
 
-			snprintf(key, sizeof(key), "%s_share", anat_comp_names[seg[i].id]);
-			sh = jnum(t, key, NULL);
 			if (isfinite(sh) && sh >= 0.005)
 				fprintf(out, " %s %.0f %%", seg[i].id == AC_WAIT_RUNQ ? "wait(runq)" :
 					seg[i].id == AC_WAIT_OTHER ? "wait(busy)" : anat_comp_names[seg[i].id],

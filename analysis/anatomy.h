@@ -23,7 +23,9 @@ enum anat_comp_id {
 	AC_WAIT_RUNQ, AC_WAIT_OTHER, AC_NR,
 };
 #define AC_TELESCOPING 7	/* the first 7 add up to the latency */
-extern const char *const anat_comp_names[AC_NR];
+extern const char *const anat_comp_names[AC_NR];	/* in --trace lines */
+extern const char *const anat_comp_keys[AC_NR];	/* breakdown.components.<key> */
+extern const char *const anat_share_keys[AC_NR];	/* breakdown.tail.<p>.<key> */
 
 struct anat_comp {
 	uint64_t v[AC_NR];

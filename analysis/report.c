@@ -1,5 +1,7 @@
 #define _GNU_SOURCE
 #include "analysis/report.h"
+#include "analysis/dist.h"
+#include "analysis/json_num.h"
 
 #include <errno.h>
 #include <math.h>
@@ -12,19 +14,6 @@
 #ifndef BENCH_EBPF_VERSION
 #define BENCH_EBPF_VERSION "unknown"
 #endif
-
-json_t *json_ns(uint64_t ns)
-{
-	return json_integer(ns > (uint64_t)INT64_MAX ? INT64_MAX : (json_int_t)ns);
-}
-
-json_t *json_num_or_null(double v, bool have)
-{
-	/* jansson refuses NaN/inf: json_real() returns NULL for them. */
-	if (!have || !isfinite(v))
-		return json_null();
-	return json_real(v);
-}
 
 const char *report_cpulist(const void *set, char *buf, size_t len)
 {
@@ -83,35 +72,6 @@ json_t *report_host(void)
 			 "cpus", (int)sysconf(_SC_NPROCESSORS_ONLN), "hostname", host);
 }
 
-/* Buckets are written half-open, [lo, hi), like the kernel's,
- * so every histogram in the report reads the same way. */
-static void add_bucket(uint64_t lo, uint64_t hi, uint64_t count, void *arg)
-{
-	json_array_append_new(arg, json_pack("{s:o, s:o, s:o}", "lo", json_ns(lo),
-					     "hi", json_ns(hi + 1), "count", json_ns(count)));
-}
-
-json_t *report_latency(const struct hist *h)
-{
-	bool have = h->total > 0;
-	json_t *o = json_object(), *buckets = json_array();
-#define PCT(key, p) json_object_set_new(o, key, have ? json_ns(hist_percentile(h, p)) : json_null())
-	json_object_set_new(o, "count", json_ns(h->total));
-	json_object_set_new(o, "min", have ? json_ns(h->min) : json_null());
-	json_object_set_new(o, "mean", have ? json_ns((uint64_t)llround(hist_mean(h))) : json_null());
-	json_object_set_new(o, "stdev", have ? json_ns((uint64_t)llround(hist_stdev(h))) : json_null());
-	PCT("p50", 50);
-	PCT("p90", 90);
-	PCT("p99", 99);
-	PCT("p999", 99.9);
-	PCT("p9999", 99.99);
-	json_object_set_new(o, "max", have ? json_ns(h->max) : json_null());
-#undef PCT
-	hist_foreach(h, add_bucket, buckets);
-	json_object_set_new(o, "hist", buckets);
-	return o;
-}
-
 static uint64_t window_ns(const struct lg_result *r)
 {
 	return r->end_ns > r->start_ns ? r->end_ns - r->start_ns : 0;
@@ -122,7 +82,7 @@ json_t *report_load(const struct report_load *l, const struct lg_result *r)
 	json_t *o = json_pack("{s:s, s:s, s:i, s:i, s:o, s:o, s:o, s:o, s:o}",
 		"mode", l->mode, "engine", l->engine,
 		"connections", l->connections, "threads", l->threads,
-		"requests", l->requests ? json_ns(l->requests) : json_null(),
+		"requests", l->requests ? json_count(l->requests) : json_null(),
 		"duration_ns", json_ns(window_ns(r)),
 		"duration_limit_ns", l->duration_limit_ns ? json_ns(l->duration_limit_ns) : json_null(),
 		"warmup_ns", json_ns(l->warmup_ns),
@@ -136,9 +96,9 @@ json_t *report_load(const struct report_load *l, const struct lg_result *r)
 static json_t *errors_object(const struct lg_result *r)
 {
 	json_t *e = json_object(), *by_errno = json_object();
-	json_object_set_new(e, "total", json_ns(r->errors_total));
+	json_object_set_new(e, "total", json_count(r->errors_total));
 	for (int c = 0; c < LG_ERR__COUNT; c++) {
-		json_object_set_new(e, lg_error_names[c], json_ns(r->errors[c]));
+		json_object_set_new(e, lg_error_names[c], json_count(r->errors[c]));
 		json_t *per = json_object();
 		for (int n = 0; n < LG_ERRNO_SLOTS; n++) {
 			if (!r->errnos[c][n])
@@ -148,7 +108,7 @@ static json_t *errors_object(const struct lg_result *r)
 			snprintf(key, sizeof(key), "%s", name ? name : n ? "" : "none");
 			if (!key[0])
 				snprintf(key, sizeof(key), "errno_%d", n);
-			json_object_set_new(per, key, json_ns(r->errnos[c][n]));
+			json_object_set_new(per, key, json_count(r->errnos[c][n]));
 		}
 		if (json_object_size(per))
 			json_object_set_new(by_errno, lg_error_names[c], per);
@@ -163,14 +123,14 @@ static json_t *errors_object(const struct lg_result *r)
 static json_t *open_loop_object(const struct lg_result *r)
 {
 	return json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"sent", json_ns(r->sent),
+		"sent", json_count(r->sent),
 		"achieved_rate", json_num_or_null(r->achieved_rate, r->send_window_ns > 0),
 		"send_window_ns", json_ns(r->send_window_ns),
-		"late_sends", json_ns(r->late_sends),
-		"conn_waits", json_ns(r->conn_waits),
+		"late_sends", json_count(r->late_sends),
+		"conn_waits", json_count(r->conn_waits),
 		"max_lag_ns", json_ns(r->max_lag_ns),
-		"unsent", json_ns(r->unsent),
-		"send_lag_ns", report_latency(&r->send_lag));
+		"unsent", json_count(r->unsent),
+		"send_lag_ns", dist_json_hdr(&r->send_lag));
 }
 
 json_t *report_client(const struct report_load *l, const struct lg_result *r)
@@ -193,34 +153,26 @@ json_t *report_client(const struct report_load *l, const struct lg_result *r)
 		"mean_across_concurrent", have_time ?
 			json_ns((uint64_t)llround((double)win / (double)r->requests_completed)) : json_null());
 	json_t *c = json_pack("{s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o, s:o}",
-		"requests_completed", json_ns(r->requests_completed),
-		"requests_ok", json_ns(r->requests_ok),
+		"requests_completed", json_count(r->requests_completed),
+		"requests_ok", json_count(r->requests_ok),
 		"errors", errors_object(r),
 		"status_classes", classes,
 		"rps", json_num_or_null((double)r->requests_completed / secs, have_time),
-		"bytes_read", json_ns(r->bytes_read),
+		"bytes_read", json_count(r->bytes_read),
 		"transfer_bytes_per_s", json_num_or_null((double)r->bytes_read / secs, win > 0),
-		"connections_opened", json_ns(r->connects),
+		"connections_opened", json_count(r->connects),
 		"cpu_seconds", json_real(cpu),
 		/* the workers' time not spent waiting for events; the CPU share beside it */
 		"busy_fraction", json_num_or_null(r->busy_fraction, have_busy),
-		"latency_ns", report_latency(&r->latency),
+		"latency_ns", dist_json_hdr(&r->latency),
 		"time_per_request_ns", tpr,
 		"window", json_pack("{s:o, s:o}", "start_ns", json_ns(r->start_ns),
 				    "end_ns", json_ns(r->end_ns)));
 	json_object_set_new(c, "cpu_fraction", json_num_or_null(cpu / (run_s * ncpu), have_busy));
 	json_object_set_new(c, "busy_max", json_num_or_null(r->busy_max, have_busy));
-	json_object_set_new(c, "latency_uncorrected_ns", report_latency(&r->latency_uncorrected));
+	json_object_set_new(c, "latency_uncorrected_ns", dist_json_hdr(&r->latency_uncorrected));
 	json_object_set_new(c, "open_loop", l->arrival ? open_loop_object(r) : json_null());
-	json_object_set_new(c, "tls_errors", json_ns(r->tls_errors));
+	json_object_set_new(c, "tls_errors", json_count(r->tls_errors));
 	json_object_set_new(c, "first_error", r->first_error[0] ? json_string(r->first_error) : json_null());
 	return c;
-}
-
-json_t *report_kernel_disabled(const char *reason)
-{
-	return json_pack("{s:b, s:s, s:{s:[], s:[]}, s:{}, s:i}",
-			 "enabled", 0, "reason", reason,
-			 "probes", "attached", "missing",
-			 "syscalls", "records_lost", 0);
 }

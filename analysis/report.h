@@ -6,8 +6,9 @@
 #include <jansson.h>
 #include "loadgen/hist.h"
 #include "loadgen/loadgen.h"
+#include "servers/server.h"
 
-#define REPORT_SCHEMA_VERSION 1
+#define REPORT_SCHEMA_VERSION 2
 
 /* What the load was asked to do, as the report's "load" object states it. */
 struct report_load {
@@ -25,15 +26,21 @@ struct report_load {
 
 json_t *report_host(void);
 json_t *report_tool(void);
-/* Latency stats plus the bucket array {lo,hi,count} of the histogram. */
-json_t *report_latency(const struct hist *h);
 json_t *report_load(const struct report_load *l, const struct lg_result *r);
 json_t *report_client(const struct report_load *l, const struct lg_result *r);
-/* An empty "kernel" object for runs without probes (paths still exist). */
-json_t *report_kernel_disabled(const char *reason);
 
-/* jansson helpers that never leave a NULL in an object. */
-json_t *json_ns(uint64_t ns);		/* integer ns */
-json_t *json_num_or_null(double v, bool have);
+/* The parts of one server's run, each already a JSON object built here in
+ * analysis/ (report_client, report_kernel, anat_breakdown, report_overhead). */
+struct report_run_parts {
+	const struct server *server;
+	const char *server_cpus;	/* where it was pinned; NULL: not pinned */
+	json_t *load, *client, *kernel, *breakdown;	/* borrowed */
+	json_t *overhead;		/* borrowed; NULL: no --overhead */
+	bool interrupted;
+	const char *error;		/* why the run failed; NULL: it did not */
+};
+/* The report's object for one server's run. */
+json_t *report_run(const struct report_run_parts *p);
+
 /* "0,2-3" from a CPU set, into buf. */
 const char *report_cpulist(const void *cpuset, char *buf, size_t len);

@@ -226,61 +226,20 @@ void anatomy_free(struct anatomy *a)
 	free(a);
 }
 
-/* ---- report -------------------------------------------------------------------- */
+/* ---- results -------------------------------------------------------------------- */
 
-static json_t *ensure(json_t *parent, const char *key, json_t *(*make)(void))
+void anatomy_results(const struct anatomy *a, struct anatomy_results *out)
 {
-	json_t *v = json_object_get(parent, key);
-
-	if (!v) {
-		v = make();
-		json_object_set_new(parent, key, v);
-	}
-	return v;
-}
-
-int anatomy_report_kernel(struct anatomy *a, json_t *kernel)
-{
-	static const char *const stat_names[ANAT_ST_NR] = {
-		[ANAT_ST_EMITTED] = "records",
-		[ANAT_ST_LOST] = "ring_full",
-		[ANAT_ST_READ_NO_ARRIVAL] = "read_without_arrival",
-		[ANAT_ST_ARRIVALS_LOST] = "arrivals_overwritten",
-		[ANAT_ST_DATA_NO_REQ] = "response_bytes_without_request",
-		[ANAT_ST_SEND_NO_REQ] = "send_without_request",
-		[ANAT_ST_RUNQ_TRUNC] = "runq_history_short",
-	};
-	json_t *lost, *anat, *anom;
-	uint64_t dropped;
-	json_int_t prev;
-
-	if (!a || !json_is_object(kernel))
-		return -EINVAL;
-	dropped = anatomy_lost(a);
-	prev = json_integer_value(json_object_get(kernel, "records_lost"));
-	json_object_set_new(kernel, "records_lost", json_integer(prev + (json_int_t)dropped));
-	lost = ensure(kernel, "records_lost_by_reason", json_object);
-	if (a->stats[ANAT_ST_LOST])
-		json_object_set_new(lost, "anatomy_ring_full", json_integer((json_int_t)a->stats[ANAT_ST_LOST]));
-	if (a->oom)
-		json_object_set_new(lost, "anatomy_out_of_memory", json_integer((json_int_t)a->oom));
-
-	anom = json_object();
-	for (int k = ANAT_ST_READ_NO_ARRIVAL; k < ANAT_ST_NR; k++)
-		json_object_set_new(anom, stat_names[k], json_integer((json_int_t)a->stats[k]));
-	anat = json_pack("{s:b,s:s,s:I,s:I,s:I,s:o}",
-		"available", !a->unusable[0],
-		"arrival", anatomy_arrival(a),
-		"records", (json_int_t)a->stats[ANAT_ST_EMITTED],
-		"drained", (json_int_t)a->n,
-		"records_lost", (json_int_t)dropped,
-		"anomalies", anom);
-	if (!anat)
-		return -ENOMEM;
-	if (a->unusable[0])
-		json_object_set_new(anat, "reason", json_string(a->unusable));
-	json_object_set_new(kernel, "anatomy", anat);
-	return 0;
+	memset(out, 0, sizeof(*out));
+	if (!a)
+		return;
+	out->usable = !a->unusable[0];
+	out->reason = a->unusable;
+	out->arrival = anatomy_arrival(a);
+	memcpy(out->stats, a->stats, sizeof(out->stats));
+	out->drained = a->n;
+	out->ring_lost = a->stats[ANAT_ST_LOST];
+	out->oom_lost = a->oom;
 }
 
 bool anatomy_have_accept(const struct anatomy *a)

@@ -4,14 +4,14 @@
  * one probe table (loader/probes.c), which owns this; the join with the
  * load generator's records and the statistics are in analysis/anatomy.h.
  *
- * Reading, after probes_collect: anatomy_records, anatomy_report_kernel. */
+ * Reading, after probes_collect: anatomy_records, anatomy_results. */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
-#include <jansson.h>
 #include <linux/types.h>
 #include "bpf/anatomy.h"
+#include "loader/kernel_results.h"
 
 struct anatomy;
 
@@ -24,9 +24,9 @@ const char *anatomy_unusable(const struct anatomy *a);
 /* The arrival probe in use: "sk_data_ready", "tcp_probe" or "none". */
 const char *anatomy_arrival(const struct anatomy *a);
 uint64_t anatomy_lost(const struct anatomy *a);
-/* Adds the group's lost records to kernel.records_lost (reason
- * "anatomy_ring_full") and kernel.anatomy. */
-int anatomy_report_kernel(struct anatomy *a, json_t *kernel);
+/* The group's counters and lost records, as plain data for the report
+ * (analysis/report_kernel.c); zeros for NULL. */
+void anatomy_results(const struct anatomy *a, struct anatomy_results *out);
 /* Whether accept() returns are seen (anatomy/sys_exit attached): without
  * them accept_wait cannot be told from wait. */
 bool anatomy_have_accept(const struct anatomy *a);

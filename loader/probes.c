@@ -2,7 +2,7 @@
  * open -> rodata/map set-up -> autoload -> load -> attach, the measurement
  * window, the anatomy's records while the load runs, and detach. The table
  * of probes is in probe_table.c, whose events in probes_track.c, reading
- * what the programs gathered in probes_report.c.
+ * what the programs gathered in probes_collect.c.
  *
  * Rule: one missing or failing probe never fails the run. It is recorded in
  * kernel.probes.missing with its reason, and the rest goes on. */

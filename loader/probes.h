@@ -1,13 +1,13 @@
 /* Kernel side: opens, feature-probes, loads and attaches the BPF programs for
- * one server under test, and turns what they gathered into the report's
- * "kernel" object. */
+ * one server under test, and reads what they gathered into plain structs
+ * (loader/kernel_results.h); analysis/ turns those into JSON and text. */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <sys/types.h>
-#include <jansson.h>
 #include "common/errbuf.h"
+#include "loader/kernel_results.h"
 
 struct probes_opts {
 	pid_t server_tgid;	/* traced together with every process it forks */
@@ -29,7 +29,7 @@ struct anatomy;
  *   probes_window_close  the load is over: nothing counts any more
  *   probes_collect       read what was gathered, for the exact window
  *   probes_close         detach and free
- * then probes_report / probes_summary / probes_anatomy read the results. */
+ * then probes_results / probes_anatomy hand over the results. */
 
 /* 0 when this process may load and attach BPF programs, else -EPERM and a
  * one-line reason naming what is missing and that --no-ebpf runs without. */
@@ -59,10 +59,9 @@ void probes_window_close(struct probes *p);
  * window [start_ns, end_ns] (on-CPU and wait times are clipped to it;
  * 0, 0: the window as opened and closed). */
 int probes_collect(struct probes *p, uint64_t start_ns, uint64_t end_ns);
-/* Fill the report's "kernel" object (probes, syscalls, records_lost, ...). */
-int probes_report(struct probes *p, json_t *kernel, struct errbuf *err);
-/* A few human lines that explain the run, to stderr-like stream. */
-void probes_summary(struct probes *p, FILE *out);
+/* What probes_collect read: the probes' own (valid until the next
+ * probes_collect or probes_close); NULL only without memory. */
+const struct kernel_results *probes_results(struct probes *p);
 /* The anatomy group's records (loader/anatomy.h), NULL when the group is
  * off; owned by p. */
 struct anatomy *probes_anatomy(struct probes *p);

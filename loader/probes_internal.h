@@ -1,9 +1,10 @@
-/* Loader internals shared by probes.c (lifecycle) and probes_report.c
+/* Loader internals shared by probes.c (lifecycle) and probes_collect.c
  * (reading the maps, JSON and the human summary). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
 #include <linux/types.h>	/* __u32/__u64 of the shared BPF headers */
+#include "loader/kernel_results.h"
 #include "loader/probes.h"
 #include "bpf/common.h"
 #include "bpf/syscalls.h"
@@ -60,35 +61,6 @@ struct netstat_snap {
 };
 
 
-struct loop_sum {
-	uint32_t tid, tgid;
-	char comm[16];
-	uint64_t waits, blocked_ns, span_ns, oncpu_ns;
-	bool have_oncpu;
-	double busy;
-};
-
-/* Everything probes_report and probes_summary show, read from the maps. */
-struct results {
-	uint64_t window_ns;
-	struct sc_sum {
-		uint64_t count, errors, eagain;
-		struct hist h;		/* time in the kernel */
-	} sc[SC_NR];
-	struct hist runq;
-	uint64_t oncpu_ns, voluntary, involuntary;
-	struct hist accept;
-	struct tcp_stat tcp;
-	uint64_t listen_overflows, listen_drops;
-	bool have_listen;
-	struct loop_sum *loops;	/* sorted, busiest first */
-	size_t nloops;
-	int busiest;		/* index into loops of the headline thread; -1: none */
-	uint64_t drops[DROP_KINDS];
-	uint64_t records_lost;
-	uint64_t tracked;
-};
-
 struct probes {
 	struct probes_opts opts;
 	char *groups_s;		/* owned copy of the groups option (split in place) */
@@ -111,7 +83,7 @@ struct probes {
 	bool cost_seen[H_NR];		/* attached when the window opened */
 	const char *cost_mode[H_NR];
 	uint64_t cost_start[H_NR][2], cost_end[H_NR][2];	/* run_cnt, run_time_ns */
-	struct results res;
+	struct kernel_results res;
 	bool have_res;
 };
 
@@ -148,9 +120,9 @@ void probes_cost_enable(struct probes *p);
 void probes_cost_restore(struct probes *p);
 void probes_cost_read(const struct probes *p, uint64_t v[][2]);
 
-/* probes_report.c */
+/* probes_collect.c */
 int probes_read_results(struct probes *p);
-void probes_results_free(struct results *r);
+void probes_results_free(struct kernel_results *r);
 
 /* kernel_dist.c: one CPU's BPF distribution added into h (allocated on the
  * first samples); 0 or -ENOMEM. */

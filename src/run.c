@@ -11,11 +11,15 @@
 #include "analysis/anatomy.h"
 #include "analysis/report.h"
 #include "analysis/report_cost.h"
+#include "analysis/report_kernel.h"
 #include "analysis/summary.h"
-#include "common/clock.h"
+#include "analysis/summary_kernel.h"
+#include "loader/anatomy.h"
 #include "loader/probes.h"
 #include "loadgen/loadgen.h"
 #include "servers/server.h"
+#include "src/measure.h"
+#include "src/overhead.h"
 
 
 static void server_opts_from_cli(const struct cli_options *o, const char *name,
@@ -33,129 +37,28 @@ static void server_opts_from_cli(const struct cli_options *o, const char *name,
 	so->verbose = o->verbose;
 }
 
-static bool show_progress(const struct cli_options *o)
+/* The report's "kernel" object, from the probes' plain results
+ * (analysis/report_kernel.c); without probes, why there are none. */
+static void collect_kernel(struct run *r, bool failed)
 {
-	return !o->quiet && isatty(STDERR_FILENO);
-}
+	struct anatomy_results ar;
+	struct probes_cost cost;
 
-/* Attach the probes to the server process while it still waits at its gate,
- * so nothing it does (or forks) escapes them. */
-enum run_status run_attach_probes(struct run *r, struct errbuf *err)
-{
-	if (r->o->no_ebpf) {
-		r->kernel = report_kernel_disabled("--no-ebpf");
-		return RUN_OK;
-	}
-	if (r->srv.pid <= 0) {
-		r->kernel = report_kernel_disabled("no process to trace: give --pid with --url");
-		return RUN_OK;
-	}
-	struct probes_opts po = {
-		.server_tgid = r->srv.pid,
-		.client_tgid = getpid(),
-		.server_port = r->srv.port,
-		.groups = r->o->probes,
-		.disable = r->o->disable_probes,
-		.verbose = r->o->verbose,
-	};
-	int e = probes_open(&po, &r->probes, err);
-	if (e)
-		return e == -EPERM ? RUN_NOPRIV : RUN_FAILED;
-	if (probes_attach(r->probes, err)) {
-		run_detach_probes(r);
-		return RUN_FAILED;
-	}
-	r->anatomy = probes_anatomy(r->probes);
 	json_decref(r->kernel);
-	r->kernel = json_object();
-	return RUN_OK;
-}
-
-void run_detach_probes(struct run *r)
-{
-	r->anatomy = NULL;	/* the probes' */
-	probes_close(r->probes);
-	r->probes = NULL;
-}
-
-static void print_progress(struct lg_run *lg, uint64_t t0, uint64_t goal)
-{
-	uint64_t done = lg_progress(lg);
-	double secs = (double)(mono_ns() - t0) / 1e9;
-	if (goal)
-		fprintf(stderr, "\r  %llu/%llu requests, %.0f req/s   ", (unsigned long long)done,
-			(unsigned long long)goal, secs > 0 ? (double)done / secs : 0);
-	else
-		fprintf(stderr, "\r  %llu requests, %.1f s, %.0f req/s   ", (unsigned long long)done,
-			secs, secs > 0 ? (double)done / secs : 0);
-}
-
-enum run_status run_drive_load(struct run *r, struct errbuf *err)
-{
-	const struct cli_options *o = r->o;
-	struct lg_target target;
-	struct lg_options lo = o->load;
-	lo.record_requests = r->anatomy != NULL;	/* the anatomy joins them */
-	struct lg_run *lg;
-	uint64_t measure_start, last_print = 0;
-
-	if (lg_target_from_url(&target, r->srv.url, err))
-		return RUN_FAILED;
-	if (!o->server_cmd && !o->url) {
-		target.expect_body = SERVER_EXPECTED_BODY;
-		target.expect_body_len = strlen(SERVER_EXPECTED_BODY);
+	r->kernel = NULL;
+	if (r->probes && r->have_res) {
+		r->kres = probes_results(r->probes);
+		anatomy_results(r->anatomy, &ar);
+		probes_cost(r->probes, &cost);
+		if (r->kres)
+			r->kernel = report_kernel(r->kres, r->anatomy ? &ar : NULL, &cost);
+		if (!r->kernel)
+			r->kernel = report_kernel_disabled("out of memory reading the probes' results");
+		return;
 	}
-	/* Without warmup the kernel window opens before the first connect
-	 * (workers start inside lg_start, and this thread may not run again for
-	 * a while); with warmup at the exact start, still in the future when
-	 * lg_start returns. */
-	if (r->probes && !o->load.warmup_ns)
-		probes_window_open(r->probes, mono_ns());
-	if (lg_start(&target, &lo, &lg, &measure_start, err))
-		return RUN_FAILED;
-	if (r->probes && o->load.warmup_ns)
-		probes_window_open(r->probes, measure_start);
-	while (!lg_done(lg)) {
-		if (*r->stop && !r->interrupted) {
-			r->interrupted = true;
-			lg_stop(lg);
-		}
-		uint64_t now = mono_ns();
-		if (show_progress(o) && now > measure_start && now - last_print > 200 * NS_PER_MS) {
-			print_progress(lg, measure_start, o->load.requests);
-			last_print = now;
-		}
-		probes_poll(r->probes);	/* drain the per-request records */
-		probes_trim(r->probes);
-		usleep(20000);
-	}
-	/* Close the kernel window as soon as the load is over, so the server's
-	 * idle time afterwards is not counted. */
-	probes_window_close(r->probes);
-	if (r->have_res)
-		lg_result_free(&r->res);
-	lg_join(lg, &r->res);
-	r->have_res = true;
-	/* The workers have closed their sockets, which emits the last records;
-	 * the figures are read for the exact measured window. */
-	if (r->probes)
-		probes_collect(r->probes, measure_start, r->res.end_ns);
-	if (show_progress(o))
-		fprintf(stderr, "\r%60s\r", "");
-	r->interrupted |= r->res.interrupted;
-	return RUN_OK;
-}
-
-static json_t *server_json(const struct run *r)
-{
-	const struct server *s = &r->srv;
-	return json_pack("{s:s, s:s, s:o, s:i, s:s, s:o, s:b, s:o}",
-		"name", s->name, "command", s->command,
-		"pid", s->pid > 0 ? json_integer(s->pid) : json_null(),
-		"port", s->port, "url", s->url,
-		"version", s->version[0] ? json_string(s->version) : json_null(),
-		"external", s->external,
-		"cpus", r->o->load.pin && !s->external ? json_string(r->server_cpus) : json_null());
+	r->kernel = report_kernel_disabled(r->kernel_off ? r->kernel_off :
+					   r->probes ? "no load ran" :
+					   failed ? "the run failed before probes ran" : "not run");
 }
 
 static json_t *build_run(struct run *r, const char *error)
@@ -165,40 +68,21 @@ static json_t *build_run(struct run *r, const char *error)
 		hist_init(&r->res.latency);
 		r->have_res = true;
 	}
-	json_t *run = json_object();
-	json_object_set_new(run, "schema_version", json_integer(REPORT_SCHEMA_VERSION));
-	json_object_set_new(run, "tool", report_tool());
-	json_object_set_new(run, "host", report_host());
-	json_object_set_new(run, "server", server_json(r));
-	json_object_set_new(run, "load", report_load(&r->load, &r->res));
-	json_object_set_new(run, "client", report_client(&r->load, &r->res));
-	if (!r->kernel)
-		r->kernel = report_kernel_disabled(error ? "the run failed before probes ran" : "not run");
-	json_object_set_new(run, "kernel", json_incref(r->kernel));
 	if (!r->breakdown)
 		r->breakdown = anat_breakdown_unavailable(error ? "the run failed" : "no load ran");
-	json_object_set_new(run, "breakdown", json_incref(r->breakdown));
-	if (r->overhead)
-		json_object_set_new(run, "overhead", json_incref(r->overhead));
-	json_object_set_new(run, "interrupted", json_boolean(r->interrupted));
-	json_object_set_new(run, "error", error ? json_string(error) : json_null());
+	json_t *load = report_load(&r->load, &r->res), *client = report_client(&r->load, &r->res);
+	struct report_run_parts parts = {
+		.server = &r->srv,
+		.server_cpus = r->o->load.pin ? r->server_cpus : NULL,
+		.load = load, .client = client, .kernel = r->kernel, .breakdown = r->breakdown,
+		.overhead = r->overhead,
+		.interrupted = r->interrupted,
+		.error = error,
+	};
+	json_t *run = report_run(&parts);
+	json_decref(load);
+	json_decref(client);
 	return run;
-}
-
-static void collect_kernel(struct run *r)
-{
-	struct errbuf e = { "" };
-	if (r->probes && probes_report(r->probes, r->kernel, &e))
-		json_object_set_new(r->kernel, "error", json_string(e.msg));
-	if (r->probes && json_is_object(json_object_get(r->kernel, "probes"))) {
-		struct probes_cost c;
-
-		probes_cost(r->probes, &c);
-		json_object_set_new(json_object_get(r->kernel, "probes"), "cost",
-				    report_probe_cost(&c));
-	}
-	if (r->probes && r->anatomy)
-		anatomy_report_kernel(r->anatomy, r->kernel);
 }
 
 /* --trace: the first run of this process starts the file, later ones (more
@@ -335,13 +219,10 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 		st = o->overhead_pairs ? overhead_measure(&r, err) : run_drive_load(&r, err);
 	if (st == RUN_OK && !r.interrupted)
 		st = check_outcome(&r, err);
-	if (r.have_res) {	/* a load ran, even if it failed: keep what the kernel saw */
-		collect_kernel(&r);
+	/* A load ran, even if it failed: keep what the kernel saw. */
+	collect_kernel(&r, st != RUN_OK && st != RUN_INTERRUPTED);
+	if (r.have_res)
 		build_breakdown(&r);
-	} else if (r.kernel && !json_object_get(r.kernel, "probes")) {
-		json_decref(r.kernel);	/* probes attached, but nothing was measured */
-		r.kernel = report_kernel_disabled("no load ran");
-	}
 	if (r.interrupted && (st == RUN_OK || st == RUN_INTERRUPTED))
 		st = RUN_INTERRUPTED;
 
@@ -349,10 +230,10 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED)) {
 		summary_print_run(stderr, *run_out);
 		anat_summary(stderr, r.breakdown);
+		summary_print_kernel(stderr, r.kres);
 		if (r.probes) {
 			struct probes_cost c;
 
-			probes_summary(r.probes, stderr);
 			probes_cost(r.probes, &c);
 			summary_probe_cost(stderr, &c);
 		}

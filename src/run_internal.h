@@ -1,5 +1,5 @@
-/* What one server's run carries between its steps (src/run.c) and the
- * overhead measurement (src/overhead.c). */
+/* What one server's run carries between its steps: src/run.c (the run),
+ * src/measure.c (probes and one load) and src/overhead.c (--overhead). */
 #pragma once
 #include <signal.h>
 #include <stdbool.h>
@@ -19,8 +19,10 @@ struct run {
 	bool spawned;		/* server_spawn was called: server_stop owns cleanup */
 	struct probes *probes;	/* attached now, or NULL */
 	struct anatomy *anatomy;	/* the anatomy group, attached with the probes, or NULL */
-	json_t *breakdown;	/* the report's "breakdown" object */
-	json_t *kernel;		/* the report's "kernel" object */
+	const char *kernel_off;	/* why no probes were attached on purpose; NULL: they were */
+	const struct kernel_results *kres;	/* the probes' last results (theirs) */
+	json_t *breakdown;	/* the report's "breakdown" object (built in analysis/) */
+	json_t *kernel;		/* the report's "kernel" object (built in analysis/) */
 	json_t *overhead;	/* the report's "overhead" object (--overhead) */
 	struct lg_result res;	/* the last measured load */
 	bool have_res;
@@ -29,16 +31,3 @@ struct run {
 	char client_cpus[64];
 	char server_cpus[64];
 };
-
-/* Attach probes to the server (gated or running); with --no-ebpf, or no
- * process to trace, records why in r->kernel and attaches nothing. */
-enum run_status run_attach_probes(struct run *r, struct errbuf *err);
-void run_detach_probes(struct run *r);
-/* One measured load (warmup, then -n/-d) into r->res; the probes, if
- * attached, count only inside its window. */
-enum run_status run_drive_load(struct run *r, struct errbuf *err);
-
-/* --overhead: interleaved pairs of loads with probes off and on. Fills
- * r->overhead; leaves the last probes-on load in r->res with its probes
- * attached, so the rest of the report describes it. */
-enum run_status overhead_measure(struct run *r, struct errbuf *err);

@@ -15,6 +15,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "analysis/report_kernel.h"
+#include "analysis/summary_kernel.h"
 #include "loader/probes.h"
 
 static volatile sig_atomic_t stop;
@@ -40,6 +42,7 @@ int main(int argc, char **argv)
 	struct errbuf err = { { 0 } };
 	double seconds = 10;
 	json_t *k;
+	const struct kernel_results *res;
 	uint64_t t0, deadline;
 
 	for (int i = 1; i < argc; i++) {
@@ -94,15 +97,16 @@ int main(int argc, char **argv)
 	}
 	probes_window_close(p);
 	probes_collect(p, 0, 0);
-	k = json_object();
-	if (probes_report(p, k, &err)) {
-		fprintf(stderr, "probe-attach: %s\n", err.msg);
+	res = probes_results(p);
+	k = res ? report_kernel(res, NULL, NULL) : NULL;
+	if (!k) {
+		fprintf(stderr, "probe-attach: out of memory reading the probes' results\n");
 		probes_close(p);
 		return 1;
 	}
 	json_dumpf(k, stdout, JSON_INDENT(1));
 	putchar('\n');
-	probes_summary(p, stderr);
+	summary_print_kernel(stderr, res);
 	json_decref(k);
 	probes_close(p);
 	return 0;

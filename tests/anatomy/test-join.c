@@ -157,10 +157,10 @@ static void test_join(void)
 	CHECK(json_path_int(b, "kernel_only.outside_window") == 1, "warmup record");
 	CHECK(json_path_int(b, "kernel_only.no_client_request") == 1, "failed request's record");
 	CHECK(json_path_int(b, "new_connections") == 2, "new connections");
-	CHECK(json_path_int(b, "components.connect.count") == 2, "connect only for new connections");
-	CHECK(json_path_int(b, "components.accept_wait.max_ns") == 50, "accept_wait max %lld",
-	      (long long)json_path_int(b, "components.accept_wait.max_ns"));
-	CHECK(json_path_int(b, "components.net_in.count") == 9, "net_in count");
+	CHECK(json_path_int(b, "components.connect_ns.count") == 2, "connect only for new connections");
+	CHECK(json_path_int(b, "components.accept_wait_ns.max") == 50, "accept_wait max %lld",
+	      (long long)json_path_int(b, "components.accept_wait_ns.max"));
+	CHECK(json_path_int(b, "components.net_in_ns.count") == 9, "net_in count");
 	CHECK(json_real_value(json_object_get(b, "coverage")) == 9.0 / 11, "coverage");
 
 	/* Trace: one line per match, with the marks. */

@@ -26,6 +26,8 @@
 #include <time.h>
 #include <unistd.h>
 #include <jansson.h>
+#include "analysis/report_kernel.h"
+#include "analysis/summary_kernel.h"
 #include "loader/probes.h"
 #include "loader/probes_cost.h"
 #include "tests/lib/check.h"
@@ -289,7 +291,8 @@ static json_t *probed_run(const struct run_cfg *c)
 	struct probes *p = NULL;
 	struct errbuf err = { { 0 } };
 	struct server s;
-	json_t *k = json_object();
+	const struct kernel_results *res;
+	json_t *k;
 	pid_t nb = -1;
 	uint64_t t0;
 	int rc;
@@ -329,14 +332,16 @@ static json_t *probed_run(const struct run_cfg *c)
 	usleep(100000);
 	probes_window_close(p);
 	probes_collect(p, 0, 0);
-
-	if (probes_report(p, k, &err)) {
-		fprintf(stderr, "FAIL probes_report: %s\n", err.msg);
+	res = probes_results(p);
+	probes_cost(p, &last_cost);
+	k = res ? report_kernel(res, NULL, &last_cost) : NULL;
+	if (!k) {
+		fprintf(stderr, "FAIL probes_results/report_kernel: no memory\n");
 		failures++;
+		k = json_object();
 	}
 	if (getenv("PROBES_VERBOSE"))
-		probes_summary(p, stderr);
-	probes_cost(p, &last_cost);
+		summary_print_kernel(stderr, res);
 	probes_close(p);
 	if (nb > 0) {
 		kill(nb, SIGKILL);
@@ -368,8 +373,8 @@ static void check_common(json_t *k, const struct run_cfg *c)
 	CHECK(json_path_int(k, "syscalls.read.errors") == 0 && json_path_int(k, "syscalls.read.eagain") == 0,
 	      "read errors");
 	CHECK(json_path_int(k, "syscalls.epoll_wait.count") >= 1, "no epoll_wait");
-	CHECK(json_path_int(k, "syscalls.read.total_ns") > 0 && json_path_int(k, "syscalls.read.p99_ns") > 0 &&
-	      json_array_size(json_path(k, "syscalls.read.hist")) > 0, "read latency figures");
+	CHECK(json_path_int(k, "syscalls.read.total_ns") > 0 && json_path_int(k, "syscalls.read.latency_ns.p99") > 0 &&
+	      json_array_size(json_path(k, "syscalls.read.latency_ns.hist")) > 0, "read latency figures");
 	CHECK(accepted(k) == conns, "accepted %lld connections, want %lld", accepted(k), conns);
 	CHECK(json_path_int(k, "records_lost") == 0, "records lost: %lld", json_path_int(k, "records_lost"));
 	CHECK(json_path_int(k, "window_ns") > 0, "window_ns");
@@ -652,7 +657,7 @@ static void scenario_durations(void)
 	struct probes *p = NULL;
 	uint64_t d[SLEEPS];
 	int go[2], out[2], st;
-	json_t *k = json_object();
+	json_t *k;
 	pid_t pid;
 
 	CHECK(pipe(go) == 0 && pipe(out) == 0, "pipe: %s", strerror(errno));
@@ -667,15 +672,18 @@ static void scenario_durations(void)
 	CHECK(waitpid(pid, &st, 0) == pid && WIFEXITED(st) && !WEXITSTATUS(st), "sleeper failed");
 	probes_window_close(p);
 	probes_collect(p, 0, 0);
-	CHECK(probes_report(p, k, &err) == 0, "report: %s", err.msg);
+	k = probes_results(p) ? report_kernel(probes_results(p), NULL, NULL) : NULL;
+	CHECK(k != NULL, "report: no memory");
+	if (!k)
+		k = json_object();
 	probes_close(p);
 	qsort(d, SLEEPS, sizeof(d[0]), cmp_u64);
 	CHECK(json_path_int(k, "syscalls.ppoll.count") == SLEEPS, "ppoll count %lld, want %d",
 	      json_path_int(k, "syscalls.ppoll.count"), SLEEPS);
-	check_near("p50", json_path_int(k, "syscalls.ppoll.p50_ns"), d[SLEEPS / 2 - 1]);
-	check_near("p99", json_path_int(k, "syscalls.ppoll.p99_ns"), d[SLEEPS * 99 / 100 - 1]);
-	check_near("max", json_path_int(k, "syscalls.ppoll.max_ns"), d[SLEEPS - 1]);
-	CHECK(json_path_int(k, "syscalls.ppoll.max_ns") <= (long long)d[SLEEPS - 1],
+	check_near("p50", json_path_int(k, "syscalls.ppoll.latency_ns.p50"), d[SLEEPS / 2 - 1]);
+	check_near("p99", json_path_int(k, "syscalls.ppoll.latency_ns.p99"), d[SLEEPS * 99 / 100 - 1]);
+	check_near("max", json_path_int(k, "syscalls.ppoll.latency_ns.max"), d[SLEEPS - 1]);
+	CHECK(json_path_int(k, "syscalls.ppoll.latency_ns.max") <= (long long)d[SLEEPS - 1],
 	      "the kernel's time inside the call exceeds the time around it");
 	dump_on_failure(k, 0);
 	json_decref(k);

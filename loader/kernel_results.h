@@ -1,0 +1,79 @@
+/* What the probes gathered, as plain C structs: read from the BPF maps by
+ * the loader (loader/probes_collect.c, loader/anatomy.c), turned into JSON
+ * and text by analysis/ alone (analysis/report_kernel.c,
+ * analysis/summary_kernel.c). No jansson and no libbpf here. */
+#pragma once
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <linux/types.h>	/* __u32/__u64 of the shared BPF headers */
+#include "bpf/common.h"
+#include "bpf/syscalls.h"
+#include "bpf/tcp.h"
+#include "bpf/anatomy.h"
+#include "loadgen/hist.h"
+
+/* One probe: attached (and how) or missing (and why). */
+struct probe_outcome {
+	char name[64];
+	bool attached;
+	const char *mode;	/* attached: "tp_btf", "raw_tp", "procfs" */
+	char reason[200];	/* missing: why */
+	uint64_t detached_after_records;	/* detached once no longer needed; 0: never */
+};
+
+/* The event loop of one server thread: the share of its time in the window
+ * it was not waiting for events. */
+struct loop_sum {
+	uint32_t tid, tgid;
+	char comm[16];
+	uint64_t waits, blocked_ns, span_ns, oncpu_ns;
+	bool have_oncpu;
+	double busy;		/* NAN when the thread had no time in the window */
+};
+
+/* Which TCP figures had their probe attached (the others are unknown). */
+struct tcp_seen {
+	bool retransmits, synack_retransmits, resets_sent, resets_received, established;
+};
+
+/* Everything the syscalls, sched and tcp groups measured in one window. */
+struct kernel_results {
+	uint64_t window_ns;
+	bool group_syscalls, group_sched, group_tcp, group_anatomy;	/* selected with --probes */
+	struct probe_outcome *probes;	/* in report order */
+	size_t nprobes;
+	bool syscalls_ran, sched_ran;	/* their tracepoints attached */
+	const char *const *sc_names;	/* SC_NR names, index = enum sc_id */
+	struct sc_sum {
+		uint64_t count, errors, eagain;
+		struct hist h;		/* time in the kernel */
+	} sc[SC_NR];
+	struct hist runq;
+	uint64_t oncpu_ns, voluntary, involuntary;
+	bool accept_ran;	/* both halves of the accept-queue wait attached */
+	struct hist accept;
+	struct tcp_seen tcp_seen;
+	struct tcp_stat tcp;
+	int port;		/* the server's port the tcp figures are for */
+	bool have_listen;	/* /proc/net/netstat was readable */
+	uint64_t listen_overflows, listen_drops;
+	struct loop_sum *loops;	/* sorted, busiest first */
+	size_t nloops;
+	int busiest;		/* index into loops of the headline thread; -1: none */
+	uint64_t drops[DROP_KINDS];	/* by enum drop_kind */
+	uint64_t records_lost;	/* sum of drops */
+	uint64_t tracked;	/* processes traced: the server and what it forked */
+};
+
+/* The anatomy group's own figures (loader/anatomy.h); its probes are in
+ * kernel_results.probes with every group's. */
+struct anatomy_results {
+	bool usable;
+	const char *reason;	/* why not usable; "" when usable */
+	const char *arrival;	/* "sk_data_ready", "tcp_probe" or "none" */
+	uint64_t stats[ANAT_ST_NR];	/* by enum anat_stat (bpf/anatomy.h) */
+	uint64_t drained;	/* records read from the ring buffer */
+	uint64_t ring_lost;	/* records the ring buffer could not take */
+	uint64_t oom_lost;	/* drained but not kept: no memory */
+};

@@ -1,0 +1,387 @@
+/* Reading what the probes gathered into struct kernel_results
+ * (loader/kernel_results.h): per-CPU maps summed over CPUs, the event-loop
+ * figures per thread, which probes ran. The JSON and the human lines are
+ * analysis/'s (report_kernel.c, summary_kernel.c). */
+#define _GNU_SOURCE
+#include <errno.h>
+#include <stdio.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "loader/probes_internal.h"
+
+static uint64_t mono_now(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
+}
+
+/* ---- reading maps ---------------------------------------------------------------- */
+
+/* Values of one key of a per-CPU map, one per possible CPU, each rounded up
+ * to 8 bytes as the kernel lays them out. Caller frees. */
+static void *percpu_get(struct bpf_map *m, uint32_t key, size_t vsz, int *ncpu)
+{
+	size_t stride = (vsz + 7) & ~(size_t)7;
+	int n = libbpf_num_possible_cpus();
+	void *buf;
+
+	if (!m || n <= 0)
+		return NULL;
+	buf = calloc((size_t)n, stride);
+	if (!buf)
+		return NULL;
+	if (bpf_map__lookup_elem(m, &key, sizeof(key), buf, (size_t)n * stride, 0)) {
+		free(buf);
+		return NULL;
+	}
+	*ncpu = n;
+	return buf;
+}
+
+#define PERCPU_AT(buf, vsz, cpu) ((char *)(buf) + (size_t)(cpu) * (((vsz) + 7) & ~(size_t)7))
+
+
+static bool thread_alive(uint32_t tgid, uint32_t tid)
+{
+	char path[64];
+
+	snprintf(path, sizeof(path), "/proc/%u/task/%u", tgid, tid);
+	return access(path, F_OK) == 0;
+}
+
+static int cmp_busy(const void *a, const void *b)
+{
+	const struct loop_sum *x = a, *y = b;
+	double bx = isnan(x->busy) ? -1 : x->busy, by = isnan(y->busy) ? -1 : y->busy;
+
+	if (bx != by)
+		return bx > by ? -1 : 1;
+	return x->tid < y->tid ? -1 : x->tid > y->tid;
+}
+
+/* Event loop: per thread that waited in epoll_wait/poll/select, the share
+ * of its span inside the window it was NOT waiting there. The span runs
+ * from the window start (or the thread's first wait, if later) to the
+ * window end (or its last wait, if the thread is gone by now). A thread
+ * still waiting when the window closed gets that tail added here, and one
+ * that waited through the whole window (no wait returned, so no record in
+ * the kernel) is found in the in-progress syscalls. */
+struct loop_raw {
+	uint32_t tid;
+	struct loop_thread lt;
+	bool waiting;		/* a wait in progress now */
+	uint64_t wait_since;
+};
+
+static struct loop_raw *loop_find_or_add(struct loop_raw **v, size_t *n, size_t *cap,
+					 uint32_t tid)
+{
+	for (size_t i = 0; i < *n; i++)
+		if ((*v)[i].tid == tid)
+			return &(*v)[i];
+	if (*n == *cap) {
+		size_t nc = *cap ? *cap * 2 : 16;
+		struct loop_raw *nv = realloc(*v, nc * sizeof(**v));
+
+		if (!nv)
+			return NULL;
+		*v = nv;
+		*cap = nc;
+	}
+	memset(&(*v)[*n], 0, sizeof(**v));
+	(*v)[*n].tid = tid;
+	return &(*v)[(*n)++];
+}
+
+static void collect_loops(struct probes *p, struct kernel_results *r, uint64_t ws, uint64_t we)
+{
+	struct bpf_map *lm = probes_map(p, "loop_threads");
+	struct sc_inflight *inflight = probes_inflight(p);
+	struct bpf_map *tm = probes_map(p, "threads");
+	struct loop_raw *raw = NULL, *lr;
+	size_t n = 0, cap = 0;
+	uint32_t key, next, *kp = NULL;
+
+	r->busiest = -1;
+	if (!lm)
+		return;
+	while (bpf_map__get_next_key(lm, kp, &next, sizeof(next)) == 0) {
+		struct loop_thread lt;
+
+		key = next;
+		kp = &key;
+		if (bpf_map__lookup_elem(lm, &key, sizeof(key), &lt, sizeof(lt), 0))
+			continue;
+		lr = loop_find_or_add(&raw, &n, &cap, key);
+		if (lr)
+			lr->lt = lt;
+	}
+	for (uint32_t i = 0; inflight && i < INFLIGHT_SLOTS; i++) {
+		struct sc_inflight inf = inflight[i];	/* racy copy: good enough */
+
+		if (!inf.pid_tgid || inf.slot < SC_FIRST_WAIT || inf.slot > SC_LAST_WAIT)
+			continue;
+		lr = loop_find_or_add(&raw, &n, &cap, (uint32_t)inf.pid_tgid);
+		if (!lr)
+			continue;
+		if (!lr->lt.tgid) {	/* never returned from a wait so far */
+			lr->lt.tgid = (uint32_t)(inf.pid_tgid >> 32);
+			lr->lt.first_ns = inf.ts;
+			lr->lt.last_ns = inf.ts;
+		}
+		lr->waiting = true;
+		lr->wait_since = inf.ts;
+	}
+	r->loops = calloc(n ? n : 1, sizeof(*r->loops));
+	for (size_t i = 0; r->loops && i < n; i++) {
+		struct loop_sum *ls = &r->loops[r->nloops];
+		const struct loop_thread *lt = &raw[i].lt;
+		bool alive = thread_alive(lt->tgid, raw[i].tid);
+		uint64_t from, to;
+
+		ls->tid = raw[i].tid;
+		ls->tgid = lt->tgid;
+		memcpy(ls->comm, lt->comm, sizeof(ls->comm));
+		ls->comm[sizeof(ls->comm) - 1] = 0;
+		if (!ls->comm[0]) {	/* known only from a wait in progress */
+			char path[64];
+			FILE *f;
+
+			snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", lt->tgid, raw[i].tid);
+			if ((f = fopen(path, "re"))) {
+				if (fgets(ls->comm, sizeof(ls->comm), f))
+					ls->comm[strcspn(ls->comm, "\n")] = 0;
+				fclose(f);
+			}
+		}
+		ls->waits = lt->waits;
+		ls->blocked_ns = lt->blocked_ns;
+		if (alive && raw[i].waiting) {
+			uint64_t a = raw[i].wait_since > ws ? raw[i].wait_since : ws;
+
+			if (we > a) {
+				ls->blocked_ns += we - a;
+				ls->waits++;	/* the wait in progress overlaps the window */
+			}
+		}
+		to = alive ? we : (lt->last_ns < we ? lt->last_ns : we);
+		from = lt->first_ns > ws ? lt->first_ns : ws;
+		ls->span_ns = to > from ? to - from : 0;
+		if (ls->blocked_ns > ls->span_ns)
+			ls->blocked_ns = ls->span_ns;
+		ls->busy = ls->span_ns ? 1.0 - (double)ls->blocked_ns / (double)ls->span_ns : NAN;
+		if (tm) {
+			struct sched_thread st;
+
+			if (!bpf_map__lookup_elem(tm, &ls->tid, sizeof(ls->tid), &st, sizeof(st), 0)) {
+				ls->oncpu_ns = st.oncpu_ns;
+				ls->have_oncpu = true;
+			}
+		}
+		if (ls->span_ns)
+			r->nloops++;	/* a thread with no time in the window is left out */
+	}
+	free(raw);
+	if (!r->nloops)
+		return;
+	qsort(r->loops, r->nloops, sizeof(*r->loops), cmp_busy);
+	/* Headline: the busiest thread that lived through at least half of the
+	 * window (short-lived threads make no event loop). */
+	for (size_t i = 0; i < r->nloops; i++)
+		if (!isnan(r->loops[i].busy) && r->loops[i].span_ns * 2 >= r->window_ns) {
+			r->busiest = (int)i;
+			break;
+		}
+}
+
+static void sum_drops(struct probes *p, struct kernel_results *r)
+{
+	struct bpf_map *m = probes_map(p, "drops");
+
+	for (uint32_t k = 0; m && k < DROP_KINDS; k++) {
+		int n = 0;
+		uint64_t *v = percpu_get(m, k, sizeof(uint64_t), &n);
+
+		for (int c = 0; v && c < n; c++)
+			r->drops[k] += v[c];
+		free(v);
+	}
+	for (int k = 0; k < DROP_KINDS; k++)
+		r->records_lost += r->drops[k];
+}
+
+void probes_results_free(struct kernel_results *r)
+{
+	for (int s = 0; s < SC_NR; s++)
+		hist_free(&r->sc[s].h);
+	hist_free(&r->runq);
+	hist_free(&r->accept);
+	free(r->loops);
+	r->loops = NULL;
+	r->nloops = 0;
+	free(r->probes);
+	r->probes = NULL;
+	r->nprobes = 0;
+}
+
+static void collect_syscalls(struct probes *p, struct kernel_results *r)
+{
+	struct bpf_map *m = probes_map(p, "sc_stats");
+	void *v;
+	int n = 0;
+
+	for (uint32_t s = 0; m && s < SC_NR; s++) {
+		v = percpu_get(m, s, sizeof(struct sc_stat), &n);
+		for (int c = 0; v && c < n; c++) {
+			const struct sc_stat *st = (void *)PERCPU_AT(v, sizeof(struct sc_stat), c);
+
+			r->sc[s].count += st->lat.count;
+			r->sc[s].errors += st->errors;
+			r->sc[s].eagain += st->eagain;
+			probes_dist_add(&r->sc[s].h, &st->lat);
+		}
+		free(v);
+	}
+	m = probes_map(p, "accept_stats");
+	v = percpu_get(m, 0, sizeof(struct dist), &n);
+	for (int c = 0; v && c < n; c++)
+		probes_dist_add(&r->accept, (void *)PERCPU_AT(v, sizeof(struct dist), c));
+	free(v);
+}
+
+static void collect_sched(struct probes *p, struct kernel_results *r)
+{
+	struct bpf_map *m = probes_map(p, "sched_stats");
+	int n = 0;
+	void *v = percpu_get(m, 0, sizeof(struct sched_stat), &n);
+
+	for (int c = 0; v && c < n; c++) {
+		const struct sched_stat *st = (void *)PERCPU_AT(v, sizeof(struct sched_stat), c);
+
+		r->oncpu_ns += st->oncpu_ns;
+		r->voluntary += st->voluntary;
+		r->involuntary += st->involuntary;
+		probes_dist_add(&r->runq, &st->runq);
+	}
+	free(v);
+}
+
+static void collect_tcp(struct probes *p, struct kernel_results *r)
+{
+	struct bpf_map *m = probes_map(p, "tcp_stats");
+	int n = 0;
+	void *v = percpu_get(m, 0, sizeof(struct tcp_stat), &n);
+
+	for (int c = 0; v && c < n; c++) {
+		const struct tcp_stat *st = (void *)PERCPU_AT(v, sizeof(struct tcp_stat), c);
+
+		r->tcp.established += st->established;
+		r->tcp.retransmits += st->retransmits;
+		r->tcp.synack_retransmits += st->synack_retransmits;
+		r->tcp.resets_sent += st->resets_sent;
+		r->tcp.resets_received += st->resets_received;
+	}
+	free(v);
+	if (p->ns_start.ok) {
+		struct netstat_snap end = p->ns_end;
+
+		if (!end.ok)
+			probes_read_netstat(&end);
+		if (end.ok) {
+			r->have_listen = true;
+			r->listen_overflows = end.listen_overflows - p->ns_start.listen_overflows;
+			r->listen_drops = end.listen_drops - p->ns_start.listen_drops;
+		}
+	}
+}
+
+static bool attached(struct probes *p, const char *name)
+{
+	for (size_t i = 0; i < probes_ndefs; i++)
+		if (!strcmp(probes_defs[i].name, name))
+			return p->ps[i].status == PROBE_ATTACHED;
+	return false;
+}
+
+static void add_outcome(struct kernel_results *r, const char *name, bool ok, const char *mode,
+			const char *reason)
+{
+	struct probe_outcome *o = &r->probes[r->nprobes++];
+
+	snprintf(o->name, sizeof(o->name), "%s", name);
+	o->attached = ok;
+	o->mode = ok ? mode : NULL;
+	snprintf(o->reason, sizeof(o->reason), "%s", ok ? "" : reason);
+}
+
+/* Which probes ran, which did not (and why), and what that makes known. */
+static void collect_outcomes(struct probes *p, struct kernel_results *r)
+{
+	r->probes = calloc(probes_ndefs + 1, sizeof(*r->probes));
+	for (size_t i = 0; r->probes && i < probes_ndefs; i++) {
+		const struct probe_state *s = &p->ps[i];
+
+		if (s->status != PROBE_ATTACHED && s->status != PROBE_MISSING)
+			continue;
+		add_outcome(r, probes_defs[i].name, s->status == PROBE_ATTACHED, s->mode, s->reason);
+		if (s->status == PROBE_ATTACHED && i == U_ANAT_SYS_EXIT)
+			r->probes[r->nprobes - 1].detached_after_records = p->accept_mark_retired_at;
+	}
+	if (r->probes && p->group_on[GROUP_TCP])
+		add_outcome(r, "listen_overflows", p->ns_start.ok, "procfs",
+			    "/proc/net/netstat unreadable");
+	r->group_syscalls = p->group_on[GROUP_SYSCALLS];
+	r->group_sched = p->group_on[GROUP_SCHED];
+	r->group_tcp = p->group_on[GROUP_TCP];
+	r->group_anatomy = p->group_on[GROUP_ANATOMY];
+	r->syscalls_ran = attached(p, "sys_enter") && attached(p, "sys_exit");
+	r->sched_ran = attached(p, "sched_switch");
+	r->accept_ran = p->accept_wait;
+	if (p->group_loaded[GROUP_TCP])
+		r->tcp_seen = (struct tcp_seen){
+			.retransmits = attached(p, "tcp_retransmit_skb"),
+			.synack_retransmits = attached(p, "tcp_retransmit_synack"),
+			.resets_sent = attached(p, "tcp_send_reset"),
+			.resets_received = attached(p, "tcp_receive_reset"),
+			.established = attached(p, "inet_sock_set_state"),
+		};
+	r->port = p->opts.server_port;
+	r->sc_names = probes_sc_names;
+}
+
+int probes_read_results(struct probes *p)
+{
+	struct kernel_results *r = &p->res;
+	uint64_t ws = p->win_start, we = p->win_end;
+
+	probes_results_free(r);
+	memset(r, 0, sizeof(*r));
+	r->busiest = -1;
+	if (!we || we == UINT64_MAX)
+		we = mono_now();	/* window still open: up to now */
+	r->window_ns = ws && we > ws ? we - ws : 0;
+	collect_outcomes(p, r);
+	collect_syscalls(p, r);
+	collect_sched(p, r);
+	collect_tcp(p, r);
+	if (ws)
+		collect_loops(p, r, ws, we);
+	sum_drops(p, r);
+	r->tracked = p->seeded + probes_tracked_added(p);
+	p->have_res = r->probes != NULL;
+	return p->have_res ? 0 : -ENOMEM;
+}
+
+const struct kernel_results *probes_results(struct probes *p)
+{
+	if (p && !p->have_res)
+		probes_read_results(p);
+	return p && p->have_res ? &p->res : NULL;
+}

@@ -1,0 +1,128 @@
+/* One measured load and the probes around it: attach the probes to the
+ * server, drive the load while draining the anatomy's records, close the
+ * kernel window, detach. Used by a plain run (src/run.c) and by each
+ * segment of --overhead (src/overhead.c). */
+#define _GNU_SOURCE
+#include "src/measure.h"
+
+#include <errno.h>
+#include <stdio.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/clock.h"
+#include "loader/probes.h"
+#include "loadgen/loadgen.h"
+#include "servers/server.h"
+
+static bool show_progress(const struct cli_options *o)
+{
+	return !o->quiet && isatty(STDERR_FILENO);
+}
+
+/* Attach the probes to the server process while it still waits at its gate,
+ * so nothing it does (or forks) escapes them. */
+enum run_status run_attach_probes(struct run *r, struct errbuf *err)
+{
+	if (r->o->no_ebpf) {
+		r->kernel_off = "--no-ebpf";
+		return RUN_OK;
+	}
+	if (r->srv.pid <= 0) {
+		r->kernel_off = "no process to trace: give --pid with --url";
+		return RUN_OK;
+	}
+	struct probes_opts po = {
+		.server_tgid = r->srv.pid,
+		.client_tgid = getpid(),
+		.server_port = r->srv.port,
+		.groups = r->o->probes,
+		.disable = r->o->disable_probes,
+		.verbose = r->o->verbose,
+	};
+	int e = probes_open(&po, &r->probes, err);
+	if (e)
+		return e == -EPERM ? RUN_NOPRIV : RUN_FAILED;
+	if (probes_attach(r->probes, err)) {
+		run_detach_probes(r);
+		return RUN_FAILED;
+	}
+	r->anatomy = probes_anatomy(r->probes);
+	r->kernel_off = NULL;
+	return RUN_OK;
+}
+
+void run_detach_probes(struct run *r)
+{
+	r->anatomy = NULL;	/* the probes' */
+	probes_close(r->probes);
+	r->probes = NULL;
+}
+
+static void print_progress(struct lg_run *lg, uint64_t t0, uint64_t goal)
+{
+	uint64_t done = lg_progress(lg);
+	double secs = (double)(mono_ns() - t0) / 1e9;
+	if (goal)
+		fprintf(stderr, "\r  %llu/%llu requests, %.0f req/s   ", (unsigned long long)done,
+			(unsigned long long)goal, secs > 0 ? (double)done / secs : 0);
+	else
+		fprintf(stderr, "\r  %llu requests, %.1f s, %.0f req/s   ", (unsigned long long)done,
+			secs, secs > 0 ? (double)done / secs : 0);
+}
+
+enum run_status run_drive_load(struct run *r, struct errbuf *err)
+{
+	const struct cli_options *o = r->o;
+	struct lg_target target;
+	struct lg_options lo = o->load;
+	lo.record_requests = r->anatomy != NULL;	/* the anatomy joins them */
+	struct lg_run *lg;
+	uint64_t measure_start, last_print = 0;
+
+	if (lg_target_from_url(&target, r->srv.url, err))
+		return RUN_FAILED;
+	if (!o->server_cmd && !o->url) {
+		target.expect_body = SERVER_EXPECTED_BODY;
+		target.expect_body_len = strlen(SERVER_EXPECTED_BODY);
+	}
+	/* Without warmup the kernel window opens before the first connect
+	 * (workers start inside lg_start, and this thread may not run again for
+	 * a while); with warmup at the exact start, still in the future when
+	 * lg_start returns. */
+	if (r->probes && !o->load.warmup_ns)
+		probes_window_open(r->probes, mono_ns());
+	if (lg_start(&target, &lo, &lg, &measure_start, err))
+		return RUN_FAILED;
+	if (r->probes && o->load.warmup_ns)
+		probes_window_open(r->probes, measure_start);
+	while (!lg_done(lg)) {
+		if (*r->stop && !r->interrupted) {
+			r->interrupted = true;
+			lg_stop(lg);
+		}
+		uint64_t now = mono_ns();
+		if (show_progress(o) && now > measure_start && now - last_print > 200 * NS_PER_MS) {
+			print_progress(lg, measure_start, o->load.requests);
+			last_print = now;
+		}
+		probes_poll(r->probes);	/* drain the per-request records */
+		probes_trim(r->probes);
+		usleep(20000);
+	}
+	/* Close the kernel window as soon as the load is over, so the server's
+	 * idle time afterwards is not counted. */
+	probes_window_close(r->probes);
+	if (r->have_res)
+		lg_result_free(&r->res);
+	lg_join(lg, &r->res);
+	r->have_res = true;
+	/* The workers have closed their sockets, which emits the last records;
+	 * the figures are read for the exact measured window. */
+	if (r->probes)
+		probes_collect(r->probes, measure_start, r->res.end_ns);
+	if (show_progress(o))
+		fprintf(stderr, "\r%60s\r", "");
+	r->interrupted |= r->res.interrupted;
+	return RUN_OK;
+}
