@@ -37,6 +37,26 @@ static void ranking_table(FILE *f, const struct saved_run *r, size_t n)
 	fputs("</tbody></table>\n", f);
 }
 
+/* With repeats: one bar per server at its median, its interval as a whisker. */
+static size_t summary_bars(json_t *sum, struct svg_bar *bars, char text[][48], size_t cap)
+{
+	json_t *e;
+	size_t i, n = 0;
+	json_array_foreach(sum, i, e) {
+		if (n == cap)
+			break;
+		double med = jnum(e, "rps.median"), lo = jnum(e, "rps.ci_low"), hi = jnum(e, "rps.ci_high");
+		if (isfinite(lo))
+			snprintf(text[n], 48, "%.0f req/s [%.0f, %.0f]", med, lo, hi);
+		else
+			snprintf(text[n], 48, "%.0f req/s (no interval)", med);
+		bars[n] = (struct svg_bar){ .name = jstr(e, "server", "?"), .value = med, .text = text[n],
+					    .lo = isfinite(lo) ? lo : 0, .hi = isfinite(hi) ? hi : 0 };
+		n++;
+	}
+	return n;
+}
+
 void html_ranking(FILE *f, const struct saved_set *s)
 {
 	struct saved_run sorted[SAVED_MAX_RUNS];
@@ -53,7 +73,12 @@ void html_ranking(FILE *f, const struct saved_set *s)
 		bars[i] = (struct svg_bar){ .name = sorted[i].label, .value = rps, .text = text[i] };
 	}
 	fputs("<section class='ranking'><h2>Ranking by requests per second</h2>\n", f);
-	svg_hbar_chart(f, "ranking-bars", "requests per second by run", "requests per second (req/s)", bars, n, HTML_WIDTH);
+	json_t *sum = s->n_docs == 1 ? json_object_get(s->docs[0], "summary") : NULL;
+	if (json_array_size(sum))
+		n = summary_bars(sum, bars, text, SAVED_MAX_RUNS);
+	svg_hbar_chart(f, "ranking-bars", json_array_size(sum) ? "median requests per second by server, with intervals"
+		       : "requests per second by run", "requests per second (req/s)", bars, n, HTML_WIDTH);
+	n = s->n_runs;
 	ranking_table(f, sorted, n);
 	fputs("</section>\n", f);
 }

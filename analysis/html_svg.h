@@ -44,6 +44,7 @@ struct svg_bar {
 	const char *name;
 	double value;
 	const char *text;	/* printed at the bar's end: "21,304 req/s" */
+	double lo, hi;		/* an interval drawn as a whisker; 0, 0: none */
 };
 
 void svg_hbar_chart(FILE *f, const char *cls, const char *title, const char *x_title,

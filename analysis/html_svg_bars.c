@@ -14,9 +14,9 @@ void svg_hbar_chart(FILE *f, const char *cls, const char *title, const char *x_t
 		label_w = fmax(label_w, svg_text_px(b[i].name) + 12);
 	double max = 0;
 	for (size_t i = 0; i < n; i++)
-		max = fmax(max, isfinite(b[i].value) ? b[i].value : 0);
+		max = fmax(max, fmax(isfinite(b[i].value) ? b[i].value : 0, isfinite(b[i].hi) ? b[i].hi : 0));
 	int h = 60 + 30 * (int)n;
-	struct svg_frame fr = { .left = label_w, .right = width - 150, .top = 10, .bottom = h - 48,
+	struct svg_frame fr = { .left = label_w, .right = width - 230, .top = 10, .bottom = h - 48,
 				.y0 = 0, .y1 = 1 };
 	double xt[12];
 	size_t nx = svg_ticks(0, max > 0 ? max : 1, 6, xt);
@@ -39,7 +39,15 @@ void svg_hbar_chart(FILE *f, const char *cls, const char *title, const char *x_t
 		fprintf(f, "</text><rect class='bar' x='%.1f' y='%.1f' width='%.1f' height='20' fill='url(#pat%zu)' "
 			"stroke='#333' stroke-width='0.5' data-name='", fr.left, y, fx(&fr, v) - fr.left, i % SVG_STYLES);
 		html_text(f, b[i].name);
-		fprintf(f, "' data-value='%g'/><text class='bar-value' x='%.1f' y='%.1f'>", v, fx(&fr, v) + 6, y + 14);
+		fprintf(f, "' data-value='%g'/>", v);
+		double end = fx(&fr, v);
+		if (b[i].hi > b[i].lo && isfinite(b[i].lo)) {	/* the interval: a whisker with caps */
+			double x0 = fx(&fr, b[i].lo), x1 = fx(&fr, b[i].hi);
+			fprintf(f, "<path class='whisker' d='M%.1f,%.1f H%.1f M%.1f,%.1f V%.1f M%.1f,%.1f V%.1f' "
+				"stroke='#000' stroke-width='1.5' fill='none'/>", x0, y + 10, x1, x0, y + 4, y + 16, x1, y + 4, y + 16);
+			end = fmax(end, x1);
+		}
+		fprintf(f, "<text class='bar-value' x='%.1f' y='%.1f'>", end + 6, y + 14);
 		html_text(f, b[i].text);
 		fputs("</text></g>\n", f);
 	}

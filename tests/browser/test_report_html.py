@@ -87,6 +87,15 @@ def test_repeats_and_comparison(tmp):
     with open(os.path.join(tmp, 'ab.html')) as f:
         text = f.read()
     check('B slower by 20' in text and 'about 3 more runs' in text, 'the verdict and the noisy-repeats warning shown')
+    both = fixtures.multi(a['runs'] + fixtures.repeats('aiohttp', 20000, 4e6, 5, seed=9)['runs'])
+    both['summary'] = a['summary'] + [{'server': 'aiohttp', 'rank': 2, 'runs': 5, 'tied_with': [],
+                                       'rps': {'median': 20000, 'ci_low': None, 'ci_high': None, 'confidence': None},
+                                       'checks': {'ci_width': {'status': 'warn', 'message': 'too few runs'}}}]
+    pg = page_of(tmp, 'repeats', both)
+    bars = [x.get('data-name') for t, x in pg.elements if t == 'rect' and 'bar' in x.get('class', '').split()]
+    check(bars == ['nginx', 'aiohttp'], 'with repeats: one bar per server at its median: %s' % bars)
+    check(pg.count('path', 'whisker') == 1, 'an interval drawn where there is one (%d)' % pg.count('path', 'whisker'))
+    check(pg.count('tr', 'repeat-row') == 2, 'both servers in the repeats table')
     pg = page_of(tmp, 'three', [a, b, fixtures.run()])
     check(pg.count('tr', 'compare-row') == 0, 'three files: no pairwise comparison')
 
