@@ -209,6 +209,7 @@ int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *e
 	memset(s, 0, sizeof(*s));
 	s->release_fd = -1;
 	s->keeper_fd = -1;
+	s->insecure = o->insecure;
 	snprintf(s->name, sizeof(s->name), "%s",
 		 o->name && *o->name ? o->name : o->url ? "external" : o->command ? "custom" : "?");
 	if (!l) {

@@ -98,7 +98,7 @@ static void curl_init_once(void)
 	curl_global_init(CURL_GLOBAL_DEFAULT);
 }
 
-enum outcome { GOT_NOTHING, GOT_OTHER, GOT_READY };
+enum outcome { GOT_NOTHING, GOT_OTHER, GOT_READY, GOT_TLS_REFUSED };
 
 static enum outcome try_get(CURL *h, struct server *s, long timeout_ms, struct reply *r,
 			    char *why, size_t whylen)
@@ -108,10 +108,13 @@ static enum outcome try_get(CURL *h, struct server *s, long timeout_ms, struct r
 	curl_easy_setopt(h, CURLOPT_CONNECTTIMEOUT_MS, timeout_ms);
 	curl_easy_setopt(h, CURLOPT_WRITEDATA, r);
 	curl_easy_setopt(h, CURLOPT_HEADERDATA, r);
+	char detail[CURL_ERROR_SIZE] = "";
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, detail);
 	CURLcode c = curl_easy_perform(h);
+	curl_easy_setopt(h, CURLOPT_ERRORBUFFER, NULL);
 	if (c != CURLE_OK) {
-		snprintf(why, whylen, "%s", curl_easy_strerror(c));
-		return GOT_NOTHING;
+		snprintf(why, whylen, "%s", detail[0] ? detail : curl_easy_strerror(c));
+		return c == CURLE_PEER_FAILED_VERIFICATION ? GOT_TLS_REFUSED : GOT_NOTHING;
 	}
 	long code = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
@@ -199,8 +202,9 @@ int server_wait_ready(struct server *s, double timeout_s, const volatile int *st
 	curl_easy_setopt(h, CURLOPT_FORBID_REUSE, 1L);
 	curl_easy_setopt(h, CURLOPT_WRITEFUNCTION, on_body);
 	curl_easy_setopt(h, CURLOPT_HEADERFUNCTION, on_header);
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, 0L);	/* external https: we test liveness only */
-	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, 0L);
+	/* https: the certificate is checked as the load will check it */
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYPEER, s->insecure ? 0L : 1L);
+	curl_easy_setopt(h, CURLOPT_SSL_VERIFYHOST, s->insecure ? 0L : 2L);
 
 	int ret;
 	double t0 = mono_seconds(), deadline = t0 + (timeout_s > 0 ? timeout_s : 0.0);
@@ -221,6 +225,12 @@ int server_wait_ready(struct server *s, double timeout_s, const volatile int *st
 		double left = deadline - mono_seconds();
 		long tmo = left > 1.0 ? 1000 : left > 0.1 ? (long)(left * 1000) : 100;
 		enum outcome o = try_get(h, s, tmo, r, why, sizeof(why));
+		if (o == GOT_TLS_REFUSED) {
+			errbuf_set(err, "%s: %s; the load would fail the same way (--insecure accepts "
+				   "a self-signed certificate)", s->name, why);
+			ret = -EPROTO;
+			break;
+		}
 		if (o == GOT_READY) {
 			fill_version(s, r);
 			ret = 0;

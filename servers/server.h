@@ -18,6 +18,7 @@ struct server_opts {
 	cpu_set_t cpus;		/* server pinned here when pin is true */
 	bool pin;
 	bool verbose;
+	bool insecure;		/* https: do not verify the certificate (readiness, as the load) */
 };
 
 struct server {
@@ -37,6 +38,7 @@ struct server {
 	bool reaped;		/* pid has been waited for; wait_status holds how it ended */
 	int wait_status;	/* waitpid() status once reaped */
 	bool stopped;		/* server_stop() has run (it runs once) */
+	bool insecure;		/* from server_opts */
 	pid_t keeper_pid;	/* stops the server if bench-ebpf dies (servers/keeper.h) */
 	int keeper_fd;		/* -1: no keeper */
 };
@@ -50,6 +52,11 @@ int server_check_available(const struct server_opts *o, struct errbuf *err);
 /* 0 when URL names a host and a port in range (or none: 80/443), else
  * -EINVAL and a one-line reason. Nothing is resolved or connected. */
 int server_url_check(const char *url, struct errbuf *err);
+
+/* --pid with --url: 0 when PID is alive, not an ancestor of this process,
+ * and it or a descendant listens on the URL's port; else -errno and a
+ * one-line reason. */
+int server_pid_check(pid_t pid, const char *url, struct errbuf *err);
 
 int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *err);
 int server_release(struct server *s, struct errbuf *err);

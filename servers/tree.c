@@ -124,3 +124,38 @@ int tree_signal(const struct server *s, pid_t exclude, int sig)
 	free(all);
 	return live;
 }
+
+bool tree_is_ancestor(pid_t pid, pid_t of)
+{
+	size_t n;
+	struct proc *all = snapshot(&n);
+	const struct proc *p = all ? find(all, n, of) : NULL;
+	bool found = false;
+	for (int depth = 0; p && !found && depth < MAX_DEPTH; depth++) {
+		found = p->ppid == pid;
+		p = p->ppid > 0 ? find(all, n, p->ppid) : NULL;
+	}
+	free(all);
+	return found;
+}
+
+int tree_of(pid_t root, pid_t *out, int max)
+{
+	size_t n;
+	struct proc *all = snapshot(&n);
+	int k = 0;
+	if (max > 0)
+		out[k++] = root;
+	for (size_t i = 0; all && i < n && k < max; i++) {
+		const struct proc *p = &all[i];
+		for (int depth = 0; p && depth < MAX_DEPTH && p->ppid > 1; depth++) {
+			if (p->ppid == root) {
+				out[k++] = all[i].pid;
+				break;
+			}
+			p = find(all, n, p->ppid);
+		}
+	}
+	free(all);
+	return k;
+}

@@ -3,6 +3,7 @@
  * subreaper, so a daemon that double-forks, even into a session of its own
  * with setsid, stays findable). */
 #pragma once
+#include <stdbool.h>
 #include <sys/types.h>
 #include "servers/server.h"
 
@@ -14,3 +15,7 @@ void tree_adopt_orphans(void);
  * the tree's zombies that are this process's children (not S's first one,
  * which the caller reaps), and returns how many live ones there are. */
 int tree_signal(const struct server *s, pid_t exclude, int sig);
+/* PID is a parent, grandparent, ... of process OF. */
+bool tree_is_ancestor(pid_t pid, pid_t of);
+/* ROOT and its descendants, at most MAX of them, into OUT; how many. */
+int tree_of(pid_t root, pid_t *out, int max);

@@ -133,6 +133,8 @@ static int check_sources(struct cli_options *o, const bool *seen, struct errbuf 
 		errbuf_set(err, "--trace writes what the eBPF probes saw: it cannot go with --no-ebpf");
 	else if (o->url && server_url_check(o->url, err))
 		return -EINVAL;
+	else if (o->pid && server_pid_check(o->pid, o->url, err))
+		return -EINVAL;
 	else if (probes_check_names(o->probes, o->disable_probes, err))
 		return -EINVAL;
 	else

@@ -34,6 +34,7 @@ static void server_opts_from_cli(const struct cli_options *o, const char *name,
 	so->port = o->port;
 	so->cpus = o->server_cpus;
 	so->pin = o->load.pin;
+	so->insecure = o->load.insecure;
 	so->verbose = o->verbose;
 }
 

@@ -5,6 +5,11 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/wait.h>
 
 #include "src/cli.h"
 #include "src/units.h"
@@ -108,7 +113,7 @@ static void test_defaults(void)
 	      o.load.engine == LG_ENGINE_CURL && o.load.insecure, "https picks the curl engine: %s", e.msg);
 	CHECK(parse(&o, &e, "--server-cmd", "myserver --port {port}", NULL) == 0 &&
 	      !strcmp(o.server_cmd, "myserver --port {port}"), "%s", e.msg);
-	CHECK(parse(&o, &e, "--url", "http://127.0.0.1:8080/", "--pid", "1", NULL) == 0 && o.pid == 1, "%s", e.msg);
+
 	CHECK(parse(&o, &e, "--server", "nginx", "--server-cpu", "1", "--client-cpu", "0",
 		    "-t", "1", NULL) == 0 && CPU_ISSET(1, &o.server_cpus) && !CPU_ISSET(0, &o.server_cpus) &&
 	      CPU_ISSET(0, &o.load.cpus) && !CPU_ISSET(1, &o.load.cpus), "explicit CPUs");
@@ -122,6 +127,42 @@ static void test_defaults(void)
 	CHECK(parse(&o, &e, "--server", "nginx", "-n5k", "--timeout", "250ms", "--warmup", "1s", NULL) == 0 &&
 	      o.load.requests == 5000 && o.load.timeout_ns == 250000000ull &&
 	      o.load.warmup_ns == 1000000000ull, "suffixes: %s", e.msg);
+}
+
+/* --pid must name the server behind --url: this process, listening. */
+static void test_pid(void)
+{
+	struct cli_options o;
+	struct errbuf e;
+	char url[64], self[16], child[16];
+	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+	struct sockaddr_in a = { .sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
+	socklen_t len = sizeof(a);
+	if (fd < 0 || bind(fd, (struct sockaddr *)&a, sizeof(a)) || listen(fd, 1) ||
+	    getsockname(fd, (struct sockaddr *)&a, &len)) {
+		CHECK(0, "cannot listen for the --pid test");
+		return;
+	}
+	snprintf(url, sizeof(url), "http://127.0.0.1:%d/", ntohs(a.sin_port));
+	snprintf(self, sizeof(self), "%d", (int)getpid());
+	CHECK(parse(&o, &e, "--url", url, "--pid", self, NULL) == 0 && o.pid == getpid(),
+	      "--pid of the listener: %s", e.msg);
+	pid_t kid = fork();
+	if (kid == 0) {
+		close(fd);
+		pause();
+		_exit(0);
+	}
+	snprintf(child, sizeof(child), "%d", (int)kid);
+	CHECK(parse(&o, &e, "--url", url, "--pid", child, NULL) < 0 &&
+	      strstr(e.msg, "neither it nor a process it started listens on port"), "idle child: %s", e.msg);
+	kill(kid, SIGKILL);
+	waitpid(kid, NULL, 0);
+	CHECK(parse(&o, &e, "--url", url, "--pid", "1", NULL) < 0 &&
+	      strstr(e.msg, "--pid 1 is an ancestor of bench-ebpf itself"), "pid 1: %s", e.msg);
+	CHECK(parse(&o, &e, "--url", url, "--pid", child, NULL) < 0 &&
+	      strstr(e.msg, ": no such process"), "dead child: %s", e.msg);
+	close(fd);
 }
 
 static bool same_load(const struct lg_options *a, const struct lg_options *b)
@@ -205,6 +246,7 @@ int main(void)
 	test_units();
 	test_defaults();
 	test_order();
+	test_pid();
 	test_usage();
 	expect_error("invalid value '0' for -c: expected a whole number from 1 to 1000000",
 		     "--server", "flask", "-c", "0", NULL);
