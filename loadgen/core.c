@@ -14,6 +14,30 @@
 
 /* ---- per request ----------------------------------------------------------- */
 
+/* Moves w to the interval that holds `now` (never backwards). */
+static void slot_rotate(struct lg_worker *w, uint64_t now)
+{
+	uint64_t iv = w->run->opts.interval_ns;
+	while (now >= w->slot_end && w->cur + 1 < w->nslots) {
+		w->cur++;
+		w->slot_end += iv;
+	}
+	if (w->cur + 1 >= w->nslots)
+		w->slot_end = UINT64_MAX;	/* the last one takes the rest */
+	__atomic_store_n(&w->slot_pub, w->cur, __ATOMIC_RELEASE);
+}
+
+/* The interval to count an event at `now` in; NULL without a timeline. */
+static inline struct lg_slot *slot_at(struct lg_worker *w, uint64_t now)
+{
+	if (!w->slots)
+		return NULL;
+	if (__builtin_expect(now >= w->slot_end, 0))
+		slot_rotate(w, now);
+	return &w->slots[w->cur];
+}
+
+
 /* Closed loop: whether a connection free at `now` may issue a request. */
 static inline bool admit(struct lg_worker *w, uint64_t now, bool *measured)
 {
@@ -59,7 +83,7 @@ static inline void count_send(struct lg_worker *w, uint64_t due, uint64_t now, b
 		return;
 	w->sent++;
 	w->last_send_ns = now;
-	struct lg_slot *sl = lg_slot_at(w, now);
+	struct lg_slot *sl = slot_at(w, now);
 	if (sl)
 		sl->sent++;
 	if (w->open) {
@@ -135,7 +159,7 @@ static void count_error(struct lg_worker *w, bool measured, enum lg_error_class 
 	if (!measured)
 		return;
 	w->errors[cls]++;
-	struct lg_slot *sl = lg_slot_at(w, now);
+	struct lg_slot *sl = slot_at(w, now);
 	if (sl)
 		sl->errors++;
 	w->errnos[cls][e > 0 && e < LG_ERRNO_SLOTS ? e : 0]++;
@@ -175,7 +199,7 @@ void lg_conn_answered(struct lg_worker *w, struct lg_conn *c, int status, bool b
 		int cls = status / 100;
 		if (cls > 5 || cls < 0)
 			cls = 0;
-		struct lg_slot *sl = lg_slot_at(w, now);
+		struct lg_slot *sl = slot_at(w, now);
 		w->completed++;
 		w->status_classes[cls]++;
 		bool ok = false;
@@ -278,18 +302,6 @@ void lg_conn_closed(struct lg_worker *w, struct lg_conn *c, struct http_parser *
 		return;
 	}
 	lg_conn_fail(w, c, c->state == LG_C_CONNECTING ? LG_ERR_CONNECT : LG_ERR_READ, e);
-}
-
-void lg_slot_rotate(struct lg_worker *w, uint64_t now)
-{
-	uint64_t iv = w->run->opts.interval_ns;
-	while (now >= w->slot_end && w->cur + 1 < w->nslots) {
-		w->cur++;
-		w->slot_end += iv;
-	}
-	if (w->cur + 1 >= w->nslots)
-		w->slot_end = UINT64_MAX;	/* the last one takes the rest */
-	__atomic_store_n(&w->slot_pub, w->cur, __ATOMIC_RELEASE);
 }
 
 /* ---- the loop -------------------------------------------------------------- */
@@ -405,7 +417,7 @@ bool lg_core_turn(struct lg_worker *w, uint64_t *now_out, uint64_t *wake_out, bo
 	if (now >= w->next_timer)
 		scan_timers(w, now);
 	if (w->slots && now >= w->slot_end)
-		lg_slot_rotate(w, now);	/* also when idle: lg_live_interval waits for it */
+		slot_rotate(w, now);	/* also when idle: lg_live_interval waits for it */
 	if (w->slot_end < wake)
 		wake = w->slot_end;
 	bool precise = false;

@@ -253,19 +253,6 @@ void lg_slots_free(struct lg_worker *w);
 int lg_timeline_merge(const struct lg_run *r, struct lg_result *res, bool whole_window, uint64_t window_ns);
 void lg_timeline_free(struct lg_result *res);
 
-/* Moves w to the interval that holds `now` (never backwards). */
-void lg_slot_rotate(struct lg_worker *w, uint64_t now);
-
-/* The interval to count an event at `now` in; NULL without a timeline. */
-static inline struct lg_slot *lg_slot_at(struct lg_worker *w, uint64_t now)
-{
-	if (!w->slots)
-		return NULL;
-	if (__builtin_expect(now >= w->slot_end, 0))
-		lg_slot_rotate(w, now);
-	return &w->slots[w->cur];
-}
-
 static inline bool lg_stopped(const struct lg_run *r)
 {
 	return __atomic_load_n(&r->stop, __ATOMIC_RELAXED) != 0;

@@ -1,6 +1,6 @@
 /* Per-interval figures (lg_options.interval_ns): each worker counts into
  * its own slots, one per interval, all made before the run; the hot path
- * only moves to the next slot (lg_slot_at). After the run the slots are
+ * only moves to the next slot (core.c, slot_at). After the run the slots are
  * merged over the workers into lg_result.timeline, so the intervals add up
  * exactly to the run's counts and latency histogram. While it runs,
  * lg_live_interval reads the slots every worker has left behind.
