@@ -122,8 +122,16 @@ static enum outcome try_get(CURL *h, struct server *s, long timeout_ms, struct r
 		snprintf(why, whylen, "it answered HTTP %ld", code);
 		return GOT_OTHER;
 	}
-	if (!s->builtin)
+	if (!s->builtin && !s->expect_body)
 		return GOT_READY;	/* custom or external: any 200 will do */
+	if (!s->builtin) {
+		if (!r->truncated && r->len == s->expect_body_len &&
+		    !memcmp(r->body, s->expect_body, r->len))
+			return GOT_READY;
+		snprintf(why, whylen, "it answered 200 with %.60s%s, not the --expect-body (%zu bytes)",
+			 r->body, r->len > 60 ? "..." : "", s->expect_body_len);
+		return GOT_OTHER;
+	}
 
 	json_t *want = json_loads(SERVER_EXPECTED_BODY, 0, NULL);
 	json_t *got = r->truncated ? NULL : json_loadb(r->body, r->len, 0, NULL);

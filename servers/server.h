@@ -19,6 +19,8 @@ struct server_opts {
 	bool pin;
 	bool verbose;
 	bool insecure;		/* https: do not verify the certificate (readiness, as the load) */
+	const char *expect_body;	/* custom, external: the exact body of GET /; NULL: any */
+	size_t expect_body_len;
 };
 
 struct server {
@@ -39,6 +41,8 @@ struct server {
 	int wait_status;	/* waitpid() status once reaped */
 	bool stopped;		/* server_stop() has run (it runs once) */
 	bool insecure;		/* from server_opts */
+	const char *expect_body;	/* from server_opts */
+	size_t expect_body_len;
 	pid_t keeper_pid;	/* stops the server if bench-ebpf dies (servers/keeper.h) */
 	int keeper_fd;		/* -1: no keeper */
 };

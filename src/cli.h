@@ -32,6 +32,8 @@ struct cli_options {
 	const char *python;
 	int port;		/* 0: pick a free one */
 	double ready_timeout_s;
+	const char *expect_body;	/* --expect-body: the exact body of every answer; NULL: any */
+	size_t expect_body_len;
 	cpu_set_t server_cpus;
 	int n_client_cpus;	/* CPUs in load.cpus */
 

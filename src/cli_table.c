@@ -77,6 +77,35 @@ static int parse_seconds(const struct cli_opt *opt, const char *v, void *field, 
 	return 0;
 }
 
+#define EXPECT_BODY_MAX 65535	/* what the readiness check reads of a body */
+
+/* TEXT, or @FILE for the file's contents (under 64 KiB), into the body
+ * every answer must carry. */
+static int parse_body(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	struct cli_options *o = (struct cli_options *)((char *)field - opt->offset);
+	if (v[0] != '@') {
+		o->expect_body = v;
+		o->expect_body_len = strlen(v);
+		return 0;
+	}
+	FILE *f = fopen(v + 1, "rbe");
+	char *buf = f ? malloc(EXPECT_BODY_MAX + 1) : NULL;
+	size_t n = buf ? fread(buf, 1, EXPECT_BODY_MAX + 1, f) : 0;
+	int e = f && buf && !ferror(f) ? 0 : errno ? errno : ENOMEM;
+	if (f)
+		fclose(f);
+	if (e || n > EXPECT_BODY_MAX) {
+		free(buf);
+		errbuf_set(err, e ? "cannot read %s: %s" : "%s is larger than 64 KiB%s", v + 1,
+			   e ? strerror(e) : "");
+		return -EINVAL;
+	}
+	o->expect_body = buf;	/* kept for the whole run */
+	o->expect_body_len = n;
+	return 0;
+}
+
 static int parse_cpus(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
 {
 	if (parse_cpulist(v, field, NULL))
@@ -202,6 +231,10 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 	[OPT_READY_TIMEOUT] = { "ready-timeout", 0, CLI_ARG_REQUIRED, "T", S_SERVER,
 		"give up if GET / does not answer within T", .def = "20s",
 		.parse = parse_seconds, .offset = AT(ready_timeout_s) },
+	[OPT_EXPECT_BODY] = { "expect-body", 0, CLI_ARG_REQUIRED, "TEXT|@FILE", S_SERVER,
+		"with --server-cmd or --url: every answer must have exactly this\n"
+		"body (or FILE's contents); default: any 2xx body counts",
+		.parse = parse_body, .offset = AT(expect_body), .complete = CLI_COMPLETE_FILE },
 	[OPT_SERVER_CPU] = { "server-cpu", 0, CLI_ARG_REQUIRED, "LIST", S_SERVER,
 		"CPUs for the server (default 0)",
 		.parse = parse_cpus, .offset = AT(server_cpus) },

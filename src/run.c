@@ -35,6 +35,8 @@ static void server_opts_from_cli(const struct cli_options *o, const char *name,
 	so->cpus = o->server_cpus;
 	so->pin = o->load.pin;
 	so->insecure = o->load.insecure;
+	so->expect_body = o->expect_body;
+	so->expect_body_len = o->expect_body_len;
 	so->verbose = o->verbose;
 }
 

@@ -118,6 +118,20 @@ static void test_defaults(void)
 		    "-t", "1", NULL) == 0 && CPU_ISSET(1, &o.server_cpus) && !CPU_ISSET(0, &o.server_cpus) &&
 	      CPU_ISSET(0, &o.load.cpus) && !CPU_ISSET(1, &o.load.cpus), "explicit CPUs");
 	CHECK(parse(&o, &e, "-V", NULL) == 0 && o.version, "-V alone: %s", e.msg);
+	CHECK(parse(&o, &e, "--server-cmd", "srv {port}", "--expect-body", "{\"ok\":1}", NULL) == 0 &&
+	      o.expect_body_len == 8 && !memcmp(o.expect_body, "{\"ok\":1}", 8), "--expect-body TEXT: %s", e.msg);
+	{
+		char path[] = "/tmp/test-cli-body-XXXXXX";
+		int fd = mkstemp(path);
+		CHECK(fd >= 0 && write(fd, "line\n\0two", 9) == 9, "body file");
+		close(fd);
+		char arg[64];
+		snprintf(arg, sizeof(arg), "@%s", path);
+		CHECK(parse(&o, &e, "--server-cmd", "srv {port}", "--expect-body", arg, NULL) == 0 &&
+		      o.expect_body_len == 9 && !memcmp(o.expect_body, "line\n\0two", 9),
+		      "--expect-body @FILE, NUL inside: %s", e.msg);
+		unlink(path);
+	}
 	CHECK(parse(&o, &e, "--server", "nginx", "--probes", "sched,anatomy", "--disable-probe",
 		    "sched_switch,anatomy/sk_data_ready:tp_btf", NULL) == 0, "known probe names: %s", e.msg);
 	CHECK(parse(&o, &e, "--server", "nginx", "--overhead", NULL) == 0 && o.overhead_pairs == 3,
@@ -291,6 +305,9 @@ int main(void)
 	expect_error("--client-cpu: CPU 1000 is not available here", "--server", "nginx", "--client-cpu", "0,1000", NULL);
 	expect_error("unknown probe group 'bogus' (known: syscalls, sched, tcp, anatomy)", "--server", "nginx", "--probes", "sched,bogus", NULL);
 	expect_error("unknown probe 'bogus' in the disable list (known: ", "--server", "nginx", "--disable-probe", "bogus", NULL);
+	expect_error("--expect-body goes with --server-cmd or --url", "--server", "nginx", "--expect-body", "x", NULL);
+	expect_error("invalid value '@/nonexistent/body' for --expect-body: cannot read /nonexistent/body: No such file",
+		     "--url", "http://127.0.0.1:9/", "--expect-body", "@/nonexistent/body", NULL);
 	expect_error("unexpected argument 'extra'", "--server", "flask", "extra", NULL);
 	return check_status();
 }

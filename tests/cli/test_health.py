@@ -60,6 +60,25 @@ class ShellCommand(harness.BenchTest):
                 self.assertCleanAfter(r)
 
 
+class ExpectBody(harness.BenchTest):
+    def test_the_body_must_match(self):
+        site = os.path.join(TMPDIR, "site")
+        os.makedirs(site, exist_ok=True)
+        body = os.path.join(site, "index.html")
+        with open(body, "w") as f:
+            f.write("the expected body\n")
+        cmd = "cd %s && %s" % (site, HTTP_SERVER)
+        r = run(["--server-cmd", cmd, "--expect-body", "@" + body, "--no-ebpf", "-n", "100", "-c", "2", "-q"],
+                timeout=60)
+        self.assertEqual(r.rc, 0, r.stderr)
+        self.assertEqual(r.json["client"]["requests_ok"], 100)
+        r = run(["--server-cmd", cmd, "--expect-body", "another body", "--ready-timeout", "2s",
+                 "--no-ebpf", "-n", "100", "-c", "2", "-q"], timeout=60)
+        self.assertEqual(r.rc, 1, r.stderr)
+        self.assertIn("not the --expect-body (12 bytes)", r.json["error"])
+        self.assertCleanAfter(r)
+
+
 class InterruptedStart(harness.BenchTest):
     def test_ctrl_c_before_ready(self):
         marker = "31.4159"  # a sleep no one else runs
