@@ -37,13 +37,14 @@ static void add_outcomes(json_t *att, json_t *mis, const struct probe_outcome *v
 	for (size_t i = 0; i < n; i++) {
 		const struct probe_outcome *o = &v[i];
 
+		/* mechanism: the same as mode, by the name the fallbacks use */
 		if (o->attached && o->detached_after_records)
-			json_array_append_new(att, json_pack("{s:s, s:s, s:o}", "name", o->name,
-				"mode", o->mode, "detached_after_records",
+			json_array_append_new(att, json_pack("{s:s, s:s, s:s, s:o}", "name", o->name,
+				"mode", o->mode, "mechanism", o->mode, "detached_after_records",
 				json_count(o->detached_after_records)));
 		else if (o->attached)
-			json_array_append_new(att, json_pack("{s:s, s:s}", "name", o->name,
-							     "mode", o->mode));
+			json_array_append_new(att, json_pack("{s:s, s:s, s:s}", "name", o->name,
+							     "mode", o->mode, "mechanism", o->mode));
 		else
 			json_array_append_new(mis, json_pack("{s:s, s:s}", "name", o->name,
 							     "reason", o->reason));

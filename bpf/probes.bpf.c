@@ -226,11 +226,9 @@ TWIN_PROGS(tcp_probe)
 		anat_tcp_probe(SK_LPORT(btf, sk), SK_DPORT(btf, sk), ARG(1, void *));
 }
 
-/* ret and flags first: most reads of a busy server are EAGAIN. */
-TWIN_PROGS(sock_recv_length)
+/* S2. ret and flags first: most reads of a busy server are EAGAIN. */
+static __always_inline void on_recv_length(const struct sock *sk, int ret, int flags, bool btf)
 {
-	const struct sock *sk = ARG(0, void *);
-	int ret = ARG(1, int), flags = ARG(2, int);
 	__u16 dport;
 
 	if (!USE(U_ANAT_RECV) || ret <= 0 || (flags & MSG_PEEK_FLAG) ||
@@ -241,21 +239,20 @@ TWIN_PROGS(sock_recv_length)
 		server_read(dport, ret);
 }
 
-TWIN_PROGS(sock_send_length)
+static __always_inline void on_send_length(const struct sock *sk, int ret, bool btf)
 {
-	const struct sock *sk = ARG(0, void *);
 	__u16 dport;
 
 	if (!USE(U_ANAT_SEND) || SK_LPORT(btf, sk) != server_port)
 		return;
 	dport = SK_DPORT(btf, sk);
 	if (dport)
-		server_send_end(dport, ARG(1, int));
+		server_send_end(dport, ret);
 }
 
-TWIN_PROGS(tcp_sendmsg_locked)
+/* S3. */
+static __always_inline void on_sendmsg(const struct sock *sk, bool btf)
 {
-	const struct sock *sk = ARG(0, void *);
 	__u16 dport;
 
 	if (!USE(U_ANAT_SENDMSG) || SK_LPORT(btf, sk) != server_port)
@@ -263,6 +260,49 @@ TWIN_PROGS(tcp_sendmsg_locked)
 	dport = SK_DPORT(btf, sk);
 	if (dport)
 		server_send_begin(dport);
+}
+
+TWIN_PROGS(sock_recv_length)
+{
+	on_recv_length(ARG(0, void *), ARG(1, int), ARG(2, int), btf);
+}
+
+TWIN_PROGS(sock_send_length)
+{
+	on_send_length(ARG(0, void *), ARG(1, int), btf);
+}
+
+TWIN_PROGS(tcp_sendmsg_locked)
+{
+	on_sendmsg(ARG(0, void *), btf);
+}
+
+/* Where a kernel lacks those tracepoints (before 6.3), the functions they
+ * sit in: sock_recv_length and sock_send_length are at the end of
+ * sock_recvmsg/sock_sendmsg (their inlined _nosec halves), so the return
+ * of the function is the same instant; tcp_sendmsg_locked fires as the
+ * call builds its first segment, the function's entry a little before
+ * (S3 stays before delivery, so the order of the marks holds). Loaded only
+ * when the loader chose them (loader/probes.c). */
+SEC("fexit/sock_recvmsg")
+int BPF_PROG(sock_recv_length_fexit, struct socket *sock, struct msghdr *msg, int flags, int ret)
+{
+	on_recv_length(sock->sk, ret, flags, true);
+	return 0;
+}
+
+SEC("fexit/sock_sendmsg")
+int BPF_PROG(sock_send_length_fexit, struct socket *sock, struct msghdr *msg, int ret)
+{
+	on_send_length(sock->sk, ret, true);
+	return 0;
+}
+
+SEC("fentry/tcp_sendmsg_locked")
+int BPF_PROG(tcp_sendmsg_locked_fentry, struct sock *sk)
+{
+	on_sendmsg(sk, true);
+	return 0;
 }
 
 /* Run by the loader on each CPU at the end of a run (BPF_PROG_TEST_RUN,

@@ -90,6 +90,11 @@ int kernel_feature_probe(enum kernel_feature f)
 	return 0;
 }
 
+int kernel_trampoline_probe(const char *func, bool at_exit)
+{
+	return try_tracing(func, BTF_KIND_FUNC, at_exit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY);
+}
+
 const char *probes_name(unsigned i)
 {
 	return i < probes_ndefs ? probes_defs[i].name : NULL;

@@ -1,6 +1,7 @@
 /* What the probes could use here (kernel features, found by trying each) and
  * the probe names users type. */
 #pragma once
+#include <stdbool.h>
 #include "common/errbuf.h"
 
 enum kernel_feature {
@@ -16,6 +17,9 @@ extern const char *const kernel_feature_names[KFEAT__COUNT];	/* "tp_btf", ... */
 /* 0 when feature F loads and attaches here, else -errno of the first step
  * that failed (-EPERM without privileges, -ENOENT when the kernel lacks it). */
 int kernel_feature_probe(enum kernel_feature f);
+/* The same for a BPF trampoline on kernel function FUNC: fentry, or fexit
+ * when at_exit (-ENOENT when the kernel's BTF has no such function). */
+int kernel_trampoline_probe(const char *func, bool at_exit);
 
 /* The I-th name --disable-probe accepts (a tracepoint of the syscalls,
  * sched or tcp group), NULL past the last: for the shell completion. */

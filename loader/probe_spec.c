@@ -31,9 +31,12 @@ int probe_spec_each(const char *list, int (*fn)(const struct probe_spec *s, void
 				s.what = PROBE_SPEC_NO_BTF;
 			} else if (ml == 6 && !strncmp(colon + 1, "raw_tp", 6)) {
 				s.what = PROBE_SPEC_NO_RAW;
+			} else if ((ml == 6 && !strncmp(colon + 1, "fentry", 6)) ||
+				   (ml == 5 && !strncmp(colon + 1, "fexit", 5))) {
+				s.what = PROBE_SPEC_NO_TRAMPOLINE;
 			} else {
-				errbuf_set(err, "unknown attach mode '%.*s' for probe %s (tp_btf or raw_tp)",
-					   (int)ml, colon + 1, s.name);
+				errbuf_set(err, "unknown attach mode '%.*s' for probe %s (tp_btf, raw_tp, "
+					   "fentry or fexit)", (int)ml, colon + 1, s.name);
 				return -EINVAL;
 			}
 		}

@@ -8,6 +8,7 @@ enum probe_spec_what {
 	PROBE_SPEC_OFF,		/* "name": the probe is switched off */
 	PROBE_SPEC_NO_BTF,	/* "name:tp_btf": only the tp_btf twin is */
 	PROBE_SPEC_NO_RAW,	/* "name:raw_tp": only the raw_tp twin is */
+	PROBE_SPEC_NO_TRAMPOLINE,	/* "name:fentry" or "name:fexit": its fallback */
 };
 
 struct probe_spec {
@@ -15,7 +16,8 @@ struct probe_spec {
 	enum probe_spec_what what;
 };
 
-/* Calls fn for each entry of a comma list of "name[:tp_btf|:raw_tp]"
+/* Calls fn for each entry of a comma list of
+ * "name[:tp_btf|:raw_tp|:fentry|:fexit]"
  * (blanks around entries ignored). Stops at fn's first non-zero return and
  * returns it; an unknown attach mode is -EINVAL with one line in err. */
 int probe_spec_each(const char *list, int (*fn)(const struct probe_spec *s, void *arg),

@@ -29,6 +29,15 @@ const char *const probes_hook_names[H_NR] = {
 	[H_SEND] = "sock_send_length",
 };
 
+/* Before 6.3 the socket length tracepoints are missing (and, on 6.1,
+ * tcp_sendmsg_locked): the return of the function they sit at the end of,
+ * and the entry of tcp_sendmsg_locked, stand in. */
+const struct hook_fallback probes_hook_fallbacks[H_NR] = {
+	[H_RECV] = { "fexit", "sock_recvmsg", "sock_recv_length_fexit" },
+	[H_SEND] = { "fexit", "sock_sendmsg", "sock_send_length_fexit" },
+	[H_SENDMSG] = { "fentry", "tcp_sendmsg_locked", "tcp_sendmsg_locked_fentry" },
+};
+
 /* Indexed by enum probe_use (bpf/probes.h), in report order. */
 const struct probe_def probes_defs[U_NR] = {
 	[U_FORK] = { "sched_process_fork", H_FORK, GROUP_TRACK, NULL },
@@ -197,6 +206,7 @@ static int disable_one(const struct probe_spec *sp, void *arg)
 	/* A twin is the hook's: every group on that hook runs the other one. */
 	p->hs[probes_defs[i].hook].no_btf_twin |= sp->what == PROBE_SPEC_NO_BTF;
 	p->hs[probes_defs[i].hook].no_raw_twin |= sp->what == PROBE_SPEC_NO_RAW;
+	p->hs[probes_defs[i].hook].no_fallback |= sp->what == PROBE_SPEC_NO_TRAMPOLINE;
 	return 0;
 }
 

@@ -20,6 +20,7 @@
 #include <bpf/libbpf.h>
 #include "loader/probes_internal.h"
 #include "loader/probe_spec.h"
+#include "loader/kernel_features.h"
 #include "bpf/probes.skel.h"
 
 #ifndef CAP_PERFMON
@@ -121,9 +122,36 @@ static bool wanted(const struct probes *p, int u, const bool on[GROUP_NR])
 	return p->ps[u].status == PROBE_WANTED && on[probes_defs[u].group];
 }
 
+/* A hook whose tracepoint is missing here (or whose twins are both
+ * switched off) runs on its fallback, if it has one that loads and
+ * attaches here (a trial program on the function). */
+static void choose_fallbacks(struct probes *p, const struct btf *btf)
+{
+	for (int h = 0; h < H_NR; h++) {
+		const struct hook_fallback *f = &probes_hook_fallbacks[h];
+		struct hook_state *hs = &p->hs[h];
+		int err;
+
+		if (!f->prog || (probe_tp_nargs(btf, probes_hook_names[h]) >= 0 &&
+				 !(hs->no_btf_twin && hs->no_raw_twin)))
+			continue;
+		if (hs->no_fallback) {
+			snprintf(hs->fallback_why, sizeof(hs->fallback_why), "%s disabled by user",
+				 f->mechanism);
+			continue;
+		}
+		err = kernel_trampoline_probe(f->func, !strcmp(f->mechanism, "fexit"));
+		hs->fallback = !err;
+		if (err)
+			snprintf(hs->fallback_why, sizeof(hs->fallback_why), "%s on %s: %s",
+				 f->mechanism, f->func, strerror(-err));
+	}
+}
+
 /* Group selection, the server port, and the kernel's tracepoints. */
 static void decide_wanted(struct probes *p, const struct btf *btf)
 {
+	choose_fallbacks(p, btf);
 	for (int u = 0; u < U_NR; u++) {
 		const struct probe_def *d = &probes_defs[u];
 		struct probe_state *s = &p->ps[u];
@@ -137,11 +165,14 @@ static void decide_wanted(struct probes *p, const struct btf *btf)
 			s->status = PROBE_MISSING;
 			snprintf(s->reason, sizeof(s->reason),
 				 "server port unknown: socket events are filtered by port");
-		} else if (probe_tp_nargs(btf, probes_hook_names[d->hook]) < 0) {
+		} else if (probe_tp_nargs(btf, probes_hook_names[d->hook]) < 0 &&
+			   !p->hs[d->hook].fallback) {
+			const char *why = p->hs[d->hook].fallback_why;
+
 			s->status = PROBE_MISSING;
 			snprintf(s->reason, sizeof(s->reason),
-				 "tracepoint not in this kernel (no btf_trace_%s in its BTF)",
-				 probes_hook_names[d->hook]);
+				 "tracepoint not in this kernel (no btf_trace_%s in its BTF)%s%s",
+				 probes_hook_names[d->hook], why[0] ? "; " : "", why);
 		}
 	}
 	/* Arrival: sk_data_ready, else tcp_probe, else none (s1 = s2). */
@@ -178,6 +209,13 @@ static void set_autoload(struct probes *p, struct probes_bpf *s, const bool on[G
 
 		if (!wanted(p, u, on))
 			continue;
+		if (h->fallback) {
+			prog = bpf_object__find_program_by_name(s->obj,
+					probes_hook_fallbacks[probes_defs[u].hook].prog);
+			if (prog)
+				bpf_program__set_autoload(prog, true);
+			continue;
+		}
 		snprintf(raw, sizeof(raw), "%s_raw", name);
 		if (twins != 2 && !h->no_btf_twin &&
 		    (prog = bpf_object__find_program_by_name(s->obj, name)))
@@ -305,7 +343,7 @@ static void attach_hook(struct probes *p, enum hook_id h)
 {
 	struct hook_state *hs = &p->hs[h];
 	const char *modes[2] = { "tp_btf", "raw_tp" };
-	char names[2][64];
+	char names[2][64], why[sizeof(hs->fallback_why)];
 	bool want = false;
 	int err = 0;
 
@@ -313,8 +351,14 @@ static void attach_hook(struct probes *p, enum hook_id h)
 		want |= probes_defs[u].hook == h && wanted(p, u, p->group_loaded);
 	if (!want || hs->link)
 		return;
-	snprintf(names[0], sizeof(names[0]), "%s", probes_hook_names[h]);
-	snprintf(names[1], sizeof(names[1]), "%s_raw", probes_hook_names[h]);
+	if (hs->fallback) {
+		modes[0] = probes_hook_fallbacks[h].mechanism;
+		snprintf(names[0], sizeof(names[0]), "%s", probes_hook_fallbacks[h].prog);
+		names[1][0] = 0;
+	} else {
+		snprintf(names[0], sizeof(names[0]), "%s", probes_hook_names[h]);
+		snprintf(names[1], sizeof(names[1]), "%s_raw", probes_hook_names[h]);
+	}
 	for (int k = 0; k < 2; k++) {
 		struct bpf_program *prog = bpf_object__find_program_by_name(p->skel->obj, names[k]);
 
@@ -327,8 +371,9 @@ static void attach_hook(struct probes *p, enum hook_id h)
 		}
 		err = -errno;
 	}
-	snprintf(hs->reason, sizeof(hs->reason), "failed to attach: %s",
-		 err ? strerror(-err) : "no program loaded");
+	snprintf(why, sizeof(why), "%s", hs->fallback_why);
+	snprintf(hs->reason, sizeof(hs->reason), "failed to attach: %s%s%s",
+		 err ? strerror(-err) : "no program loaded", why[0] ? "; " : "", why);
 }
 
 /* Each wanted use is now attached (its hook is) or missing, with why. */

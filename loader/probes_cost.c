@@ -78,8 +78,11 @@ static struct bpf_program *hook_prog(const struct probes *p, int h)
 
 	if (!p->skel || !p->hs[h].mode)	/* attached once (maybe detached since) */
 		return NULL;
-	snprintf(name, sizeof(name), "%s%s", probes_hook_names[h],
-		 strcmp(p->hs[h].mode, "raw_tp") ? "" : "_raw");
+	if (p->hs[h].fallback)
+		snprintf(name, sizeof(name), "%s", probes_hook_fallbacks[h].prog);
+	else
+		snprintf(name, sizeof(name), "%s%s", probes_hook_names[h],
+			 strcmp(p->hs[h].mode, "raw_tp") ? "" : "_raw");
 	return bpf_object__find_program_by_name(p->skel->obj, name);
 }
 

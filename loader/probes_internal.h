@@ -45,9 +45,20 @@ struct probe_state {
 	char reason[200];	/* why missing */
 };
 
+/* Where a hook's tracepoint is missing: a BPF trampoline on the kernel
+ * function the tracepoint sits in. */
+struct hook_fallback {
+	const char *mechanism;	/* "fentry" or "fexit" */
+	const char *func;	/* the kernel function */
+	const char *prog;	/* its program in bpf/probes.bpf.c */
+};
+
 struct hook_state {
 	bool no_btf_twin;	/* "name:tp_btf" in the disable list */
 	bool no_raw_twin;	/* "name:raw_tp" */
+	bool no_fallback;	/* "name:fentry" or "name:fexit" */
+	bool fallback;		/* runs on its fallback (probes_hook_fallbacks) */
+	char fallback_why[120];	/* why the fallback cannot run, when it was needed */
 	const char *mode;
 	char reason[200];	/* why it did not attach */
 	struct bpf_link *link;
@@ -91,6 +102,7 @@ struct probes {
 extern const struct probe_def probes_defs[U_NR];
 extern const size_t probes_ndefs;
 extern const char *const probes_hook_names[H_NR];
+extern const struct hook_fallback probes_hook_fallbacks[H_NR];	/* .prog NULL: none */
 extern const char *const probes_sc_names[SC_NR];
 /* This host's syscall numbers of the slots. */
 struct sc_number {

@@ -207,6 +207,32 @@ class Anatomy(BenchTest):
             self.assertEqual(modes.get("anatomy/" + p), "raw_tp", p)
         self.assertCovered(r, b)
 
+    def test_fallback_chain(self):
+        """Without both twins of a mark's tracepoint, the mark runs on a BPF
+        trampoline on the function the tracepoint sits in, where the kernel
+        can (6.1 and older); where it cannot (no fentry/fexit), the probe is
+        missing and says why each link of the chain failed."""
+        chains = {"sock_recv_length": ("fexit", "sock_recvmsg"),
+                  "sock_send_length": ("fexit", "sock_sendmsg"),
+                  "tcp_sendmsg_locked": ("fentry", "tcp_sendmsg_locked")}
+        off = ",".join("anatomy/%s:tp_btf,anatomy/%s:raw_tp" % (p, p) for p in chains)
+        r, b = self.bench(["--server-cmd", "%s --port {port} --work-us 200" % SPIN, "-c", "2",
+                           "-n", "300", "-q", "--disable-probe", off])
+        k = r.json["kernel"]["probes"]
+        att = {p["name"]: p for p in k["attached"]}
+        mis = {p["name"]: p["reason"] for p in k["missing"]}
+        for p, (mech, func) in chains.items():
+            name = "anatomy/" + p
+            if name in att:
+                self.assertEqual(att[name]["mechanism"], mech, att[name])
+            else:
+                self.assertIn("%s on %s" % (mech, func), mis.get(name, ""), k["missing"])
+        if all("anatomy/" + p in att for p in chains):
+            self.assertCovered(r, b)
+        else:
+            self.assertFalse(b["available"])
+        self.assertEqual(r.json["client"]["requests_completed"], 300)
+
     def test_missing_probe_degrades(self):
         """No probe for S2: the run goes on, the breakdown says why."""
         r, b = self.bench(["--server-cmd", "%s --port {port} --work-us 100" % SPIN, "-c", "2",
