@@ -57,18 +57,22 @@ void ranking_print(FILE *out, json_t *ranking)
 {
 	size_t i;
 	json_t *row;
-	char p50[32], p99[32];
+	char p50[32], p99[32], sh[32];
 	fprintf(out, "\nRanking (by requests per second)\n");
 	fprintf(out, "  %-4s %-12s %12s %8s %10s %10s %8s\n",
 		"rank", "server", "req/s", "share", "p50", "p99", "failed");
 	json_array_foreach(ranking, i, row) {
 		json_t *share = json_object_get(row, "share_of_fastest");
 		json_t *a = json_object_get(row, "latency_p50_ns"), *b = json_object_get(row, "latency_p99_ns");
-		fprintf(out, "  %-4lld %-12s %12.1f %7.1f%% %10s %10s %8lld\n",
+		if (json_is_number(share))
+			snprintf(sh, sizeof(sh), "%.1f%%", 100 * json_number_value(share));
+		else
+			snprintf(sh, sizeof(sh), "-");
+		fprintf(out, "  %-4lld %-12s %12.1f %8s %10s %10s %8lld\n",
 			(long long)json_integer_value(json_object_get(row, "rank")),
 			json_string_value(json_object_get(row, "server")),
 			json_number_value(json_object_get(row, "rps")),
-			json_is_number(share) ? 100 * json_number_value(share) : NAN,
+			sh,
 			fmt_duration(json_is_number(a) ? json_number_value(a) : NAN, p50, sizeof(p50)),
 			fmt_duration(json_is_number(b) ? json_number_value(b) : NAN, p99, sizeof(p99)),
 			(long long)json_integer_value(json_object_get(row, "failed_requests")));

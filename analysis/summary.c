@@ -34,17 +34,19 @@ void summary_print_run(FILE *out, json_t *run)
 	double errs = num(run, "client.errors.total");
 	double secs = num(run, "load.duration_ns") / 1e9;
 
-	fprintf(out, "\n%s%s%s%s, pid %.0f, port %.0f\n", str(run, "server", "name"),
+	fprintf(out, "\n%s%s%s%s, pid %s, port %s\n", str(run, "server", "name"),
 		*version ? " (" : "", version, *version ? ")" : "",
-		num(run, "server.pid"), num(run, "server.port"));
+		fmt_fixed(num(run, "server.pid"), 0, b[0], 32),
+		fmt_fixed(num(run, "server.port"), 0, b[1], 32));
 	const char *mode = str(run, "load", "mode");
 	fprintf(out, "  Load:                 %.0f connections, %.0f thread(s), %s loop, %s engine",
 		num(run, "load.connections"), num(run, "load.threads"), mode, str(run, "load", "engine"));
 	if (strcmp(mode, "open") == 0)
-		fprintf(out, ", %.0f req/s %s (achieved %.1f, %.0f late sends, %.0f unsent)",
-			num(run, "load.rate"), str(run, "load", "arrival"),
-			num(run, "client.open_loop.achieved_rate"), num(run, "client.open_loop.late_sends"),
-			num(run, "client.open_loop.unsent"));
+		fprintf(out, ", %s req/s %s (achieved %s, %s late sends, %s unsent)",
+			fmt_fixed(num(run, "load.rate"), 0, b[0], 32), str(run, "load", "arrival"),
+			fmt_fixed(num(run, "client.open_loop.achieved_rate"), 1, b[1], 32),
+			fmt_fixed(num(run, "client.open_loop.late_sends"), 0, b[2], 32),
+			fmt_fixed(num(run, "client.open_loop.unsent"), 0, b[3], 32));
 	fputc('\n', out);
 	fprintf(out, "  Complete requests:    %.0f\n", reqs);
 	fprintf(out, "  Failed requests:      %.0f", errs);
@@ -62,13 +64,13 @@ void summary_print_run(FILE *out, json_t *run)
 	}
 	fputc('\n', out);
 	fprintf(out, "  Time taken:           %.3f s\n", secs);
-	fprintf(out, "  Requests per second:  %.1f [#/sec] (mean)\n", rps);
+	fprintf(out, "  Requests per second:  %s [#/sec] (mean)\n", fmt_fixed(rps, 1, b[0], 32));
 	fprintf(out, "  Time per request:     %s (mean)\n",
 		fmt_duration(num(run, "client.time_per_request_ns.mean"), b[0], 32));
 	fprintf(out, "  Time per request:     %s (mean, across all concurrent requests)\n",
 		fmt_duration(num(run, "client.time_per_request_ns.mean_across_concurrent"), b[0], 32));
-	fprintf(out, "  Transfer rate:        %.1f KiB/s received\n",
-		num(run, "client.transfer_bytes_per_s") / 1024);
+	fprintf(out, "  Transfer rate:        %s KiB/s received\n",
+		fmt_fixed(num(run, "client.transfer_bytes_per_s") / 1024, 1, b[0], 32));
 	fprintf(out, "  Latency:              mean %s, stdev %s, max %s\n",
 		fmt_duration(num(run, "client.latency_ns.mean"), b[0], 32),
 		fmt_duration(num(run, "client.latency_ns.stdev"), b[1], 32),
@@ -84,7 +86,7 @@ void summary_print_run(FILE *out, json_t *run)
 		fprintf(out, "  Uncorrected latency:  p50 %s, p99 %s (from the actual send; the figures above start at the scheduled time)\n",
 			fmt_duration(num(run, "client.latency_uncorrected_ns.p50"), b[0], 32),
 			fmt_duration(num(run, "client.latency_uncorrected_ns.p99"), b[1], 32));
-	fprintf(out, "  Load generator CPU:   %.2f s (busy %.0f %% of its time)%s\n",
-		num(run, "client.cpu_seconds"), busy * 100,
+	fprintf(out, "  Load generator CPU:   %s s (busy %s %% of its time)%s\n",
+		fmt_fixed(num(run, "client.cpu_seconds"), 2, b[0], 32), fmt_fixed(busy * 100, 0, b[1], 32),
 		busy > 0.9 ? "  <- the load generator was the bottleneck: these figures describe it, not the server" : "");
 }

@@ -1,5 +1,6 @@
-/* Human-readable durations for the summaries on stderr: "812 ns", "12.3 us",
- * "4.56 ms", "1.20 s"; "-" for a missing (NaN) value. */
+/* Human-readable figures for the summaries on stderr: durations ("812 ns",
+ * "12.3 us", "4.56 ms", "1.20 s") and plain numbers; "-" for a missing
+ * (NaN) value, never "nan". */
 #pragma once
 #include <math.h>
 #include <stdio.h>
@@ -16,5 +17,15 @@ static inline const char *fmt_duration(double ns, char *buf, size_t len)
 		snprintf(buf, len, "%.2f ms", ns / 1e6);
 	else
 		snprintf(buf, len, "%.2f s", ns / 1e9);
+	return buf;
+}
+
+/* v with `decimals` digits after the point, or "-" when missing. */
+static inline const char *fmt_fixed(double v, int decimals, char *buf, size_t len)
+{
+	if (!isfinite(v))
+		snprintf(buf, len, "-");
+	else
+		snprintf(buf, len, "%.*f", decimals, v);
 	return buf;
 }

@@ -65,6 +65,8 @@ json_t *output_command_line(int argc, char **argv)
 	for (int i = 0; i < argc; i++)
 		cap += 4 * strlen(argv[i]) + 3;
 	char *buf = calloc(1, cap), *p = buf;
+	if (!buf)
+		return json_null();	/* no memory: the report says null, not a partial line */
 	for (int i = 0; i < argc; i++) {
 		if (i)
 			*p++ = ' ';

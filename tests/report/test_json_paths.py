@@ -96,6 +96,13 @@ class JsonPathTable(unittest.TestCase):
             self.assertRegex(row.split("|")[2], r"`\w+` \((analysis|src|loader|loadgen)/[\w/]+\.c\)",
                              "row of %s" % path)
 
+    def test_every_named_function_is_in_its_file(self):
+        """`name` (dir/file.c): the file defines or calls name, so the hop lands."""
+        for path, row in self.table.items():
+            for name, src in re.findall(r"`(\w+)` \(((?:analysis|src|loader|loadgen|servers)/[\w/]+\.c)", row):
+                with open(os.path.join(ROOT, src)) as f:
+                    self.assertRegex(f.read(), r"\b%s\(" % name, "%s: %s not in %s" % (path, name, src))
+
     def test_distributions_use_the_one_key_set(self):
         with open(SCHEMA) as f:
             dist = json.load(f)["$defs"]["dist_ns"]

@@ -1,0 +1,43 @@
+/* The parts of the anatomy (analysis/anatomy.h), one job each: the join of
+ * client and kernel records (anatomy_join.c), the statistics of the
+ * matched requests and the breakdown object (anatomy_stats.c), the trace
+ * (anatomy_trace.c); the summary bar is anatomy_bar.c. */
+#pragma once
+#include "analysis/anatomy.h"
+
+/* What the statistics keep over the matched requests: a histogram per
+ * component, and for the tail attribution the component sums of the
+ * requests slower than the client's p99 and p99.9. */
+struct anat_stats {
+	struct hist h[AC_NR], latency, send;
+	uint64_t matched, new_conn, accept_unseen, sends, bytes_in, bytes_out;
+	struct anat_tail {
+		uint64_t threshold;
+		uint64_t n;
+		long double sum[AC_NR], lat;
+	} tail[2];
+};
+
+/* What the join counted beside the matches. */
+struct anat_join_counts {
+	uint64_t unmatched[AU_NR];	/* measured requests without anatomy, by reason */
+	uint64_t kernel_only[AK_NR];	/* kernel records without a request, by reason */
+	uint64_t client_ok, client_errors;
+};
+
+/* anatomy_stats.c */
+struct anat_stats *anat_stats_new(const struct hist *client_latency);	/* NULL: no memory */
+void anat_stats_free(struct anat_stats *s);
+void anat_stats_add(struct anat_stats *s, const struct anat_rec *k, const struct anat_comp *x);
+/* The report's "breakdown" object; NULL without memory. */
+json_t *anat_stats_json(const struct anat_stats *s, const struct anat_join_counts *jc,
+			const struct anat_join_in *in);
+
+/* anatomy_join.c: every matched pair goes to anat_stats_add (and the trace);
+ * -ENOMEM or 0. */
+int anat_join(struct anat_join_in *in, struct anat_stats *s, struct anat_join_counts *jc);
+
+/* anatomy_trace.c */
+void anat_trace_line(FILE *f, const char *server, const struct lg_record *c,
+		     const struct anat_rec *k, const struct anat_comp *x);
+void anat_debug_unmatched(FILE *f, int why, const struct lg_record *c, const struct anat_rec *k);
