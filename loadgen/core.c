@@ -37,7 +37,6 @@ static inline struct lg_slot *slot_at(struct lg_worker *w, uint64_t now)
 	return &w->slots[w->cur];
 }
 
-
 /* Closed loop: whether a connection free at `now` may issue a request. */
 static inline bool admit(struct lg_worker *w, uint64_t now, bool *measured)
 {
@@ -103,7 +102,7 @@ static inline void arm_timer(struct lg_worker *w, uint64_t t)
 }
 
 /* Puts a request (intended for `due`, handed over `now`) on c. */
-static void issue(struct lg_worker *w, struct lg_conn *c, uint64_t due, uint64_t now, bool measured)
+static inline __attribute__((always_inline)) void issue(struct lg_worker *w, struct lg_conn *c, uint64_t due, uint64_t now, bool measured)
 {
 	lg_conn_set_state(w, c, LG_C_SENDING);	/* the engine may make it CONNECTING */
 	c->measured = measured;
@@ -119,7 +118,7 @@ static void issue(struct lg_worker *w, struct lg_conn *c, uint64_t due, uint64_t
 	w->ops->start(w, c);
 }
 
-void lg_conn_next(struct lg_worker *w, struct lg_conn *c, uint64_t now)
+static inline __attribute__((always_inline)) void next_request(struct lg_worker *w, struct lg_conn *c, uint64_t now)
 {
 	bool m;
 	if (!w->open) {
@@ -185,11 +184,11 @@ void lg_conn_fail(struct lg_worker *w, struct lg_conn *c, enum lg_error_class cl
 		return;
 	}
 	w->ops->drop(w, c);
-	lg_conn_next(w, c, now);
+	next_request(w, c, now);
 }
 
-void lg_conn_answered(struct lg_worker *w, struct lg_conn *c, int status, bool body_ok,
-		      uint32_t seq, bool new_conn, uint64_t now)
+static inline __attribute__((always_inline)) void answered(struct lg_worker *w, struct lg_conn *c, int status, bool body_ok,
+			    uint32_t seq, bool new_conn, uint64_t now)
 {
 	if (c->measured && now >= w->run->issue_end_ns) {
 		w->unfinished++;	/* parsed in the last batch, after the window */
@@ -235,17 +234,28 @@ void lg_conn_answered(struct lg_worker *w, struct lg_conn *c, int status, bool b
 
 /* A complete response parsed by hp. Returns whether c goes on reading the
  * same socket (the next request was sent on it). */
-static bool response_done(struct lg_worker *w, struct lg_conn *c, const struct http_parser *hp,
+static inline bool response_done(struct lg_worker *w, struct lg_conn *c, const struct http_parser *hp,
 			  bool fin_seen)
 {
 	uint64_t now = mono_ns();
-	lg_conn_answered(w, c, hp->status, !hp->body_mismatch, (uint32_t)c->served, c->served == 0, now);
+	answered(w, c, hp->status, !hp->body_mismatch, (uint32_t)c->served, c->served == 0, now);
 	c->served++;
 	uint32_t gen = c->gen;
 	if (hp->must_close)
 		w->ops->retire(w, c, fin_seen);
-	lg_conn_next(w, c, now);
+	next_request(w, c, now);
 	return c->gen == gen && (c->state == LG_C_SENDING || c->state == LG_C_READING);
+}
+
+void lg_conn_next(struct lg_worker *w, struct lg_conn *c, uint64_t now)
+{
+	next_request(w, c, now);
+}
+
+void lg_conn_answered(struct lg_worker *w, struct lg_conn *c, int status, bool body_ok,
+		      uint32_t seq, bool new_conn, uint64_t now)
+{
+	answered(w, c, status, body_ok, seq, new_conn, now);
 }
 
 bool lg_conn_feed(struct lg_worker *w, struct lg_conn *c, struct http_parser *hp,
@@ -368,7 +378,7 @@ static void scan_timers(struct lg_worker *w, uint64_t now)
 			continue;
 		if (now >= c->deadline_ns) {
 			if (c->state == LG_C_BACKOFF)
-				lg_conn_next(w, c, now);
+				next_request(w, c, now);
 			else
 				lg_conn_fail(w, c, LG_ERR_TIMEOUT, 0);
 		}
@@ -402,7 +412,7 @@ void lg_core_begin(struct lg_worker *w)
 		return;
 	}
 	for (int i = 0; i < w->nconns; i++)
-		lg_conn_next(w, w->conns[i], w->run->start_ns);
+		next_request(w, w->conns[i], w->run->start_ns);
 }
 
 bool lg_core_turn(struct lg_worker *w, uint64_t *now_out, uint64_t *wake_out, bool *precise_out)

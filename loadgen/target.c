@@ -8,7 +8,6 @@
 #include <string.h>
 #include <strings.h>
 
-
 /* ":port" digits [p, end) -> port (1..65535) as text. */
 static int parse_port(const char *url, const char *p, const char *end, char port[8], struct errbuf *err)
 {
