@@ -1,5 +1,6 @@
 /* The keeper of a server, for when bench-ebpf dies without stopping it. */
 #include "servers/keeper.h"
+#include "servers/cgroup.h"
 
 #include <errno.h>
 #include <fcntl.h>
@@ -11,7 +12,7 @@
 #define KEEPER_GRACE_MS 1000	/* between SIGTERM and SIGKILL */
 
 /* In the forked keeper: only async-signal-safe calls. */
-static void __attribute__((noreturn)) keeper_main(int fd, pid_t pgid)
+static void __attribute__((noreturn)) keeper_main(int fd, pid_t pgid, const char *cgroup)
 {
 	setpgid(0, 0);	/* Ctrl-C at the terminal is bench-ebpf's, not ours */
 	struct sigaction ign = { .sa_handler = SIG_IGN };
@@ -34,10 +35,12 @@ static void __attribute__((noreturn)) keeper_main(int fd, pid_t pgid)
 	while (nanosleep(&grace, &grace) < 0 && errno == EINTR)
 		;
 	kill(-pgid, SIGKILL);
+	if (cgroup[0])
+		cgroup_kill_and_remove(cgroup);
 	_exit(0);
 }
 
-pid_t keeper_start(pid_t pgid, int *fd)
+pid_t keeper_start(pid_t pgid, const char *cgroup, int *fd)
 {
 	int p[2];
 	if (pipe2(p, O_CLOEXEC) < 0)
@@ -50,7 +53,7 @@ pid_t keeper_start(pid_t pgid, int *fd)
 		return e;
 	}
 	if (pid == 0)
-		keeper_main(p[0], pgid);
+		keeper_main(p[0], pgid, cgroup);
 	close(p[0]);
 	*fd = p[1];
 	return pid;

@@ -10,6 +10,7 @@
 #include <unistd.h>
 
 #include "servers/builtin.h"
+#include "servers/cgroup.h"
 #include "servers/child.h"
 #include "servers/cmdline.h"
 #include "servers/keeper.h"
@@ -238,9 +239,15 @@ int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *e
 		goto done;
 	}
 	tree_adopt_orphans();	/* a double-forked daemon stays ours to stop */
+	if (cgroup_create(s->cgroup, sizeof(s->cgroup)) < 0)
+		s->cgroup[0] = 0;	/* no cgroup v2 to write here: the process tree only */
 	r = fork_gated(o, l, &c, env, log_fd, s, err);
+	if (r == 0 && s->cgroup[0] && cgroup_enter(s->cgroup, s->pid) < 0) {
+		rmdir(s->cgroup);
+		s->cgroup[0] = 0;
+	}
 	if (r == 0) {
-		pid_t k = keeper_start(s->pid, &s->keeper_fd);
+		pid_t k = keeper_start(s->pid, s->cgroup, &s->keeper_fd);
 		s->keeper_pid = k > 0 ? k : 0;
 	}
 done:

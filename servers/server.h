@@ -43,6 +43,7 @@ struct server {
 	bool insecure;		/* from server_opts */
 	const char *expect_body;	/* from server_opts */
 	size_t expect_body_len;
+	char cgroup[1024];	/* its own cgroup v2 directory; "" where there is none */
 	pid_t keeper_pid;	/* stops the server if bench-ebpf dies (servers/keeper.h) */
 	int keeper_fd;		/* -1: no keeper */
 };

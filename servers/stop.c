@@ -12,6 +12,7 @@
 #include "common/clock.h"
 #include "servers/ports.h"
 #include "servers/server.h"
+#include "servers/cgroup.h"
 #include "servers/keeper.h"
 #include "servers/tmpdir.h"
 #include "servers/tree.h"
@@ -49,7 +50,8 @@ static bool wait_gone(struct server *s, double deadline)
 {
 	for (;;) {
 		reap(s, false);
-		if (s->reaped && !tree_signal(s, s->keeper_pid, 0))
+		if (s->reaped && !tree_signal(s, s->keeper_pid, 0) &&
+		    !(s->cgroup[0] && cgroup_populated(s->cgroup)))
 			return true;
 		if (mono_seconds() >= deadline)
 			return false;
@@ -72,12 +74,18 @@ void server_stop(struct server *s)
 		return;
 
 	if (s->pid > 0) {
-		if (!s->reaped || tree_signal(s, s->keeper_pid, 0)) {
+		if (!s->reaped || tree_signal(s, s->keeper_pid, 0) ||
+		    (s->cgroup[0] && cgroup_populated(s->cgroup))) {
 			signal_tree(s, SIGTERM);
 			if (!wait_gone(s, mono_seconds() + STOP_GRACE_S)) {
 				signal_tree(s, SIGKILL);
 				wait_gone(s, mono_seconds() + KILL_WAIT_S);
 			}
+		}
+		if (s->cgroup[0]) {	/* whatever is left in it, and the cgroup itself */
+			cgroup_kill_and_remove(s->cgroup);
+			s->cgroup[0] = 0;
+			tree_signal(s, s->keeper_pid, 0);	/* reaps what it killed */
 		}
 		if (s->port > 0) {
 			double deadline = mono_seconds() + PORT_FREE_WAIT_S;
@@ -88,6 +96,8 @@ void server_stop(struct server *s)
 					"after %s was stopped, outside its process tree\n", s->port, s->name);
 		}
 	}
+	if (s->cgroup[0])	/* made, but no server ever ran in it */
+		rmdir(s->cgroup);
 	keeper_dismiss(s->keeper_pid, s->keeper_fd);
 	s->keeper_fd = -1;
 	if (s->tmpdir[0])

@@ -117,6 +117,23 @@ http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), http.server.SimpleHTTPRe
 """
 
 
+def own_cgroup_writable():
+    """Whether a cgroup v2 can be made below this process's own (as bench-ebpf does)."""
+    with open("/proc/self/mountinfo") as f:
+        mnt = next((l.split()[4] for l in f if " - cgroup2 " in l), None)
+    with open("/proc/self/cgroup") as f:
+        path = next((l.strip()[3:] for l in f if l.startswith("0::")), None)
+    if not mnt or path is None:
+        return False
+    probe = os.path.join(mnt + (path if path != "/" else ""), "bench-ebpf-test-probe-%d" % os.getpid())
+    try:
+        os.mkdir(probe)
+        os.rmdir(probe)
+        return True
+    except OSError:
+        return False
+
+
 def wait_until(cond, seconds):
     deadline = time.monotonic() + seconds
     while not cond() and time.monotonic() < deadline:
@@ -142,6 +159,27 @@ class NothingOutlivesTheTool(harness.BenchTest):
         p.wait()
         self.assertTrue(wait_until(lambda: harness.port_free(port), 20),
                         "the server still listens on %d after bench-ebpf was killed" % port)
+
+    def test_killed_tool_takes_a_setsid_daemon_along(self):
+        if not own_cgroup_writable():
+            self.skipTest("no writable cgroup v2 here: only the process group is stopped")
+        app = os.path.join(TMPDIR, "ignores_term.py")
+        with open(app, "w") as f:
+            f.write(IGNORES_TERM)
+        cmd = "setsid -f %s %s {port}; exec sleep 1000" % (PYTHON, app)
+        p = subprocess.Popen([BENCH, "--server-cmd", cmd, "--no-ebpf", "-d", "60s", "-c", "2"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, TMPDIR=TMPDIR))
+        port = None
+        for line in p.stderr:
+            if " ready at " in line:
+                port = int(line.split("127.0.0.1:")[1].split("/")[0])
+                break
+        self.assertIsNotNone(port, "the server never became ready")
+        p.kill()
+        p.wait()
+        self.assertTrue(wait_until(lambda: harness.port_free(port), 20),
+                        "the setsid daemon still listens on %d after bench-ebpf was killed" % port)
 
     def test_double_forked_daemon_is_stopped(self):
         cmd = "setsid -f %s; exec sleep 1000" % HTTP_SERVER

@@ -1,0 +1,134 @@
+/* A cgroup v2 of the server's own, where the machine allows one. */
+#include "servers/cgroup.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#define PREFIX "bench-ebpf-"
+
+/* Where cgroup2 is mounted (/sys/fs/cgroup, or .../unified on a hybrid host). */
+static int v2_mount(char *out, size_t len)
+{
+	FILE *f = fopen("/proc/self/mountinfo", "re");
+	char line[1024], mnt[512], fstype[64];
+	int rc = -ENOENT;
+	if (!f)
+		return -errno;
+	while (rc && fgets(line, sizeof(line), f)) {
+		char *dash = strstr(line, " - ");
+		if (dash && sscanf(line, "%*s %*s %*s %*s %511s", mnt) == 1 &&
+		    sscanf(dash + 3, "%63s", fstype) == 1 && !strcmp(fstype, "cgroup2"))
+			rc = (size_t)snprintf(out, len, "%s", mnt) < len ? 0 : -ENAMETOOLONG;
+	}
+	fclose(f);
+	return rc;
+}
+
+/* This process's cgroup v2 directory. */
+static int own_cgroup(char *out, size_t len)
+{
+	char mnt[512], line[1024], path[768] = "";
+	int rc = v2_mount(mnt, sizeof(mnt));
+	FILE *f = rc ? NULL : fopen("/proc/self/cgroup", "re");
+	if (rc)
+		return rc;
+	if (!f)
+		return -errno;
+	while (fgets(line, sizeof(line), f))
+		if (!strncmp(line, "0::", 3))
+			sscanf(line + 3, "%767s", path);
+	fclose(f);
+	if (!path[0])
+		return -ENOENT;
+	return (size_t)snprintf(out, len, "%s%s", mnt, strcmp(path, "/") ? path : "") < len ? 0 : -ENAMETOOLONG;
+}
+
+static int write_file(const char *dir, const char *name, const char *text)
+{
+	char path[1024];
+	snprintf(path, sizeof(path), "%s/%s", dir, name);
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	if (fd < 0)
+		return -errno;
+	ssize_t n = write(fd, text, strlen(text));
+	int e = n < 0 ? -errno : 0;
+	close(fd);
+	return e;
+}
+
+bool cgroup_populated(const char *dir)
+{
+	char path[1024], buf[256];
+	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (fd < 0)
+		return false;
+	ssize_t n = read(fd, buf, sizeof(buf) - 1);
+	close(fd);
+	buf[n > 0 ? n : 0] = 0;
+	return strstr(buf, "populated 1") != NULL;
+}
+
+void cgroup_kill_and_remove(const char *dir)
+{
+	write_file(dir, "cgroup.kill", "1");
+	for (int i = 0; i < 200 && cgroup_populated(dir); i++) {
+		struct timespec ms10 = { 0, 10000000L };
+		nanosleep(&ms10, NULL);
+	}
+	rmdir(dir);
+}
+
+/* The cgroups of bench-ebpf runs that died (their pid in the name). */
+static void sweep_dead(const char *parent)
+{
+	DIR *d = opendir(parent);
+	struct dirent *e;
+	if (!d)
+		return;
+	while ((e = readdir(d))) {
+		char *end, path[1024];
+		if (strncmp(e->d_name, PREFIX, strlen(PREFIX)))
+			continue;
+		long pid = strtol(e->d_name + strlen(PREFIX), &end, 10);
+		if (end == e->d_name + strlen(PREFIX) || *end != '-' || pid == getpid() ||
+		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
+			continue;
+		if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) < sizeof(path))
+			cgroup_kill_and_remove(path);
+	}
+	closedir(d);
+}
+
+int cgroup_create(char *dir, size_t len)
+{
+	static unsigned serial;
+	char parent[800];
+	int rc = own_cgroup(parent, sizeof(parent));
+	if (rc)
+		return rc;
+	sweep_dead(parent);
+	if ((size_t)snprintf(dir, len, "%s/" PREFIX "%d-%u", parent, (int)getpid(), serial++) >= len)
+		return -ENAMETOOLONG;
+	if (mkdir(dir, 0755) < 0) {
+		rc = -errno;
+		dir[0] = 0;
+		return rc;
+	}
+	return 0;
+}
+
+int cgroup_enter(const char *dir, pid_t pid)
+{
+	char num[16];
+	snprintf(num, sizeof(num), "%d", (int)pid);
+	return write_file(dir, "cgroup.procs", num);
+}
