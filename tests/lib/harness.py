@@ -80,12 +80,12 @@ os.chmod(TMPDIR, 0o1777)  # like /tmp: runs as another user (sudo, nobody) write
 atexit.register(shutil.rmtree, TMPDIR, True)
 
 
-def run(args, timeout=120, user=None, sigint_after=None, env=None, sigint_when=None):
+def run(args, timeout=120, user=None, sigint_after=None, env=None, sigint_when=None, preexec=None):
     """Run bench-ebpf; optionally as another user, or with a SIGINT after N s
-    (counted from the first stderr line containing sigint_when, if given)."""
+    (counted from the first stderr line containing sigint_when, if given);
+    preexec runs in the child before the exec (limits, for example)."""
     cmd = [BENCH] + list(args)
     env = dict(os.environ if env is None else env, TMPDIR=TMPDIR)
-    preexec = None
     if user is not None:
         uid, gid = user
         def preexec():  # noqa: E306
@@ -148,6 +148,60 @@ def pid_gone(pid):
             return f.read().split(")")[-1].split()[0] == "Z"
     except OSError:
         return True
+
+
+def free_port():
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+    finally:
+        s.close()
+
+
+def processes_with(marker):
+    """Live (not zombie) processes whose command line contains marker."""
+    found = []
+    for d in glob.glob("/proc/[0-9]*"):
+        try:
+            with open(d + "/cmdline", "rb") as f:
+                cmd = f.read().replace(b"\0", b" ").decode(errors="replace")
+            if marker in cmd and not pid_gone(int(d[6:])):
+                found.append((int(d[6:]), cmd.strip()))
+        except OSError:
+            pass
+    return found
+
+
+def bpf_link_holders():
+    """{link id: [pids]} for every BPF link some process holds open."""
+    held = {}
+    for fd in glob.glob("/proc/[0-9]*/fd/*"):
+        try:
+            if os.readlink(fd) != "anon_inode:bpf_link":
+                continue
+            with open(fd.replace("/fd/", "/fdinfo/")) as f:
+                for line in f:
+                    if line.startswith("link_id:"):
+                        held.setdefault(int(line.split()[1]), []).append(int(fd.split("/")[2]))
+        except OSError:
+            pass
+    return held
+
+
+def bpf_links():
+    """The ids of every BPF link on the machine (bpftool link list)."""
+    out = subprocess.run(["bpftool", "-j", "link", "list"], capture_output=True, text=True,
+                         check=True).stdout
+    return {link["id"] for link in json.loads(out or "[]")}
+
+
+def leaked_bpf_links(before, ours=()):
+    """Links made since `before` that nobody holds (pinned, or left in the
+    kernel) or that one of our pids holds; other tools' links are theirs."""
+    held = bpf_link_holders()
+    return sorted(i for i in bpf_links() - before
+                  if i not in held or set(held[i]) & set(ours))
 
 
 def leftover_tmpdirs():

@@ -200,11 +200,23 @@ static bool asks_close(const char *head, size_t len)
 	return false;
 }
 
+static bool write_good(struct http_server *s, int fd, bool close_asked)
+{
+	const char *ok = fixed_answer(KEEPALIVE);
+
+	if (!write_all(fd, ok, strlen(ok)))
+		return false;
+	__atomic_add_fetch(&s->served, 1, __ATOMIC_RELAXED);
+	return !close_asked;
+}
+
 /* One answer; false when the connection is to be closed after it. */
 static bool answer(struct http_server *s, int fd, bool close_asked)
 {
 	enum http_answer a = s->cfg.answer;
 
+	if (s->served < s->cfg.good_first)
+		return write_good(s, fd, close_asked);
 	if (a == BLACKHOLE)
 		return true;
 	if (s->cfg.work_us)

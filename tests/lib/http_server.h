@@ -43,6 +43,7 @@ struct http_server_cfg {
 	uint64_t stall_after;	/* STALL */
 	unsigned stall_us;	/* STALL */
 	uint64_t exit_after;	/* > 0: stop serving after this many answers */
+	uint64_t good_first;	/* the first this many answers are KEEPALIVE ones (a readiness check passes) */
 };
 
 struct http_conn;

@@ -3,21 +3,25 @@
  *
  *   http-server (--port N | --listen-fd FD) [--answer NAME] [--work-us W]
  *               [--delay-us D] [--body-bytes N] [--exit-after N]
- *               [--workers K] [--ready-fd FD] [--ignore-sigterm]
- *               [--double-fork] [--never-listen]
+ *               [--good-first N] [--workers K] [--ready-fd FD]
+ *               [--ignore-sigterm] [--double-fork] [--never-listen] [--tag T]
  *
  * --port 0 picks a free port. --exit-after N exits with status 3 after N
  * answers (a server that dies mid-run). --workers K forks K - 1 workers
  * that share the listener. --ready-fd gets one byte once every worker is
  * forked. --double-fork serves from a grandchild in a session of its own
- * and lets the started process exit (a daemon that escapes its process
- * group). --never-listen sleeps without ever listening. */
+ * while the started process only waits (a worker that escapes the process
+ * group it was started in). --never-listen sleeps without ever listening. --good-first N
+ * gives the first N requests a good answer (so a readiness check passes
+ * before the faults begin). --tag is ignored: it marks the process for a
+ * test that looks for what was left behind. */
 #define _GNU_SOURCE
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include "tests/lib/http_server.h"
@@ -33,8 +37,9 @@ struct opts {
 static void usage(void)
 {
 	fprintf(stderr, "usage: http-server (--port N | --listen-fd FD) [--answer NAME] [--work-us W]\n"
-			"                   [--delay-us D] [--body-bytes N] [--exit-after N] [--workers K]\n"
-			"                   [--ready-fd FD] [--ignore-sigterm] [--double-fork] [--never-listen]\n");
+			"                   [--delay-us D] [--body-bytes N] [--exit-after N] [--good-first N]\n"
+			"                   [--workers K] [--ready-fd FD] [--ignore-sigterm] [--double-fork]\n"
+			"                   [--never-listen] [--tag T]\n");
 	exit(2);
 }
 
@@ -84,6 +89,10 @@ static void parse(int argc, char **argv, struct opts *o)
 			o->cfg.body_bytes = number(a, v);
 		else if (!strcmp(a, "--exit-after"))
 			o->cfg.exit_after = number(a, v);
+		else if (!strcmp(a, "--good-first"))
+			o->cfg.good_first = number(a, v);
+		else if (!strcmp(a, "--tag"))
+			continue;
 		else if (!strcmp(a, "--workers"))
 			o->workers = (int)number(a, v);
 		else if (!strcmp(a, "--ready-fd"))
@@ -108,15 +117,18 @@ static void serve(const struct opts *o)
 	exit(o->cfg.exit_after ? EXIT_AFTER_STATUS : 0);
 }
 
-/* The started process exits; a grandchild in its own session serves. */
-static void daemonize(void)
+/* A grandchild in its own session serves; the started process waits. */
+static void double_fork(void)
 {
 	pid_t pid = fork();
 
 	if (pid < 0)
 		exit(1);
-	if (pid > 0)
-		_exit(0);
+	if (pid > 0) {
+		waitpid(pid, NULL, 0);
+		for (;;)
+			pause();
+	}
 	setsid();
 	pid = fork();
 	if (pid < 0)
@@ -168,7 +180,7 @@ int main(int argc, char **argv)
 			printf("%u\n", port), fflush(stdout);
 	}
 	if (o.double_fork)
-		daemonize();
+		double_fork();
 	fork_workers(&o);
 	if (o.ready_fd >= 0) {
 		if (write(o.ready_fd, "R", 1) != 1)
