@@ -16,7 +16,7 @@ fi
 
 # Everything the build, the servers and the tests need. Keep this the only list.
 PACKAGES=(
-  build-essential clang llvm libbpf-dev bpftool libelf-dev zlib1g-dev
+  build-essential clang libclang-rt-14-dev llvm libbpf-dev bpftool libelf-dev zlib1g-dev
   libcurl4-openssl-dev libjansson-dev liburing-dev meson ninja-build pkg-config
   python3 python3-flask python3-aiohttp python3-fastapi python3-uvicorn
   python3-jsonschema nginx-light openssl ca-certificates procps iproute2 curl

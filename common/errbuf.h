@@ -18,5 +18,10 @@ static inline int errbuf_set(struct errbuf *e, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
 	va_end(ap);
+	/* A value quoted from outside (an argument, a URL) may hold a newline
+	 * or other control bytes: they would break the one line. */
+	for (char *c = e->msg; *c; c++)
+		if ((unsigned char)*c < ' ' || *c == 0x7f)
+			*c = '?';
 	return 0;
 }

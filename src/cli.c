@@ -84,7 +84,7 @@ static int parse_all(int argc, char **argv, struct cli_options *o, bool *seen,
 
 	getopt_tables(longs, shorts);
 	opterr = 0;
-	optind = 1;
+	optind = 0;	/* 0, not 1: GNU getopt forgets a half-read "-abc" of an earlier call */
 	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
 		const char *typed = optind > 1 ? argv[optind - 1] : "?";
 		if (c == ':') {
