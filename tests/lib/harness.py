@@ -191,9 +191,13 @@ def bpf_link_holders():
 
 def bpf_links():
     """The ids of every BPF link on the machine (bpftool link list)."""
-    out = subprocess.run(["bpftool", "-j", "link", "list"], capture_output=True, text=True,
-                         check=True).stdout
-    return {link["id"] for link in json.loads(out or "[]")}
+    for _ in range(10):
+        p = subprocess.run(["bpftool", "-j", "link", "list"], capture_output=True, text=True)
+        if p.returncode == 0:
+            return {link["id"] for link in json.loads(p.stdout or "[]")}
+        # a link another run closes while bpftool walks the list fails it
+        time.sleep(0.1)
+    raise AssertionError("bpftool link list failed: " + p.stderr.strip())
 
 
 def leaked_bpf_links(before, ours=()):
