@@ -24,8 +24,11 @@ static void csv_text(FILE *f, const char *s)
 /* An empty field for a missing figure, never "nan". */
 static void csv_num(FILE *f, double v, double scale)
 {
-	if (isfinite(v))
-		fprintf(f, ",%.9g", v * scale);
+	double x = v * scale;
+	if (isfinite(x) && x == floor(x) && fabs(x) < 1e15)
+		fprintf(f, ",%.0f", x);	/* counts and ns stay whole numbers */
+	else if (isfinite(x))
+		fprintf(f, ",%.9g", x);
 	else
 		fputc(',', f);
 }

@@ -60,7 +60,8 @@ static int parse_duration(const struct cli_opt *opt, const char *v, void *field,
 {
 	uint64_t ns;
 	if (parse_duration_ns(v, &ns) || ns < (uint64_t)opt->min)
-		return expected(err, opt->min > 1 ? "a duration of at least 1ms, such as 10s" :
+		return expected(err, opt->min >= 100000000 ? "a duration of at least 100ms, such as 1s" :
+				opt->min > 1 ? "a duration of at least 1ms, such as 10s" :
 				opt->min ? "a duration above 0, such as 10s, 500ms or 1m" :
 				"a duration such as 2s, 500ms or 1m");
 	*(uint64_t *)field = ns;
@@ -253,6 +254,9 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 		"against a fresh server process; the report adds per server the\n"
 		"median and confidence interval of its figures (\"summary\")",
 		.def = "1", .parse = parse_number, .offset = AT(repeat), .min = 1, .max = 100 },
+	[OPT_INTERVAL] = { "interval", 0, CLI_ARG_REQUIRED, "T", S_LOAD,
+		"the report's timeline: figures per interval of T (at least 100ms)",
+		.def = "1s", .parse = parse_duration, .offset = AT(load.interval_ns), .min = 100000000 },
 	[OPT_REQUESTS] = { "requests", 'n', CLI_ARG_REQUIRED, "N", S_LOAD,
 		"requests to measure, k and M suffixes allowed", .def = "50000",
 		.parse = parse_number, .offset = AT(load.requests), .min = 1, .max = LLONG_MAX },

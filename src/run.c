@@ -10,6 +10,7 @@
 
 #include "analysis/anatomy.h"
 #include "analysis/report.h"
+#include "analysis/report_timeline.h"
 #include "analysis/report_cost.h"
 #include "analysis/report_kernel.h"
 #include "analysis/summary.h"
@@ -83,6 +84,9 @@ static json_t *build_run(struct run *r, const char *error)
 		.error = error,
 	};
 	json_t *run = report_run(&parts);
+	json_t *timeline = report_timeline(&r->res);
+	if (timeline)
+		json_object_set_new(run, "timeline", timeline);
 	json_decref(load);
 	json_decref(client);
 	return run;

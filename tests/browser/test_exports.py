@@ -58,9 +58,10 @@ def test_run_exports(tmp):
     if not shutil.which('nginx', path='/usr/sbin:/usr/bin'):
         print('real run: no nginx, left out')
         return
-    out = {k: os.path.join(tmp, 'run.' + k) for k in ('json', 'csv', 'md', 'html')}
-    p = subprocess.run([BIN, '--server', 'nginx', '--no-ebpf', '-n', '500', '-c', '10', '-q', '-o', out['json'],
-                        '--export-csv', out['csv'], '--export-markdown', out['md'], '--html', out['html']],
+    out = {k: os.path.join(tmp, 'run.' + k) for k in ('json', 'csv', 'md', 'html', 'tl')}
+    p = subprocess.run([BIN, '--server', 'nginx', '--no-ebpf', '-d', '1s', '--interval', '200ms', '-c', '10', '-q',
+                        '-o', out['json'], '--export-csv', out['csv'], '--export-markdown', out['md'],
+                        '--html', out['html'], '--timeline-csv', out['tl']],
                        capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, 'run with exports: exit %d: %s' % (p.returncode, p.stderr.strip()))
     if p.returncode:
@@ -72,6 +73,10 @@ def test_run_exports(tmp):
     check(len(rows) == 1 and close(float(rows[0]['rps']), rep['client']['rps'], 1e-6),
           'the CSV row is the run: %r' % rows)
     check(os.path.getsize(out['html']) > 10000 and os.path.getsize(out['md']) > 100, 'page and table written')
+    with open(out['tl']) as f:
+        tl = list(csv.DictReader(f))
+    check(len(tl) == len(rep['timeline']['intervals']) == 5, '--interval 200ms over 1 s: 5 timeline rows (%d)' % len(tl))
+    check(sum(int(r['requests']) for r in tl) == rep['client']['requests_completed'], 'the rows add up to the run')
     bad = os.path.join(tmp, 'no-such-dir', 'x.csv')
     js = os.path.join(tmp, 'never.json')
     p = subprocess.run([BIN, '--server', 'nginx', '--no-ebpf', '-n', '100', '-q', '-o', js, '--export-csv', bad],

@@ -1,0 +1,76 @@
+/* The run's self-checks on constructed timelines: a steady run passes, one
+ * that slows down over the run is not stationary, a slow first interval is a
+ * warm-up inside the window; the client and open-loop checks read their
+ * figures. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "analysis/run_checks.h"
+#include "analysis/saved_report.h"
+#include "tests/lib/check.h"
+
+/* n intervals; rps and p99 of interval i from the callers' shapes, with a
+ * seeded +-noise so nothing is exactly flat. */
+static json_t *run_with(size_t n, double (*rps)(size_t), double (*p99)(size_t), double noise)
+{
+	json_t *list = json_array();
+	srand(7);
+	for (size_t i = 0; i < n; i++) {
+		double e1 = 1 + noise * (2.0 * rand() / RAND_MAX - 1), e2 = 1 + noise * (2.0 * rand() / RAND_MAX - 1);
+		json_array_append_new(list, json_pack("{s:I, s:f, s:I, s:{s:f}}", "start_ns", (json_int_t)i * 1000000000,
+			"rps", rps(i) * e1, "errors", (json_int_t)0, "latency_ns", "p99", p99(i) * e2));
+	}
+	return json_pack("{s:{s:f}, s:{s:o}}", "client", "busy_fraction", 0.5, "timeline", "intervals", list);
+}
+
+static double flat_rps(size_t i) { (void)i; return 20000; }
+static double flat_p99(size_t i) { (void)i; return 5e6; }
+static double falling_rps(size_t i) { return 20000 / (1 + 0.05 * (double)i); }
+static double rising_p99(size_t i) { return 5e6 * (1 + 0.1 * (double)i); }
+static double cold_rps(size_t i) { return i ? 20000 : 8000; }
+
+static const char *status(json_t *checks, const char *name)
+{
+	return jstr(json_object_get(checks, name), "status", "absent");
+}
+
+int main(void)
+{
+	for (int seed_noise = 0; seed_noise < 3; seed_noise++) {
+		json_t *run = run_with(20, flat_rps, flat_p99, 0.03 * (seed_noise + 1)), *c = run_checks(run);
+		CHECK(!strcmp(status(c, "stationary"), "pass"), "steady (noise %d %%): stationary passes: %s",
+		      3 * (seed_noise + 1), jstr(json_object_get(c, "stationary"), "message", ""));
+		CHECK(!strcmp(status(c, "warmup"), "pass"), "steady: no warm-up");
+		CHECK(!strcmp(status(c, "client_saturated"), "pass"), "client at 50 %% passes");
+		json_decref(c);
+		json_decref(run);
+	}
+	json_t *run = run_with(20, falling_rps, rising_p99, 0.03), *c = run_checks(run);
+	CHECK(!strcmp(status(c, "stationary"), "warn"), "a server slowing down each second is flagged");
+	CHECK(jnum(c, "stationary.rps_rank_correlation") < -0.8 && jnum(c, "stationary.p99_change") > 0.3,
+	      "with the trend's figures: rho %.2f, p99 change %.2f", jnum(c, "stationary.rps_rank_correlation"),
+	      jnum(c, "stationary.p99_change"));
+	json_decref(c);
+	json_decref(run);
+	run = run_with(20, cold_rps, flat_p99, 0.02);
+	c = run_checks(run);
+	CHECK(!strcmp(status(c, "warmup"), "warn") && strstr(jstr(c, "warmup.message", ""), "--warmup"),
+	      "a cold first interval is a warm-up inside the window: %s", jstr(c, "warmup.message", ""));
+	CHECK(!strcmp(status(c, "stationary"), "pass"), "one cold interval is not a trend");
+	json_decref(c);
+	json_decref(run);
+	run = run_with(4, falling_rps, rising_p99, 0);
+	c = run_checks(run);
+	CHECK(!strcmp(status(c, "stationary"), "absent"), "4 intervals: too few to tell, no check");
+	json_decref(c);
+	json_decref(run);
+	run = json_pack("{s:{s:f, s:{s:f, s:i}}, s:{s:f}}", "client", "busy_fraction", 0.97, "open_loop",
+			"achieved_rate", 800.0, "unsent", 200, "load", "rate", 1000.0);
+	c = run_checks(run);
+	CHECK(!strcmp(status(c, "client_saturated"), "warn") && !strcmp(status(c, "open_loop_rate"), "warn"),
+	      "a saturated client and a rate not held warn");
+	json_decref(c);
+	json_decref(run);
+	return check_status();
+}
