@@ -202,7 +202,7 @@ static inline __attribute__((always_inline)) void answered(struct lg_worker *w, 
 		w->completed++;
 		w->status_classes[cls]++;
 		bool ok = false;
-		if (cls != 2) {
+		if (w->run->target.expect_status ? status != w->run->target.expect_status : cls != 2) {
 			w->errors[LG_ERR_STATUS]++;
 			w->errnos[LG_ERR_STATUS][0]++;
 		} else if (!body_ok) {

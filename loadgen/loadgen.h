@@ -33,6 +33,7 @@ struct lg_target {
 	char host[256];		/* Host header value (host[:port]) */
 	char path[1024];	/* request target, e.g. "/" */
 	const char *expect_body;	/* NULL: any body is accepted */
+	int expect_status;		/* the status of a good answer; 0: any 2xx */
 	size_t expect_body_len;
 	bool https;		/* https:// (only the curl engine speaks it) */
 	char url[1400];		/* scheme://host[:port]/path, for the curl engine */

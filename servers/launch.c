@@ -211,6 +211,7 @@ int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *e
 	s->release_fd = -1;
 	s->keeper_fd = -1;
 	s->insecure = o->insecure;
+	s->expect_status = o->expect_status;
 	s->expect_body = o->expect_body;
 	s->expect_body_len = o->expect_body_len;
 	snprintf(s->name, sizeof(s->name), "%s",

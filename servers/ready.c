@@ -118,8 +118,9 @@ static enum outcome try_get(CURL *h, struct server *s, long timeout_ms, struct r
 	}
 	long code = 0;
 	curl_easy_getinfo(h, CURLINFO_RESPONSE_CODE, &code);
-	if (code != 200) {
-		snprintf(why, whylen, "it answered HTTP %ld", code);
+	long want_status = s->expect_status ? s->expect_status : 200;
+	if (code != want_status) {
+		snprintf(why, whylen, "it answered HTTP %ld, not %ld", code, want_status);
 		return GOT_OTHER;
 	}
 	if (!s->builtin && !s->expect_body)
@@ -128,8 +129,8 @@ static enum outcome try_get(CURL *h, struct server *s, long timeout_ms, struct r
 		if (!r->truncated && r->len == s->expect_body_len &&
 		    !memcmp(r->body, s->expect_body, r->len))
 			return GOT_READY;
-		snprintf(why, whylen, "it answered 200 with %.60s%s, not the --expect-body (%zu bytes)",
-			 r->body, r->len > 60 ? "..." : "", s->expect_body_len);
+		snprintf(why, whylen, "it answered %ld with %.60s%s, not the --expect-body (%zu bytes)",
+			 code, r->body, r->len > 60 ? "..." : "", s->expect_body_len);
 		return GOT_OTHER;
 	}
 

@@ -19,6 +19,7 @@ struct server_opts {
 	bool pin;
 	bool verbose;
 	bool insecure;		/* https: do not verify the certificate (readiness, as the load) */
+	int expect_status;	/* custom, external: the status of GET /; 0: 200 */
 	const char *expect_body;	/* custom, external: the exact body of GET /; NULL: any */
 	size_t expect_body_len;
 };
@@ -41,6 +42,7 @@ struct server {
 	int wait_status;	/* waitpid() status once reaped */
 	bool stopped;		/* server_stop() has run (it runs once) */
 	bool insecure;		/* from server_opts */
+	int expect_status;	/* from server_opts */
 	const char *expect_body;	/* from server_opts */
 	size_t expect_body_len;
 	char cgroup[1024];	/* its own cgroup v2 directory; "" where there is none */

@@ -127,8 +127,9 @@ static int check_sources(struct cli_options *o, const bool *seen, struct errbuf 
 		errbuf_set(err, "--server, --server-cmd and --url exclude each other");
 	else if (seen[OPT_PID] && !seen[OPT_URL])
 		errbuf_set(err, "--pid goes with --url (for a server started elsewhere)");
-	else if (seen[OPT_EXPECT_BODY] && seen[OPT_SERVER])
-		errbuf_set(err, "--expect-body goes with --server-cmd or --url (the built-in servers' body is known)");
+	else if ((seen[OPT_EXPECT_BODY] || seen[OPT_EXPECT_STATUS]) && seen[OPT_SERVER])
+		errbuf_set(err, "--expect-%s goes with --server-cmd or --url (the built-in servers' answer is known)",
+			   seen[OPT_EXPECT_BODY] ? "body" : "status");
 	else if (o->overhead_pairs && o->no_ebpf)
 		errbuf_set(err, "--overhead compares probes off and on: it cannot go with --no-ebpf");
 	else if (o->trace && o->no_ebpf)

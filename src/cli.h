@@ -32,6 +32,7 @@ struct cli_options {
 	const char *python;
 	int port;		/* 0: pick a free one */
 	double ready_timeout_s;
+	int expect_status;	/* --expect-status: the status of every answer; 0: any 2xx */
 	const char *expect_body;	/* --expect-body: the exact body of every answer; NULL: any */
 	size_t expect_body_len;
 	cpu_set_t server_cpus;

@@ -232,6 +232,10 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 	[OPT_READY_TIMEOUT] = { "ready-timeout", 0, CLI_ARG_REQUIRED, "T", S_SERVER,
 		"give up if GET / does not answer within T", .def = "20s",
 		.parse = parse_seconds, .offset = AT(ready_timeout_s) },
+	[OPT_EXPECT_STATUS] = { "expect-status", 0, CLI_ARG_REQUIRED, "N", S_SERVER,
+		"with --server-cmd or --url: a good answer has HTTP status N\n"
+		"(default: any 2xx)",
+		.parse = parse_number, .offset = AT(expect_status), .min = 100, .max = 599 },
 	[OPT_EXPECT_BODY] = { "expect-body", 0, CLI_ARG_REQUIRED, "TEXT|@FILE", S_SERVER,
 		"with --server-cmd or --url: every answer must have exactly this\n"
 		"body (or FILE's contents); default: any 2xx body counts",

@@ -85,9 +85,10 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 	if (!o->server_cmd && !o->url) {
 		target.expect_body = SERVER_EXPECTED_BODY;
 		target.expect_body_len = strlen(SERVER_EXPECTED_BODY);
-	} else if (o->expect_body) {
+	} else {
 		target.expect_body = o->expect_body;
 		target.expect_body_len = o->expect_body_len;
+		target.expect_status = o->expect_status;
 	}
 	/* Without warmup the kernel window opens before the first connect
 	 * (workers start inside lg_start, and this thread may not run again for

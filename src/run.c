@@ -37,6 +37,7 @@ static void server_opts_from_cli(const struct cli_options *o, const char *name,
 	so->pin = o->load.pin;
 	so->insecure = o->load.insecure;
 	so->expect_body = o->expect_body;
+	so->expect_status = o->expect_status;
 	so->expect_body_len = o->expect_body_len;
 	so->verbose = o->verbose;
 }

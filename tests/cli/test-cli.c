@@ -306,6 +306,9 @@ int main(void)
 	expect_error("unknown probe group 'bogus' (known: syscalls, sched, tcp, anatomy)", "--server", "nginx", "--probes", "sched,bogus", NULL);
 	expect_error("unknown probe 'bogus' in the disable list (known: ", "--server", "nginx", "--disable-probe", "bogus", NULL);
 	expect_error("--expect-body goes with --server-cmd or --url", "--server", "nginx", "--expect-body", "x", NULL);
+	expect_error("--expect-status goes with --server-cmd or --url", "--server", "nginx", "--expect-status", "404", NULL);
+	expect_error("invalid value '99' for --expect-status: expected a whole number from 100 to 599",
+		     "--url", "http://127.0.0.1:9/", "--expect-status", "99", NULL);
 	expect_error("invalid value '@/nonexistent/body' for --expect-body: cannot read /nonexistent/body: No such file",
 		     "--url", "http://127.0.0.1:9/", "--expect-body", "@/nonexistent/body", NULL);
 	expect_error("unexpected argument 'extra'", "--server", "flask", "extra", NULL);

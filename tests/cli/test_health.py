@@ -4,6 +4,7 @@ with a marked report, a dead run's temp dir is removed by the next one, and
 the pymongoose check wants the right package."""
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -77,6 +78,40 @@ class ExpectBody(harness.BenchTest):
         self.assertEqual(r.rc, 1, r.stderr)
         self.assertIn("not the --expect-body (12 bytes)", r.json["error"])
         self.assertCleanAfter(r)
+
+
+class ExpectStatus(harness.BenchTest):
+    def test_the_status_must_match(self):
+        cmd = "cd %s && %s" % (TMPDIR, HTTP_SERVER)
+        base = ["--server-cmd", cmd, "--no-ebpf", "-n", "100", "-c", "2", "-q", "--ready-timeout", "3s"]
+        r = run(base + ["--expect-status", "200"], timeout=60)
+        self.assertEqual(r.rc, 0, r.stderr)  # GET / lists the directory: 200
+        self.assertEqual(r.json["client"]["requests_ok"], 100)
+        r = run(base + ["--expect-status", "404"], timeout=60)
+        self.assertEqual(r.rc, 1, r.stderr)
+        self.assertIn("it answered HTTP 200, not 404", r.json["error"])
+
+
+class ExpectStatusExternal(harness.BenchTest):
+    def test_404_counts_when_expected(self):
+        with socket.socket() as probe:
+            probe.bind(("127.0.0.1", 0))
+            port = probe.getsockname()[1]
+        srv = subprocess.Popen([PYTHON, "-m", "http.server", "--bind", "127.0.0.1", str(port)],
+                               cwd=TMPDIR, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            self.assertTrue(wait_until(lambda: not harness.port_free(port), 10), "no test server")
+            url = "http://127.0.0.1:%d/not-there" % port
+            r = run(["--url", url, "--expect-status", "404", "--no-ebpf", "-n", "100", "-c", "2", "-q"], timeout=60)
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertEqual(r.json["client"]["requests_ok"], 100)
+            self.assertEqual(r.json["client"]["errors"]["status"], 0)
+            r = run(["--url", url, "--no-ebpf", "-n", "100", "-c", "2", "-q", "--ready-timeout", "2s"], timeout=60)
+            self.assertEqual(r.rc, 1, r.stderr)
+            self.assertIn("it answered HTTP 404, not 200", r.json["error"])
+        finally:
+            srv.terminate()
+            srv.wait()
 
 
 class InterruptedStart(harness.BenchTest):
