@@ -15,17 +15,25 @@
 #include "src/units.h"
 #include "tests/lib/check.h"
 
+/* argv for cli_parse from a NULL-ended list; returns argc. */
+static int make_argv(char **argv, int max, va_list ap)
+{
+	int argc = 0;
+
+	argv[argc++] = "bench-ebpf";
+	for (char *a; argc < max - 1 && (a = va_arg(ap, char *));)
+		argv[argc++] = a;
+	argv[argc] = NULL;
+	return argc;
+}
+
 static int parse(struct cli_options *o, struct errbuf *e, ...)
 {
 	static char *argv[32];
-	int argc = 0;
 	va_list ap;
 	va_start(ap, e);
-	argv[argc++] = "bench-ebpf";
-	for (char *a; (a = va_arg(ap, char *));)
-		argv[argc++] = a;
+	int argc = make_argv(argv, 32, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	e->msg[0] = '\0';
 	return cli_parse(argc, argv, o, e);
 }
@@ -34,16 +42,12 @@ static void expect_error(const char *needle, ...)
 {
 	/* the variadic args are the options; a NULL ends them */
 	static char *argv[32];
-	int argc = 0;
 	struct cli_options o;
 	struct errbuf e = { "" };
 	va_list ap;
 	va_start(ap, needle);
-	argv[argc++] = "bench-ebpf";
-	for (char *a; (a = va_arg(ap, char *));)
-		argv[argc++] = a;
+	int argc = make_argv(argv, 32, ap);
 	va_end(ap);
-	argv[argc] = NULL;
 	int rc = cli_parse(argc, argv, &o, &e);
 	CHECK(rc < 0, "expected an error containing '%s' for %s %s, got rc %d", needle,
 	      argv[1], argc > 2 ? argv[2] : "", rc);
