@@ -1,6 +1,7 @@
 #define _GNU_SOURCE
 #include "analysis/summary.h"
 #include "common/fmt.h"
+#include "analysis/error_text.h"
 
 #include <math.h>
 #include <string.h>
@@ -23,6 +24,22 @@ static const char *str(json_t *o, const char *a, const char *b)
 {
 	const char *s = json_string_value(json_object_get(json_object_get(o, a), b));
 	return s ? s : "";
+}
+
+/* client.errors and client.status_classes back into counts, in words. */
+static const char *errors_in_words(json_t *run)
+{
+	static const char *const classes[6] = { "other", "1xx", "2xx", "3xx", "4xx", "5xx" };
+	static char buf[512];
+	uint64_t errors[LG_ERR__COUNT] = { 0 }, status[6] = { 0 };
+	json_t *e = json_object_get(json_object_get(run, "client"), "errors");
+	json_t *sc = json_object_get(json_object_get(run, "client"), "status_classes");
+
+	for (int c = 0; c < LG_ERR__COUNT; c++)
+		errors[c] = (uint64_t)json_integer_value(json_object_get(e, lg_error_names[c]));
+	for (int c = 0; c < 6; c++)
+		status[c] = (uint64_t)json_integer_value(json_object_get(sc, classes[c]));
+	return error_text(errors, status, buf, sizeof(buf));
 }
 
 void summary_print_run(FILE *out, json_t *run)
@@ -50,18 +67,8 @@ void summary_print_run(FILE *out, json_t *run)
 	fputc('\n', out);
 	fprintf(out, "  Complete requests:    %.0f\n", reqs);
 	fprintf(out, "  Failed requests:      %.0f", errs);
-	if (errs > 0) {
-		const char *k;
-		json_t *v;
-		const char *sep = " (";
-		json_object_foreach(json_object_get(json_object_get(run, "client"), "errors"), k, v) {
-			if (json_is_integer(v) && json_integer_value(v) && strcmp(k, "total")) {
-				fprintf(out, "%s%s %lld", sep, k, (long long)json_integer_value(v));
-				sep = ", ";
-			}
-		}
-		fputc(')', out);
-	}
+	if (errs > 0)
+		fprintf(out, ": %s", errors_in_words(run));
 	fputc('\n', out);
 	fprintf(out, "  Time taken:           %.3f s\n", secs);
 	fprintf(out, "  Requests per second:  %s [#/sec] (mean)\n", fmt_fixed(rps, 1, b[0], 32));

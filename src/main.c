@@ -89,7 +89,7 @@ static int open_outputs(const struct cli_options *o, struct output *out, struct 
 					 [EXPORT_MARKDOWN] = o->export_markdown, [EXPORT_TIMELINE] = o->timeline_csv } };
 	if (exports_open(x, err))
 		return -1;
-	if (output_open(out, o->output, err)) {
+	if (output_open_report(out, o->output, err)) {
 		exports_abandon(x);
 		return -1;
 	}

@@ -2,6 +2,10 @@
 #include "src/output.h"
 
 #include <errno.h>
+#include <fcntl.h>
+#include <libgen.h>
+#include <stdio.h>
+#include <sys/stat.h>
 #include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +23,7 @@ static void chown_to_invoker(int fd)
 
 int output_open(struct output *out, const char *path, struct errbuf *err)
 {
+	out->tmp = NULL;
 	out->path = path;
 	out->f = stdout;
 	if (!path || strcmp(path, "-") == 0) {
@@ -35,20 +40,90 @@ int output_open(struct output *out, const char *path, struct errbuf *err)
 	return 0;
 }
 
+/* ".NAME.XXXXXX" in the directory of path; NULL without memory. */
+static char *temp_name(const char *path)
+{
+	char *d = strdup(path), *b = strdup(path), *t = NULL;
+
+	if (d && b && asprintf(&t, "%s/.%s.XXXXXX", dirname(d), basename(b)) < 0)
+		t = NULL;
+	free(d);
+	free(b);
+	return t;
+}
+
+int output_open_report(struct output *out, const char *path, struct errbuf *err)
+{
+	mode_t um;
+	int fd, e;
+
+	if (!path || strcmp(path, "-") == 0)
+		return output_open(out, path, err);
+	out->path = path;
+	out->tmp = temp_name(path);
+	fd = out->tmp ? mkostemp(out->tmp, O_CLOEXEC) : -1;
+	if (fd < 0 || !(out->f = fdopen(fd, "w"))) {
+		e = out->tmp ? errno : ENOMEM;
+		errbuf_set(err, "cannot write the report to %s: %s", path, strerror(e));
+		if (fd >= 0) {
+			close(fd);
+			unlink(out->tmp);
+		}
+		free(out->tmp);
+		out->tmp = NULL;
+		return -e;
+	}
+	um = umask(0);
+	umask(um);
+	if (fchmod(fd, 0666 & ~um))	/* as fopen would create it */
+		fprintf(stderr, "bench-ebpf: warning: %s stays readable by its owner only: %s\n",
+			path, strerror(errno));
+	chown_to_invoker(fd);
+	return 0;
+}
+
+/* Synced, then renamed over the report's path; errno on failure. */
+static int finish_report(struct output *out)
+{
+	int e = 0;
+
+	if (fflush(out->f) || fsync(fileno(out->f)))
+		e = errno;
+	if (fclose(out->f) && !e)
+		e = errno;
+	if (!e && rename(out->tmp, out->path))
+		e = errno;
+	if (e)
+		unlink(out->tmp);
+	free(out->tmp);
+	out->tmp = NULL;
+	return e;
+}
+
 int output_write(struct output *out, json_t *report, struct errbuf *err)
 {
-	int rc = json_dumpf(report, out->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER);
-	if (rc == 0)
-		rc = fputc('\n', out->f) == EOF ? -1 : 0;
-	if (out->path) {
-		if (fclose(out->f))
-			rc = -1;
-	} else if (fflush(out->f)) {
-		rc = -1;
+	int e = 0;
+
+	errno = 0;
+	if (json_dumpf(report, out->f, JSON_INDENT(2) | JSON_PRESERVE_ORDER) ||
+	    fputc('\n', out->f) == EOF)
+		e = errno ? errno : EIO;
+	if (out->tmp && e) {	/* never rename a partial report over a whole one */
+		fclose(out->f);
+		unlink(out->tmp);
+		free(out->tmp);
+		out->tmp = NULL;
+	} else if (out->tmp) {
+		e = finish_report(out);
+	} else if (out->path) {
+		if (fclose(out->f) && !e)
+			e = errno;
+	} else if (fflush(out->f) && !e) {
+		e = errno;
 	}
-	if (rc) {
-		errbuf_set(err, "failed to write the report%s%s", out->path ? " to " : "",
-			   out->path ? out->path : "");
+	if (e) {
+		errbuf_set(err, "failed to write the report%s%s: %s", out->path ? " to " : "",
+			   out->path ? out->path : "", strerror(e));
 		return -EIO;
 	}
 	return 0;

@@ -9,6 +9,7 @@
 #include <unistd.h>
 
 #include "analysis/anatomy.h"
+#include "analysis/error_text.h"
 #include "analysis/report.h"
 #include "analysis/report_timeline.h"
 #include "analysis/report_cost.h"
@@ -93,18 +94,39 @@ static json_t *build_run(struct run *r, const char *error)
 	return run;
 }
 
-/* --trace: the first run of this process starts the file, later ones (more
- * servers) append to it. */
-static FILE *open_trace(const char *path)
+/* --trace, checked before the server starts (like -o): the first run of
+ * this process starts the file, later ones (more servers) append to it. */
+static int open_trace(struct run *r, struct errbuf *err)
 {
 	static bool started;
-	FILE *f = fopen(path, started ? "ae" : "we");
 
-	if (!f)
-		fprintf(stderr, "bench-ebpf: warning: cannot write the trace to %s: %s\n", path,
-			strerror(errno));
+	if (!r->o->trace)
+		return 0;
+	r->trace = fopen(r->o->trace, started ? "ae" : "we");
+	if (!r->trace) {
+		errbuf_set(err, "cannot write the trace to %s: %s", r->o->trace, strerror(errno));
+		return -1;
+	}
 	started = true;
-	return f;
+	return 0;
+}
+
+/* A trace that could not be written whole fails the run, and says why. */
+static enum run_status close_trace(struct run *r, enum run_status st, struct errbuf *err)
+{
+	int e = 0;
+
+	if (!r->trace)
+		return st;
+	if (ferror(r->trace) || fflush(r->trace))
+		e = errno ? errno : EIO;
+	if (fclose(r->trace) && !e)
+		e = errno;
+	r->trace = NULL;
+	if (!e || (st != RUN_OK && st != RUN_INTERRUPTED))
+		return st;
+	errbuf_set(err, "failed to write the trace to %s: %s", r->o->trace, strerror(e));
+	return RUN_FAILED;
 }
 
 /* The report's "breakdown": the load generator's records joined with the
@@ -136,16 +158,13 @@ static void build_breakdown(struct run *r)
 		.have_accept = anatomy_have_accept(r->anatomy),
 		.arrival = anatomy_arrival(r->anatomy),
 		.records_lost = anatomy_lost(r->anatomy),
-		.trace = o->trace ? open_trace(o->trace) : NULL,
+		.trace = r->trace,
 		.server = r->srv.name,
 		.debug = getenv("BENCH_EBPF_ANATOMY_DEBUG") ? stderr : NULL,
 	};
 	r->breakdown = anat_breakdown(&in, &e);
 	if (!r->breakdown)
 		r->breakdown = anat_breakdown_unavailable(e.msg);
-	if (in.trace && fclose(in.trace))
-		fprintf(stderr, "bench-ebpf: warning: failed to write the trace to %s: %s\n",
-			o->trace, strerror(errno));
 	free(k);
 }
 
@@ -183,17 +202,17 @@ static enum run_status start_server(struct run *r, const struct server_opts *so,
 static enum run_status check_outcome(struct run *r, struct errbuf *err)
 {
 	const struct lg_result *res = &r->res;
-	if (res->requests_ok || !res->errors_total)
+	char what[512];
+
+	if (res->requests_ok)
 		return RUN_OK;
-	char classes[256] = "";
-	size_t off = 0;
-	for (int c = 0; c < LG_ERR__COUNT && off < sizeof(classes); c++)
-		if (res->errors[c])
-			off += (size_t)snprintf(classes + off, sizeof(classes) - off, "%s%s %llu",
-						off ? ", " : "", lg_error_names[c],
-						(unsigned long long)res->errors[c]);
-	errbuf_set(err, "no request to %s succeeded (%s)%s%s", r->srv.url, classes,
-		   res->first_error[0] ? ": " : "", res->first_error);
+	if (!res->errors_total) {
+		errbuf_set(err, "no request to %s got a response in the run", r->srv.url);
+		return RUN_FAILED;
+	}
+	errbuf_set(err, "no request to %s succeeded: %s%s%s", r->srv.url,
+		   error_text(res->errors, res->status_classes, what, sizeof(what)),
+		   res->first_error[0] ? "; first: " : "", res->first_error);
 	return RUN_FAILED;
 }
 
@@ -223,6 +242,8 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 
 	if (name && server_check_available(&so, err))
 		st = RUN_UNAVAILABLE;
+	else if (open_trace(&r, err))
+		st = RUN_FAILED;
 	else if ((st = start_server(&r, &so, err)) == RUN_OK)
 		st = o->overhead_pairs ? overhead_measure(&r, err) : run_drive_load(&r, err);
 	if (st == RUN_OK && !r.interrupted)
@@ -231,6 +252,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 	collect_kernel(&r, st != RUN_OK && st != RUN_INTERRUPTED);
 	if (r.have_res)
 		build_breakdown(&r);
+	st = close_trace(&r, st, err);
 	if (r.interrupted && (st == RUN_OK || st == RUN_INTERRUPTED))
 		st = RUN_INTERRUPTED;
 

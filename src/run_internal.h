@@ -2,6 +2,7 @@
  * src/measure.c (probes and one load) and src/overhead.c (--overhead). */
 #pragma once
 #include <signal.h>
+#include <stdio.h>
 #include <stdbool.h>
 #include <jansson.h>
 #include "analysis/report.h"
@@ -24,6 +25,7 @@ struct run {
 	json_t *breakdown;	/* the report's "breakdown" object (built in analysis/) */
 	json_t *kernel;		/* the report's "kernel" object (built in analysis/) */
 	json_t *overhead;	/* the report's "overhead" object (--overhead) */
+	FILE *trace;		/* --trace, open for this run; NULL: none */
 	struct lg_result res;	/* the last measured load */
 	bool have_res;
 	bool interrupted;

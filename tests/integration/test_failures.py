@@ -1,7 +1,9 @@
 """What a user can get wrong, and what can go wrong under them: each gets a
 clear one-line error, a non-zero exit, and leaves nothing behind."""
+import json
 import os
 import signal
+import tempfile
 import socket
 import subprocess
 import time
@@ -105,13 +107,13 @@ class Failures(BenchTest):
         self.assertCleanAfter(r)
 
     def test_output_file(self):
-        path = "/tmp/bench-ebpf-test-report.json"
+        # a directory of this test's own: other worktrees' suites run at once
+        path = os.path.join(tempfile.mkdtemp(dir=harness.TMPDIR), "report.json")
         try:
             r = run(["--server", "aiohttp", "-n", "200", "-c", "5", "--no-ebpf", "-o", path])
             self.assertEqual(r.rc, 0, r.stderr)
             self.assertEqual(r.stdout, "")
             with open(path) as f:
-                import json
                 validate(json.load(f))
         finally:
             if os.path.exists(path):
@@ -128,6 +130,43 @@ class Failures(BenchTest):
                 os.unlink(path)
         r = run(["--server", "aiohttp", "-n", "10", "--no-ebpf", "-o", "/nonexistent/dir/r.json"])
         self.assertOneLineError(r, "cannot write the report", rc=1)
+        self.assertIn("No such file or directory", r.stderr)
+
+    def test_trace_checked_and_written_whole(self):
+        # unwritable: refused before the server starts
+        r = run(["--server", "aiohttp", "-n", "100", "--trace", "/nonexistent/dir/t.jsonl"])
+        self.assertOneLineError(r, "cannot write the trace to /nonexistent/dir/t.jsonl", rc=1)
+        self.assertNotIn("starting aiohttp", r.stderr)
+        # a trace that fails while written fails the run, and the report says so
+        r = run(["--server", "aiohttp", "-n", "2000", "-c", "5", "--trace", "/dev/full"])
+        self.assertEqual(r.rc, 1, r.stderr)
+        validate(r.json)
+        self.assertIn("failed to write the trace to /dev/full: No space left on device", r.json["error"])
+        self.assertCleanAfter(r)
+
+    def test_killed_run_keeps_the_earlier_report(self):
+        d = tempfile.mkdtemp(dir=harness.TMPDIR)
+        path = os.path.join(d, "report.json")
+        with open(path, "w") as f:
+            f.write('{"earlier": true}\n')
+        p = subprocess.Popen([harness.BENCH, "--server", "aiohttp", "-d", "30s", "-c", "5", "-q",
+                              "--no-ebpf", "-o", path], stdout=subprocess.DEVNULL,
+                             stderr=subprocess.DEVNULL, env=dict(os.environ, TMPDIR=harness.TMPDIR))
+        time.sleep(3)
+        p.kill()
+        p.wait()
+        with open(path) as f:
+            self.assertEqual(json.load(f), {"earlier": True})
+        # a whole run replaces it, and leaves nothing else in the directory
+        # (the killed run's temporary file aside)
+        leftover = set(os.listdir(d))
+        r = run(["--server", "aiohttp", "-n", "100", "-c", "5", "--no-ebpf", "-o", path])
+        self.assertEqual(r.rc, 0, r.stderr)
+        with open(path) as f:
+            validate(json.load(f))
+        self.assertEqual(set(os.listdir(d)), leftover)
+        self.assertTrue(all(n == "report.json" or n.startswith(".report.json.") for n in leftover),
+                        leftover)
 
 
 class CustomAndExternal(BenchTest):
