@@ -20,7 +20,7 @@ PACKAGES=(
   libcurl4-openssl-dev libjansson-dev liburing-dev meson ninja-build pkg-config
   python3 python3-flask python3-aiohttp python3-fastapi python3-uvicorn
   python3-jsonschema nginx-light openssl ca-certificates procps iproute2 curl
-  vagrant wrk chromium
+  vagrant wrk chromium libhdrhistogram-java default-jre-headless
   debhelper dpkg-dev lintian bash-completion
 )
 

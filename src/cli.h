@@ -52,6 +52,7 @@ struct cli_options {
 	const char *output;	/* NULL: stdout */
 	const char *html;	/* --html FILE: the report as an HTML page too; NULL: none */
 	const char *export_csv, *export_markdown, *timeline_csv;	/* hyperfine-style tables */
+	const char *hdr_log;	/* --hdr-log FILE: HdrHistogram interval log; NULL: none */
 	const char *trace;	/* --trace FILE: per-request anatomy, JSON Lines; NULL: none */
 	bool verbose;
 	bool quiet;		/* no human summary */

@@ -329,6 +329,10 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 	[OPT_TIMELINE_CSV] = { "timeline-csv", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
 		"also write the timeline, one row per interval, as CSV",
 		.parse = parse_text, .offset = AT(timeline_csv), .complete = CLI_COMPLETE_FILE },
+	[OPT_HDR_LOG] = { "hdr-log", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
+		"also write the client latency per interval as an HdrHistogram\n"
+		"interval log (HistogramLogWriter's format)",
+		.parse = parse_text, .offset = AT(hdr_log), .complete = CLI_COMPLETE_FILE },
 	[OPT_QUIET] = { "quiet", 'q', CLI_ARG_NONE, NULL, S_OUT,
 		"no human summary on stderr",
 		.parse = parse_flag, .offset = AT(quiet) },

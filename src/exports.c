@@ -17,7 +17,16 @@ static const struct {
 	[EXPORT_CSV] = { "--export-csv", export_csv },
 	[EXPORT_MARKDOWN] = { "--export-markdown", export_markdown },
 	[EXPORT_TIMELINE] = { "--timeline-csv", export_timeline_csv },
+	[EXPORT_HDR_LOG] = { "--hdr-log", NULL },	/* written by the runs */
 };
+
+/* The runs wrote the log: how many lines, or -EIO. */
+static int hdr_log_written(struct hdr_log *log)
+{
+	int n = hdr_log_finish(log);
+	log->f = NULL;
+	return n;
+}
 
 void exports_abandon(struct exports *x)
 {
@@ -28,6 +37,7 @@ void exports_abandon(struct exports *x)
 		unlink(x->path[k]);
 		x->f[k] = NULL;
 	}
+	x->hdr.f = NULL;
 }
 
 int exports_open(struct exports *x, struct errbuf *err)
@@ -48,6 +58,7 @@ int exports_open(struct exports *x, struct errbuf *err)
 		}
 		x->f[k] = out.f;
 	}
+	x->hdr = (struct hdr_log){ .f = x->f[EXPORT_HDR_LOG] };
 	return 0;
 }
 
@@ -57,7 +68,7 @@ int exports_write(struct exports *x, const struct saved_set *s, int quiet, struc
 	for (int k = 0; k < EXPORT__COUNT; k++) {
 		if (!x->f[k])
 			continue;
-		int n = kinds[k].write(x->f[k], s);
+		int n = kinds[k].write ? kinds[k].write(x->f[k], s) : hdr_log_written(&x->hdr);
 		if (fclose(x->f[k]) && n >= 0)
 			n = -EIO;
 		x->f[k] = NULL;
@@ -65,7 +76,7 @@ int exports_write(struct exports *x, const struct saved_set *s, int quiet, struc
 			errbuf_set(err, "failed to write %s %s", kinds[k].option, x->path[k]);
 			rc = -EIO;
 		}
-		if (k == EXPORT_TIMELINE && n == 0 && !quiet)
+		if ((k == EXPORT_TIMELINE || k == EXPORT_HDR_LOG) && n == 0 && !quiet)
 			fprintf(stderr, "bench-ebpf: warning: %s %s: no run here has a timeline; only the header was written\n",
 				kinds[k].option, x->path[k]);
 	}

@@ -86,7 +86,8 @@ static int open_outputs(const struct cli_options *o, struct output *out, struct 
 			struct errbuf *err)
 {
 	*x = (struct exports){ .path = { [EXPORT_HTML] = o->html, [EXPORT_CSV] = o->export_csv,
-					 [EXPORT_MARKDOWN] = o->export_markdown, [EXPORT_TIMELINE] = o->timeline_csv } };
+					 [EXPORT_MARKDOWN] = o->export_markdown, [EXPORT_TIMELINE] = o->timeline_csv,
+					 [EXPORT_HDR_LOG] = o->hdr_log } };
 	if (exports_open(x, err))
 		return -1;
 	if (output_open_report(out, o->output, err)) {
@@ -110,7 +111,7 @@ static int exit_code_for(enum run_status st)
 /* Every server o->repeat times, interleaved (a b a b), so drift falls on all
  * of them; each run gets a fresh server process and its own checks. */
 static int run_all(const struct cli_options *o, const char **names, int n_names, json_t *notes,
-		   int argc, char **argv, json_t *runs)
+		   int argc, char **argv, struct hdr_log *hdr, json_t *runs)
 {
 	int rc = EXIT_OK;
 	struct errbuf err;
@@ -118,7 +119,13 @@ static int run_all(const struct cli_options *o, const char **names, int n_names,
 		for (int i = 0; i < n_names && !g_stop; i++) {
 			json_t *run = NULL;
 			err.msg[0] = '\0';
-			enum run_status st = run_server(o, names[i], &g_stop, &run, &err);
+			/* One run: its log lines untagged, as HdrHistogram's tools read by default. */
+			char tag[96];
+			snprintf(tag, sizeof(tag), o->repeat > 1 ? "%s#%d" : "%s",
+				 names[i] ? names[i] : "custom", round + 1);
+			struct run_sinks sinks = { .hdr = hdr,
+				.hdr_tag = o->repeat * n_names > 1 ? tag : NULL };
+			enum run_status st = run_server(o, names[i], &g_stop, &sinks, &run, &err);
 			if (st != RUN_OK && st != RUN_INTERRUPTED)
 				fprintf(stderr, "bench-ebpf: %s\n", err.msg);
 			json_object_set_new(run, "command_line", output_command_line(argc, argv));
@@ -191,7 +198,7 @@ int main(int argc, char **argv)
 	}
 
 	json_t *runs = json_array();
-	rc = run_all(&o, names, n_names, notes, argc, argv, runs);
+	rc = run_all(&o, names, n_names, notes, argc, argv, &x.hdr, runs);
 
 	json_t *report;
 	if (json_array_size(runs) == 1) {

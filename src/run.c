@@ -217,7 +217,7 @@ static enum run_status check_outcome(struct run *r, struct errbuf *err)
 }
 
 enum run_status run_server(const struct cli_options *o, const char *name,
-			   const volatile sig_atomic_t *stop, json_t **run_out,
+			   const volatile sig_atomic_t *stop, const struct run_sinks *sinks, json_t **run_out,
 			   struct errbuf *err)
 {
 	struct run r = { .o = o, .stop = stop };
@@ -257,6 +257,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 		st = RUN_INTERRUPTED;
 
 	*run_out = build_run(&r, st == RUN_OK || st == RUN_INTERRUPTED ? NULL : err->msg);
+	hdr_log_write_run(sinks->hdr, &r.res, sinks->hdr_tag);	/* a failure fails the export */
 	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED)) {
 		summary_print_run(stderr, *run_out);
 		anat_summary(stderr, r.breakdown);
