@@ -21,6 +21,7 @@
 #include "loader/probes_internal.h"
 #include "loader/probe_spec.h"
 #include "loader/kernel_features.h"
+#include "common/clock.h"
 #include "bpf/probes.skel.h"
 
 #ifndef CAP_PERFMON
@@ -91,24 +92,7 @@ int probes_check_privileges(struct errbuf *err)
 	return -EPERM;
 }
 
-/* ---- maps ------------------------------------------------------------------------ */
-
-struct bpf_map *probes_map(struct probes *p, const char *name)
-{
-	if (!p || !p->skel)
-		return NULL;
-	return bpf_object__find_map_by_name(p->skel->obj, name);
-}
-
-struct sc_inflight *probes_inflight(struct probes *p)
-{
-	return p && p->skel && p->group_loaded[GROUP_SYSCALLS] ? p->skel->bss->inflight : NULL;
-}
-
-uint64_t probes_tracked_added(struct probes *p)
-{
-	return p->skel ? __atomic_load_n(&p->skel->bss->tracked_added, __ATOMIC_RELAXED) : 0;
-}
+/* ---- results ------------------------------------------------------------------------ */
 
 struct anatomy *probes_anatomy(struct probes *p)
 {
@@ -484,37 +468,6 @@ int probes_attach(struct probes *p, struct errbuf *err)
 
 /* ---- host-wide listen queue counters --------------------------------------- */
 
-/* No tracepoint sees a listen-queue overflow without kprobes (the SYN-time
- * drop is a plain counter bump), so kernel.tcp.listen_overflows comes from
- * the TcpExt ListenOverflows/ListenDrops counters, before and after the
- * window, for the whole host (network namespace); the JSON says so. */
-int probes_read_netstat(struct netstat_snap *s)
-{
-	char hdr[4096], val[4096];
-	FILE *f = fopen("/proc/net/netstat", "re");
-
-	memset(s, 0, sizeof(*s));
-	if (!f)
-		return -errno;
-	while (fgets(hdr, sizeof(hdr), f) && fgets(val, sizeof(val), f)) {
-		char *hs = NULL, *vs = NULL, *h, *v;
-
-		if (strncmp(hdr, "TcpExt:", 7))
-			continue;
-		h = strtok_r(hdr, " \n", &hs);
-		v = strtok_r(val, " \n", &vs);
-		while ((h = strtok_r(NULL, " \n", &hs)) && (v = strtok_r(NULL, " \n", &vs))) {
-			if (!strcmp(h, "ListenOverflows"))
-				s->listen_overflows = strtoull(v, NULL, 10);
-			else if (!strcmp(h, "ListenDrops"))
-				s->listen_drops = strtoull(v, NULL, 10);
-		}
-		s->ok = true;
-	}
-	fclose(f);
-	return s->ok ? 0 : -ENOENT;
-}
-
 /* ---- open ---------------------------------------------------------------------------- */
 
 static int new_probes(const struct probes_opts *o, struct probes **out, struct errbuf *err)
@@ -579,14 +532,6 @@ int probes_open(const struct probes_opts *o, struct probes **out, struct errbuf 
 }
 
 /* ---- window, poll, collect, close ------------------------------------------------------ */
-
-static uint64_t mono_ns(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (uint64_t)ts.tv_sec * 1000000000ull + (uint64_t)ts.tv_nsec;
-}
 
 void probes_window_open(struct probes *p, uint64_t start_ns)
 {

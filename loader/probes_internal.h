@@ -1,5 +1,6 @@
-/* Loader internals shared by probes.c (lifecycle) and probes_collect.c
- * (reading the maps, JSON and the human summary). */
+/* Loader internals shared by probes.c (lifecycle), probes_maps.c (map
+ * access, host counters), probes_collect.c (reading the maps into
+ * kernel_results) and probes_track.c (whose tgids are the server's). */
 #pragma once
 #include <stdbool.h>
 #include <stdint.h>
