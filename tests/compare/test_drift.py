@@ -8,6 +8,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'browser'))
 from checks import check, run  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
+from harness import validate  # noqa: E402
 
 BIN = os.environ['BENCH_EBPF']
 SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drift_server.py')
@@ -20,7 +22,9 @@ def measure(tmp, drift_ms):
                        capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, 'drift %s: exit %d: %s' % (drift_ms, p.returncode, p.stderr.strip()))
     with open(out) as f:
-        return json.load(f)
+        rep = json.load(f)
+    validate(rep)  # timeline and checks as the schema has them
+    return rep
 
 
 def test_drift(tmp):

@@ -9,6 +9,8 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'browser'))
 from checks import check, run  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
+from harness import validate  # noqa: E402
 
 BIN = os.environ['BENCH_EBPF']
 
@@ -20,6 +22,7 @@ def test_interleaved(tmp):
     check(p.returncode == 0, 'exit 0: %d %s' % (p.returncode, p.stderr[-500:]))
     with open(out) as f:
         rep = json.load(f)
+    validate(rep)  # runs with repeat and checks, the summary
     order = [(r['server']['name'], r['repeat']) for r in rep['runs']]
     check(order == [('nginx', 1), ('aiohttp', 1), ('nginx', 2), ('aiohttp', 2)], 'interleaved a b a b: %s' % order)
     pids = [r['server']['pid'] for r in rep['runs']]
@@ -36,6 +39,7 @@ def test_interleaved(tmp):
                        capture_output=True, text=True, timeout=300)
     with open(single) as f:
         rep3 = json.load(f)
+    validate(rep3)
     s = rep3['summary'][0]
     check(p.returncode == 0 and s['runs'] == 3 and s['rps']['ci_low'] <= s['rps']['median'] <= s['rps']['ci_high']
           and abs(s['rps']['confidence'] - 0.75) < 1e-9, '3 runs: [min, max] at 75 %%: %s' % s['rps'])

@@ -28,7 +28,7 @@ def schema_paths(schema):
 
     def walk(node, path, out):
         ref = node.get("$ref", "")
-        if ref.endswith("/dist_ns"):
+        if ref.endswith("/dist_ns") or ref.endswith("/dist_ns_no_hist"):
             out.add(path + ".*")
             return
         if ref.endswith("/run") and path:
