@@ -110,6 +110,14 @@ void ranking_print(FILE *out, json_t *ranking)
 			fmt_duration(json_is_number(b) ? json_number_value(b) : NAN, p99, sizeof(p99)),
 			(long long)json_integer_value(json_object_get(row, "failed_requests")));
 	}
+	ranking_print_unranked(out, ranking);
+}
+
+void ranking_print_unranked(FILE *out, json_t *ranking)
+{
+	size_t i;
+	json_t *row;
+
 	json_array_foreach(ranking, i, row)
 		if (!json_is_integer(json_object_get(row, "rank")))
 			fprintf(out, "  not ranked:  %-12s %s: %s\n",

@@ -6,3 +6,5 @@
 
 json_t *ranking_build(json_t *runs);
 void ranking_print(FILE *out, json_t *ranking);
+/* The runs that failed or were interrupted, one line each. */
+void ranking_print_unranked(FILE *out, json_t *ranking);

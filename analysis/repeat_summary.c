@@ -224,25 +224,34 @@ static const char *interval(json_t *s, bool ns, char *buf, size_t len)
 	return buf;
 }
 
+/* The ranking of a --repeat run: one line per server, its median and
+ * interval; "=" after the rank marks a server tied with another. */
 void summary_print_repeats(FILE *f, json_t *summary)
 {
 	json_t *s;
 	size_t i;
-	char rps[96], p50[96], p99[96];
-	fprintf(f, "\nRepeats: median [interval] over the runs of each server (order statistics)\n");
+	char rps[96], p50[96], p99[96], rank[16];
+	fprintf(f, "\nRanking (by median requests per second over the repeats; [interval] from order statistics,\n"
+		   "\"=\": its interval overlaps another's, a tie)\n");
 	fprintf(f, "  %-4s %-10s %4s %26s %8s %28s %28s\n", "rank", "server", "runs", "req/s", "conf.", "p50", "p99");
 	json_array_foreach(summary, i, s) {
 		double conf = jnum(s, "rps.confidence");
-		fprintf(f, "  %-4lld %-10s %4lld %26s %7.1f%% %28s %28s", (long long)jnum(s, "rank"), jstr(s, "server", "?"),
+		json_t *ties = json_object_get(s, "tied_with"), *t;
+		snprintf(rank, sizeof(rank), "%lld%s", (long long)jnum(s, "rank"), json_array_size(ties) ? "=" : "");
+		fprintf(f, "  %-4s %-10s %4lld %26s %7.1f%% %28s %28s", rank, jstr(s, "server", "?"),
 			(long long)jnum(s, "runs"), interval(jget(s, "rps"), false, rps, sizeof(rps)),
 			isfinite(conf) ? 100 * conf : 0.0, interval(jget(s, "latency_p50_ns"), true, p50, sizeof(p50)),
 			interval(jget(s, "latency_p99_ns"), true, p99, sizeof(p99)));
-		json_t *ties = json_object_get(s, "tied_with"), *t;
 		size_t j;
 		json_array_foreach(ties, j, t)
 			fprintf(f, "%s%s", j ? ", " : "  tied with ", json_string_value(t));
 		fputc('\n', f);
-		if (!strcmp(jstr(s, "checks.ci_width.status", ""), "warn"))
-			fprintf(f, "       %s: %s\n", jstr(s, "server", "?"), jstr(s, "checks.ci_width.message", ""));
+	}
+	json_array_foreach(summary, i, s) {	/* the warnings after the table, so it stays one table */
+		json_t *c;
+		const char *name;
+		json_object_foreach(json_object_get(s, "checks"), name, c)
+			if (!strcmp(jstr(c, "status", ""), "warn"))
+				fprintf(f, "  warning: %s: %s\n", jstr(s, "server", "?"), jstr(c, "message", ""));
 	}
 }

@@ -205,7 +205,7 @@ int main(int argc, char **argv)
 		report = json_incref(json_array_get(runs, 0));
 	} else {
 		json_t *ranking = ranking_build(runs);
-		if (!o.quiet)
+		if (!o.quiet && o.repeat == 1)
 			ranking_print(stderr, ranking);
 		report = json_pack("{s:i, s:o, s:o, s:o, s:O, s:o, s:o, s:b}",
 			"schema_version", REPORT_SCHEMA_VERSION,
@@ -215,8 +215,10 @@ int main(int argc, char **argv)
 			"interrupted", rc == EXIT_INTERRUPTED);
 		if (o.repeat > 1) {
 			json_t *summary = summary_build(runs);
-			if (!o.quiet)
+			if (!o.quiet) {	/* one ranking, per server: not one line per run */
 				summary_print_repeats(stderr, summary);
+				ranking_print_unranked(stderr, ranking);
+			}
 			json_object_set_new(report, "summary", summary);
 		}
 	}

@@ -3,6 +3,7 @@
  * out, no interval below 3 runs, and the noisy-repeats check. */
 #include <math.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "analysis/repeat_summary.h"
@@ -37,6 +38,23 @@ static void test_ranks(void)
 	CHECK(k == 0 && fabs(level - 0.75) < 1e-12, "3 runs: no 95 %% interval, [min, max] at 75 %%, got k %d %.4f", k, level);
 }
 
+/* The printed ranking: one line per server in rank order, ties marked. */
+static void test_printed(json_t *sum)
+{
+	char *text = NULL;
+	size_t len = 0;
+	FILE *f = open_memstream(&text, &len);
+	summary_print_repeats(f, sum);
+	fclose(f);
+	char *fast = strstr(text, "\n  1    fast"), *close = strstr(text, "\n  2=   close"), *slow = strstr(text, "\n  3=   slow");
+	CHECK(fast && close && slow && fast < close && close < slow, "one line per server, by median, ties marked:\n%s", text);
+	CHECK(close && strstr(close, "tied with slow") && strstr(close, "tied with slow") < slow, "close's line names the tie");
+	CHECK(fast && strstr(fast, "[200, 205]") < close && (!strstr(fast, "tied") || strstr(fast, "tied") > close),
+	      "fast: its interval, tied with nobody");
+	CHECK(strstr(text, "warning: two: too few runs"), "the noisy-or-too-few warning printed after the table");
+	free(text);
+}
+
 static void test_summary(void)
 {
 	json_t *runs = json_array();
@@ -67,6 +85,7 @@ static void test_summary(void)
 	json_t *t2 = jget(two, "checks.ci_width");
 	CHECK(!strcmp(jstr(t2, "status", ""), "warn"), "two runs: the check warns");
 	CHECK(jnum(slow, "latency_p99_ns.runs") == 6, "latency intervals too");
+	test_printed(sum);
 	json_decref(sum);
 	json_decref(runs);
 }

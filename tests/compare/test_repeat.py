@@ -33,7 +33,8 @@ def test_interleaved(tmp):
           'one summary per server, 2 runs each')
     check(all(s['rps']['ci_low'] is None and 'no interval' in s['rps']['note'] for s in summary.values()),
           'with 2 runs no interval, and it says so')
-    check('Repeats: median' in p.stderr, 'the summary is printed')
+    check('Ranking (by median requests per second over the repeats' in p.stderr, 'the per-server ranking is printed')
+    check('Ranking (by requests per second)' not in p.stderr, 'one ranking: not one line per run as well')
     single = os.path.join(tmp, 'nginx-only.json')
     p = subprocess.run([BIN, '--repeat', '3', '--server', 'nginx', '-n', '1000', '-c', '20', '-q', '-o', single],
                        capture_output=True, text=True, timeout=300)
