@@ -173,6 +173,8 @@ json_t *report_client(const struct report_load *l, const struct lg_result *r)
 	json_object_set_new(c, "busy_max", json_num_or_null(r->busy_max, have_busy));
 	json_object_set_new(c, "latency_uncorrected_ns", dist_json_hdr(&r->latency_uncorrected));
 	json_object_set_new(c, "open_loop", l->arrival ? open_loop_object(r) : json_null());
+	/* sent in the window, still in flight at its end: neither completed nor errors */
+	json_object_set_new(c, "requests_unfinished", json_count(r->requests_unfinished));
 	json_object_set_new(c, "tls_errors", json_count(r->tls_errors));
 	json_object_set_new(c, "first_error", r->first_error[0] ? json_string(r->first_error) : json_null());
 	return c;

@@ -70,6 +70,9 @@ void summary_print_run(FILE *out, json_t *run)
 	if (errs > 0)
 		fprintf(out, ": %s", errors_in_words(run));
 	fputc('\n', out);
+	double unfinished = num(run, "client.requests_unfinished");
+	if (unfinished > 0)
+		fprintf(out, "  Unfinished requests:  %.0f (in flight when the window ended)\n", unfinished);
 	fprintf(out, "  Time taken:           %.3f s\n", secs);
 	fprintf(out, "  Requests per second:  %s [#/sec] (mean)\n", fmt_fixed(rps, 1, b[0], 32));
 	fprintf(out, "  Time per request:     %s (mean)\n",

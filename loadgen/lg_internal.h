@@ -171,6 +171,7 @@ struct lg_worker {
 	uint64_t errnos[LG_ERR__COUNT][LG_ERRNO_SLOTS];
 	uint64_t status_classes[6];
 	uint64_t last_resp_ns, last_send_ns, begin_ns, end_ns, wait_ns;
+	uint64_t load_end_ns;	/* the loop ended: before the connections are closed */
 	uint64_t oversleep_ns;	/* open loop: running average of sleep overshoot */
 	double cpu_user_s, cpu_sys_s;
 	struct hist lat, lat_unc, lag;

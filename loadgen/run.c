@@ -416,8 +416,8 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 			memcpy(res->first_error, w->first_error, sizeof(res->first_error));
 		if (w->last_resp_ns > res->end_ns)
 			res->end_ns = w->last_resp_ns;
-		if (w->end_ns > last_end)
-			last_end = w->end_ns;
+		if (w->load_end_ns > last_end)
+			last_end = w->load_end_ns;
 		if (w->last_send_ns > last_send)
 			last_send = w->last_send_ns;
 		res->cpu_user_s += w->cpu_user_s;
