@@ -153,6 +153,9 @@ int main(int argc, char **argv)
 		return cmd_report(argc - 1, argv + 1);
 	if (argc > 1 && !strcmp(argv[1], "compare"))
 		return cmd_compare(argc - 1, argv + 1);
+	/* Before anything else: a Ctrl-C from here on means a report marked
+	 * interrupted, never death by the signal (only exec to here is open). */
+	install_signals();
 	int p = cli_parse(argc, argv, &o, &err);
 	if (p < 0) {
 		fprintf(stderr, "bench-ebpf: %s\n", err.msg);
@@ -169,7 +172,6 @@ int main(int argc, char **argv)
 	if (!o.quiet)
 		for (int i = 0; i < o.n_warnings; i++)
 			fprintf(stderr, "bench-ebpf: warning: %s\n", o.warnings[i]);
-	install_signals();	/* from here on, Ctrl-C means a report marked interrupted */
 
 	json_t *notes = json_array();
 	for (int i = 0; i < o.n_warnings; i++)

@@ -35,10 +35,11 @@ class Failures(BenchTest):
         self.assertCleanAfter(r)
 
     def test_server_never_answers(self):
-        r = run(["--server-cmd", "sleep 60", "--ready-timeout", "1s", "-n", "10", "--no-ebpf"])
+        silent = "sleep 60.%d" % os.getpid()  # ours, not another suite's sleep
+        r = run(["--server-cmd", silent, "--ready-timeout", "1s", "-n", "10", "--no-ebpf"])
         self.assertOneLineError(r, "did not answer", rc=1)
         self.assertLess(r.elapsed, 10)
-        out = subprocess.run(["pgrep", "-f", "^sleep 60$"], capture_output=True, text=True).stdout
+        out = subprocess.run(["pgrep", "-f", "^%s$" % silent], capture_output=True, text=True).stdout
         self.assertEqual(out.strip(), "", "the silent server was not killed")
         self.assertCleanAfter(r)
 

@@ -203,9 +203,18 @@ def bpf_links():
 def leaked_bpf_links(before, ours=()):
     """Links made since `before` that nobody holds (pinned, or left in the
     kernel) or that one of our pids holds; other tools' links are theirs."""
-    held = bpf_link_holders()
-    return sorted(i for i in bpf_links() - before
-                  if i not in held or set(held[i]) & set(ours))
+    def suspects():
+        links = bpf_links() - before  # listed before the holders are read
+        held = bpf_link_holders()
+        return {i for i in links if i not in held or set(held[i]) & set(ours)}
+
+    # another tool's link seen while it attaches or exits has no holder for
+    # a moment: a leak is one that still has none (or ours) a moment later
+    found = suspects()
+    if found:
+        time.sleep(0.5)
+        found &= suspects()
+    return sorted(found)
 
 
 def leftover_tmpdirs():
