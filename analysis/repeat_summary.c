@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "analysis/compare_stats.h"
+#include "analysis/repeat_agree.h"
 #include "analysis/saved_report.h"
 #include "common/fmt.h"
 
@@ -147,11 +148,12 @@ static json_t *check_ci_width(json_t *rps, json_t *const *runs, size_t n)
 static json_t *one_server(const char *name, json_t *const *runs, size_t n)
 {
 	json_t *rps = stat_over(runs, n, fig_rps, NULL);
-	return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:{s:o}, s:s}", "server", name, "runs", (int)n,
+	return json_pack("{s:s, s:i, s:o, s:o, s:o, s:o, s:o, s:{s:o, s:o}, s:s}", "server", name, "runs", (int)n,
 		"rps", rps, "latency_p50_ns", stat_over(runs, n, fig_latency, "p50"),
 		"latency_p99_ns", stat_over(runs, n, fig_latency, "p99"),
 		"latency_p999_ns", stat_over(runs, n, fig_latency, "p999"),
 		"components", components_over(runs, n), "checks", "ci_width", check_ci_width(rps, runs, n),
+		"repeats_agree", check_repeats_agree(runs, n),
 		"method", "median over the runs; interval from order statistics (distribution-free: "
 		"the k-th smallest and largest run, k the largest with at least 95 % coverage)");
 }
