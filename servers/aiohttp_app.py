@@ -3,12 +3,11 @@
 GET / answers {"message":"Hello, World!"} as application/json, one process,
 no access log.
 """
-import argparse
 import functools
 import json
-import os
 import platform
 import sys
+from app_common import listen_args
 
 try:
     import aiohttp
@@ -27,10 +26,7 @@ async def hello(request):
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    args = ap.parse_args()
+    args = listen_args(__doc__)
 
     app = web.Application()
     app.router.add_get("/", hello)

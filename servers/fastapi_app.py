@@ -3,11 +3,10 @@
 GET / answers {"message":"Hello, World!"} as application/json (FastAPI's
 JSONResponse is compact). No access log; uvicorn logs warnings only.
 """
-import argparse
 import importlib.util
-import os
 import platform
 import sys
+from app_common import listen_args
 
 try:
     import fastapi
@@ -26,10 +25,7 @@ async def hello():
 
 
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    args = ap.parse_args()
+    args = listen_args(__doc__)
 
     # uvicorn picks httptools/uvloop when present, h11/asyncio otherwise: that
     # changes its speed a lot, so say which.

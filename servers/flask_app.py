@@ -4,12 +4,11 @@ GET / answers {"message":"Hello, World!"} as application/json. The development
 server speaks HTTP/1.0 and closes the connection after every response; that is
 part of what is being measured, so it is kept.
 """
-import argparse
 import json
 import logging
-import os
 import platform
 import sys
+from app_common import dist_version, listen_args
 
 try:
     import flask
@@ -19,19 +18,8 @@ except ImportError as e:
     sys.exit(3)
 
 
-def dist_version(name, module=None):
-    try:
-        from importlib.metadata import version
-        return version(name)
-    except Exception:
-        return getattr(module, "__version__", "unknown")
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    args = ap.parse_args()
+    args = listen_args(__doc__)
 
     # werkzeug logs one line per request at INFO: keep the log from growing.
     logging.getLogger("werkzeug").setLevel(logging.WARNING)

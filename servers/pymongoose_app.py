@@ -7,13 +7,13 @@ Mongoose logs debug lines for every request on stdout by default, which costs
 more than the request itself; the C global mg_log_level is set to 0 (none)
 through ctypes before serving.
 """
-import argparse
 import ctypes
 import importlib.machinery
 import os
 import platform
 import signal
 import sys
+from app_common import dist_version, listen_args
 
 try:
     import pymongoose
@@ -71,19 +71,8 @@ def silence_mongoose():
     return None
 
 
-def package_version():
-    try:
-        from importlib.metadata import version
-        return version("pymongoose")
-    except Exception:
-        return getattr(pymongoose, "__version__", "unknown")
-
-
 def main():
-    ap = argparse.ArgumentParser(description=__doc__)
-    ap.add_argument("--host", default="127.0.0.1")
-    ap.add_argument("--port", type=int, default=int(os.environ.get("PORT", "8000")))
-    args = ap.parse_args()
+    args = listen_args(__doc__)
 
     Manager = api("Manager")
     if Manager is None:
@@ -118,7 +107,7 @@ def main():
     else:
         mgr.listen(url, http=True)
 
-    print(f"bench-ebpf-server-version: pymongoose {package_version()} "
+    print(f"bench-ebpf-server-version: pymongoose {dist_version('pymongoose', pymongoose)} "
           f"(Python {platform.python_version()})", flush=True)
     try:
         while not stopping:

@@ -203,6 +203,10 @@ _Static_assert(sizeof(arrival_words) / sizeof(*arrival_words) == LG_ARRIVAL__COU
 	       "one word per load generator name, in its order");
 
 #define AT(field) offsetof(struct cli_options, field)
+/* An output option: a file name, kept as given, completed as a path. */
+#define OUTPUT_FILE(long_name, short_name, field, help_text)				\
+	{ long_name, short_name, CLI_ARG_REQUIRED, "FILE", S_OUT, help_text,		\
+	  .parse = parse_text, .offset = AT(field), .complete = CLI_COMPLETE_FILE }
 #define S_SERVER "SERVER"
 #define S_LOAD "LOAD (closed loop by default, HTTP/1.1 keep-alive)"
 #define S_OUT "PROBES AND OUTPUT"
@@ -310,29 +314,22 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 		"measure the probes' cost: N pairs (default 3) of the same load\n"
 		"with probes off and on, interleaved; the report gains \"overhead\"",
 		.bare = "3", .parse = parse_number, .offset = AT(overhead_pairs), .min = 1, .max = 100 },
-	[OPT_TRACE] = { "trace", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
+	[OPT_TRACE] = OUTPUT_FILE("trace", 0, trace,
 		"write each matched request's anatomy (marks and components)\n"
-		"to FILE as JSON Lines",
-		.parse = parse_text, .offset = AT(trace), .complete = CLI_COMPLETE_FILE },
-	[OPT_OUTPUT] = { "output", 'o', CLI_ARG_REQUIRED, "FILE", S_OUT,
-		"write the JSON report to FILE instead of stdout",
-		.parse = parse_text, .offset = AT(output), .complete = CLI_COMPLETE_FILE },
-	[OPT_HTML] = { "html", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
-		"also write the report as one self-contained HTML page to FILE",
-		.parse = parse_text, .offset = AT(html), .complete = CLI_COMPLETE_FILE },
-	[OPT_EXPORT_CSV] = { "export-csv", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
-		"also write the summary (or ranking) as CSV, hyperfine's columns",
-		.parse = parse_text, .offset = AT(export_csv), .complete = CLI_COMPLETE_FILE },
-	[OPT_EXPORT_MARKDOWN] = { "export-markdown", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
-		"also write the summary (or ranking) as a Markdown table",
-		.parse = parse_text, .offset = AT(export_markdown), .complete = CLI_COMPLETE_FILE },
-	[OPT_TIMELINE_CSV] = { "timeline-csv", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
-		"also write the timeline, one row per interval, as CSV",
-		.parse = parse_text, .offset = AT(timeline_csv), .complete = CLI_COMPLETE_FILE },
-	[OPT_HDR_LOG] = { "hdr-log", 0, CLI_ARG_REQUIRED, "FILE", S_OUT,
+		"to FILE as JSON Lines"),
+	[OPT_OUTPUT] = OUTPUT_FILE("output", 'o', output,
+		"write the JSON report to FILE instead of stdout"),
+	[OPT_HTML] = OUTPUT_FILE("html", 0, html,
+		"also write the report as one self-contained HTML page to FILE"),
+	[OPT_EXPORT_CSV] = OUTPUT_FILE("export-csv", 0, export_csv,
+		"also write the summary (or ranking) as CSV, hyperfine's columns"),
+	[OPT_EXPORT_MARKDOWN] = OUTPUT_FILE("export-markdown", 0, export_markdown,
+		"also write the summary (or ranking) as a Markdown table"),
+	[OPT_TIMELINE_CSV] = OUTPUT_FILE("timeline-csv", 0, timeline_csv,
+		"also write the timeline, one row per interval, as CSV"),
+	[OPT_HDR_LOG] = OUTPUT_FILE("hdr-log", 0, hdr_log,
 		"also write the client latency per interval as an HdrHistogram\n"
-		"interval log (HistogramLogWriter's format)",
-		.parse = parse_text, .offset = AT(hdr_log), .complete = CLI_COMPLETE_FILE },
+		"interval log (HistogramLogWriter's format)"),
 	[OPT_QUIET] = { "quiet", 'q', CLI_ARG_NONE, NULL, S_OUT,
 		"no human summary on stderr",
 		.parse = parse_flag, .offset = AT(quiet) },

@@ -66,6 +66,27 @@ static void usage(void)
 	exit(2);
 }
 
+/* A name's index (lg_*_from_name), or exit 2 saying what the option accepts. */
+static int known_name(int index, const char *option, const char *choices)
+{
+	if (index < 0) {
+		fprintf(stderr, "loadgen-run: %s is %s\n", option, choices);
+		exit(2);
+	}
+	return index;
+}
+
+static double rate_of(const char *s)
+{
+	char *end;
+	double v = strtod(s, &end);
+	if (end == s || *end) {
+		fprintf(stderr, "loadgen-run: bad rate '%s'\n", s);
+		exit(2);
+	}
+	return v;
+}
+
 static void print_hist(const char *name, const struct hist *h)
 {
 	printf("%s us: p50 %.1f p90 %.1f p99 %.1f p99.9 %.1f p99.99 %.1f max %.1f mean %.1f stdev %.1f min %.1f\n",
@@ -75,7 +96,8 @@ static void print_hist(const char *name, const struct hist *h)
 	       hist_mean(h) / 1e3, hist_stdev(h) / 1e3, h->total ? (double)h->min / 1e3 : 0);
 }
 
-int main(int argc, char **argv)
+/* The options into o and *expect; a bad one exits 2. Returns the URL. */
+static const char *parse_args(int argc, char **argv, struct lg_options *o, const char **expect)
 {
 	static const struct option opts[] = {
 		{ "connections", required_argument, NULL, 'c' },
@@ -95,65 +117,97 @@ int main(int argc, char **argv)
 		{ "help", no_argument, NULL, 'h' },
 		{ 0 },
 	};
-	struct lg_options o = { .connections = 10, .threads = 1, .timeout_ns = 10 * NS_PER_SEC };
-	const char *expect = NULL;
-	struct errbuf err = { "" };
 	int ch;
-
 	while ((ch = getopt_long(argc, argv, "c:t:n:d:h", opts, NULL)) != -1) {
 		switch (ch) {
-		case 'c': o.connections = atoi(optarg); break;
-		case 't': o.threads = atoi(optarg); break;
-		case 'n': o.requests = strtoull(optarg, NULL, 10); break;
-		case 'd': o.duration_ns = secs_ns(optarg); break;
-		case 'w': o.warmup_ns = secs_ns(optarg); break;
-		case 'T': o.timeout_ns = secs_ns(optarg); break;
+		case 'c': o->connections = atoi(optarg); break;
+		case 't': o->threads = atoi(optarg); break;
+		case 'n': o->requests = strtoull(optarg, NULL, 10); break;
+		case 'd': o->duration_ns = secs_ns(optarg); break;
+		case 'w': o->warmup_ns = secs_ns(optarg); break;
+		case 'T': o->timeout_ns = secs_ns(optarg); break;
 		case 'C':
-			if (parse_cpus(optarg, &o.cpus)) {
+			if (parse_cpus(optarg, &o->cpus)) {
 				fprintf(stderr, "loadgen-run: bad CPU list '%s'\n", optarg);
-				return 2;
+				exit(2);
 			}
-			o.pin = true;
+			o->pin = true;
 			break;
-		case 'e': expect = optarg; break;
-		case 'R': {
-			char *end;
-			o.rate = strtod(optarg, &end);
-			if (end == optarg || *end) {
-				fprintf(stderr, "loadgen-run: bad rate '%s'\n", optarg);
-				return 2;
-			}
-			o.mode = LG_MODE_OPEN;
+		case 'e': *expect = optarg; break;
+		case 'R': o->rate = rate_of(optarg); o->mode = LG_MODE_OPEN; break;
+		case 'A':
+			o->arrival = (enum lg_arrival)known_name(lg_arrival_from_name(optarg), "--arrival",
+								 "constant or poisson");
 			break;
-		}
-		case 'A': {
-			int a = lg_arrival_from_name(optarg);
-			if (a < 0) {
-				fprintf(stderr, "loadgen-run: --arrival is constant or poisson\n");
-				return 2;
-			}
-			o.arrival = (enum lg_arrival)a;
+		case 'S': o->seed = strtoull(optarg, NULL, 0); break;
+		case 'E':
+			o->engine = (enum lg_engine)known_name(lg_engine_from_name(optarg), "--engine",
+							       "epoll, curl or uring");
 			break;
-		}
-		case 'S': o.seed = strtoull(optarg, NULL, 0); break;
-		case 'E': {
-			int e = lg_engine_from_name(optarg);
-			if (e < 0) {
-				fprintf(stderr, "loadgen-run: --engine is epoll, curl or uring\n");
-				return 2;
-			}
-			o.engine = (enum lg_engine)e;
-			break;
-		}
-		case 'k': o.insecure = true; break;
-		case '2': o.http2 = true; break;
+		case 'k': o->insecure = true; break;
+		case '2': o->http2 = true; break;
 		default: usage();
 		}
 	}
 	if (optind != argc - 1)
 		usage();
-	if (!o.requests && !o.duration_ns)
-		o.duration_ns = 5 * NS_PER_SEC;
+	if (!o->requests && !o->duration_ns)
+		o->duration_ns = 5 * NS_PER_SEC;
+	return argv[optind];
+}
+
+static void print_errors(const struct lg_result *res)
+{
+	printf("errors: %llu", (unsigned long long)res->errors_total);
+	for (int c = 0; c < LG_ERR__COUNT; c++) {
+		if (!res->errors[c])
+			continue;
+		printf("  %s %llu", lg_error_names[c], (unsigned long long)res->errors[c]);
+		for (int e = 0; e < LG_ERRNO_SLOTS; e++)
+			if (res->errnos[c][e] && e)
+				printf(" [%s: %llu]", strerror(e), (unsigned long long)res->errnos[c][e]);
+	}
+	if (res->tls_errors)
+		printf(" (TLS %llu)", (unsigned long long)res->tls_errors);
+	if (res->first_error[0])
+		printf("\nfirst error: %s", res->first_error);
+	printf("\nstatus: 1xx %llu 2xx %llu 3xx %llu 4xx %llu 5xx %llu other %llu%s\n",
+	       (unsigned long long)res->status_classes[1], (unsigned long long)res->status_classes[2],
+	       (unsigned long long)res->status_classes[3], (unsigned long long)res->status_classes[4],
+	       (unsigned long long)res->status_classes[5], (unsigned long long)res->status_classes[0],
+	       res->interrupted ? " (interrupted)" : "");
+}
+
+static void print_result(const struct lg_options *o, const struct lg_result *res)
+{
+	double secs = (double)(res->end_ns - res->start_ns) / 1e9;
+	double cpu = res->cpu_user_s + res->cpu_sys_s;
+	printf("%llu requests (%llu ok) in %.3f s, %.0f req/s, %.2f MB read, %llu connects\n",
+	       (unsigned long long)res->requests_completed, (unsigned long long)res->requests_ok,
+	       secs, secs > 0 ? (double)res->requests_completed / secs : 0,
+	       (double)res->bytes_read / 1e6, (unsigned long long)res->connects);
+	print_hist("latency", &res->latency);
+	if (o->mode == LG_MODE_OPEN) {
+		print_hist("uncorrected", &res->latency_uncorrected);
+		print_hist("send lag", &res->send_lag);
+		printf("open loop: rate %.1f achieved %.1f req/s (%+.3f %%), %llu sent in %.3f s, %llu late (>= 1 ms), %llu waited for a connection, %llu unsent, max lag %.1f us\n",
+		       o->rate, res->achieved_rate, (res->achieved_rate - o->rate) / o->rate * 100,
+		       (unsigned long long)res->sent, (double)res->send_window_ns / 1e9,
+		       (unsigned long long)res->late_sends, (unsigned long long)res->conn_waits,
+		       (unsigned long long)res->unsent, (double)res->max_lag_ns / 1e3);
+	}
+	printf("cpu: user %.3f s sys %.3f s, %.0f requests per CPU second, busy %.1f %% (max %.1f %%)\n",
+	       res->cpu_user_s, res->cpu_sys_s, cpu > 0 ? (double)res->requests_completed / cpu : 0,
+	       res->busy_fraction * 100, res->busy_max * 100);
+	print_errors(res);
+}
+
+int main(int argc, char **argv)
+{
+	struct lg_options o = { .connections = 10, .threads = 1, .timeout_ns = 10 * NS_PER_SEC };
+	const char *expect = NULL;
+	struct errbuf err = { "" };
+	const char *url = parse_args(argc, argv, &o, &expect);
 
 	int w = lg_check_options(&o, &err);
 	if (w < 0) {
@@ -163,7 +217,7 @@ int main(int argc, char **argv)
 	if (w > 0)
 		fprintf(stderr, "loadgen-run: warning: %s\n", err.msg);
 	struct lg_target t;
-	if (lg_target_from_url(&t, argv[optind], &err)) {
+	if (lg_target_from_url(&t, url, &err)) {
 		fprintf(stderr, "loadgen-run: %s\n", err.msg);
 		return 1;
 	}
@@ -183,44 +237,7 @@ int main(int argc, char **argv)
 		fprintf(stderr, "loadgen-run: out of memory merging results\n");
 		return 1;
 	}
-
-	double secs = (double)(res.end_ns - res.start_ns) / 1e9;
-	double cpu = res.cpu_user_s + res.cpu_sys_s;
-	printf("%llu requests (%llu ok) in %.3f s, %.0f req/s, %.2f MB read, %llu connects\n",
-	       (unsigned long long)res.requests_completed, (unsigned long long)res.requests_ok,
-	       secs, secs > 0 ? (double)res.requests_completed / secs : 0,
-	       (double)res.bytes_read / 1e6, (unsigned long long)res.connects);
-	print_hist("latency", &res.latency);
-	if (o.mode == LG_MODE_OPEN) {
-		print_hist("uncorrected", &res.latency_uncorrected);
-		print_hist("send lag", &res.send_lag);
-		printf("open loop: rate %.1f achieved %.1f req/s (%+.3f %%), %llu sent in %.3f s, %llu late (>= 1 ms), %llu waited for a connection, %llu unsent, max lag %.1f us\n",
-		       o.rate, res.achieved_rate, (res.achieved_rate - o.rate) / o.rate * 100,
-		       (unsigned long long)res.sent, (double)res.send_window_ns / 1e9,
-		       (unsigned long long)res.late_sends, (unsigned long long)res.conn_waits,
-		       (unsigned long long)res.unsent, (double)res.max_lag_ns / 1e3);
-	}
-	printf("cpu: user %.3f s sys %.3f s, %.0f requests per CPU second, busy %.1f %% (max %.1f %%)\n",
-	       res.cpu_user_s, res.cpu_sys_s, cpu > 0 ? (double)res.requests_completed / cpu : 0,
-	       res.busy_fraction * 100, res.busy_max * 100);
-	printf("errors: %llu", (unsigned long long)res.errors_total);
-	for (int c = 0; c < LG_ERR__COUNT; c++) {
-		if (!res.errors[c])
-			continue;
-		printf("  %s %llu", lg_error_names[c], (unsigned long long)res.errors[c]);
-		for (int e = 0; e < LG_ERRNO_SLOTS; e++)
-			if (res.errnos[c][e] && e)
-				printf(" [%s: %llu]", strerror(e), (unsigned long long)res.errnos[c][e]);
-	}
-	if (res.tls_errors)
-		printf(" (TLS %llu)", (unsigned long long)res.tls_errors);
-	if (res.first_error[0])
-		printf("\nfirst error: %s", res.first_error);
-	printf("\nstatus: 1xx %llu 2xx %llu 3xx %llu 4xx %llu 5xx %llu other %llu%s\n",
-	       (unsigned long long)res.status_classes[1], (unsigned long long)res.status_classes[2],
-	       (unsigned long long)res.status_classes[3], (unsigned long long)res.status_classes[4],
-	       (unsigned long long)res.status_classes[5], (unsigned long long)res.status_classes[0],
-	       res.interrupted ? " (interrupted)" : "");
+	print_result(&o, &res);
 	int rc = res.errors_total ? 3 : 0;
 	lg_result_free(&res);
 	return rc;

@@ -8,6 +8,8 @@ set -euo pipefail
 src=$1
 skip() { echo "skip: $*"; exit 77; }
 fail() { echo "FAIL: $*" >&2; exit 1; }
+# Another apt-get or dpkg on the machine holds the lock for a while: wait for it.
+apt_get() { apt-get -o DPkg::Lock::Timeout=300 "$@"; }
 [ "$(id -u)" -eq 0 ] || skip "needs root"
 for t in dpkg-buildpackage lintian apt-get; do command -v $t >/dev/null || skip "no $t"; done
 exec 9>/tmp/bench-ebpf-deb-test.lock
@@ -16,7 +18,7 @@ dpkg-query -W -f='${Status}' bench-ebpf 2>/dev/null | grep -q 'install ok instal
   skip "a bench-ebpf package is installed already"
 
 work=$(mktemp -d /tmp/bench-ebpf-deb-test.XXXXXX)
-trap 'apt-get purge -y -qq bench-ebpf >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
+trap 'apt_get purge -y -qq bench-ebpf >/dev/null 2>&1 || true; rm -rf "$work"' EXIT
 mkdir "$work/src"
 if git -C "$src" rev-parse --is-inside-work-tree >/dev/null 2>&1; then
   git -C "$src" ls-files -co --exclude-standard -z | (cd "$src" && tar --null -cf - -T -) |
@@ -35,7 +37,7 @@ for d in libbpf1 libcurl4 libjansson4 liburing2; do
 done
 files=$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ {sub(/^\./, "", $6); print $6}')
 
-DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$deb" >"$work/apt.log" 2>&1 ||
+DEBIAN_FRONTEND=noninteractive apt_get install -y -qq "$deb" >"$work/apt.log" 2>&1 ||
   { cat "$work/apt.log" >&2; fail "apt-get install"; }
 [ "$(command -v bench-ebpf)" = /usr/bin/bench-ebpf ] || fail "bench-ebpf is not on PATH"
 (cd "$work" && env -u BENCH_EBPF_SERVERS_DIR bench-ebpf --server nginx -n 500 -c 10 -q -o "$work/n.json") ||
@@ -47,7 +49,7 @@ assert r["error"] is None and r["client"]["requests_completed"] == 500, r["clien
 PY
 man -w bench-ebpf >/dev/null 2>&1 || [ -e /usr/share/man/man1/bench-ebpf.1.gz ] || fail "no man page"
 
-apt-get purge -y -qq bench-ebpf >/dev/null 2>&1 || fail "apt-get purge"
+apt_get purge -y -qq bench-ebpf >/dev/null 2>&1 || fail "apt-get purge"
 if dpkg-query -W -f='${Status}' bench-ebpf 2>/dev/null | grep -q 'ok installed'; then
   fail "still installed after purge"
 fi

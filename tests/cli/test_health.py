@@ -177,13 +177,18 @@ def wait_until(cond, seconds):
 
 
 class NothingOutlivesTheTool(harness.BenchTest):
-    def test_killed_tool_takes_a_term_ignoring_server_along(self):
+    def ignores_term_app(self):
         app = os.path.join(TMPDIR, "ignores_term.py")
         with open(app, "w") as f:
             f.write(IGNORES_TERM)
-        p = subprocess.Popen([BENCH, "--server-cmd", "%s %s {port}" % (PYTHON, app), "--no-ebpf",
-                              "-d", "60s", "-c", "2"], stdout=subprocess.DEVNULL,
-                             stderr=subprocess.PIPE, text=True, env=dict(os.environ, TMPDIR=TMPDIR))
+        return app
+
+    def kill_tool_once_ready(self, server_cmd):
+        """bench-ebpf on server_cmd, SIGKILLed once the server answers:
+        the port the server listened on."""
+        p = subprocess.Popen([BENCH, "--server-cmd", server_cmd, "--no-ebpf", "-d", "60s", "-c", "2"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
+                             env=dict(os.environ, TMPDIR=TMPDIR))
         port = None
         for line in p.stderr:  # wait for the state: the server answers
             if " ready at " in line:
@@ -192,27 +197,19 @@ class NothingOutlivesTheTool(harness.BenchTest):
         self.assertIsNotNone(port, "the server never became ready")
         p.kill()
         p.wait()
+        p.stderr.close()
+        return port
+
+    def test_killed_tool_takes_a_term_ignoring_server_along(self):
+        port = self.kill_tool_once_ready("%s %s {port}" % (PYTHON, self.ignores_term_app()))
         self.assertTrue(wait_until(lambda: harness.port_free(port), 20),
                         "the server still listens on %d after bench-ebpf was killed" % port)
 
     def test_killed_tool_takes_a_setsid_daemon_along(self):
         if not own_cgroup_writable():
             self.skipTest("no writable cgroup v2 here: only the process group is stopped")
-        app = os.path.join(TMPDIR, "ignores_term.py")
-        with open(app, "w") as f:
-            f.write(IGNORES_TERM)
-        cmd = "setsid -f %s %s {port}; exec sleep 1000" % (PYTHON, app)
-        p = subprocess.Popen([BENCH, "--server-cmd", cmd, "--no-ebpf", "-d", "60s", "-c", "2"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-                             env=dict(os.environ, TMPDIR=TMPDIR))
-        port = None
-        for line in p.stderr:
-            if " ready at " in line:
-                port = int(line.split("127.0.0.1:")[1].split("/")[0])
-                break
-        self.assertIsNotNone(port, "the server never became ready")
-        p.kill()
-        p.wait()
+        cmd = "setsid -f %s %s {port}; exec sleep 1000" % (PYTHON, self.ignores_term_app())
+        port = self.kill_tool_once_ready(cmd)
         self.assertTrue(wait_until(lambda: harness.port_free(port), 20),
                         "the setsid daemon still listens on %d after bench-ebpf was killed" % port)
 

@@ -15,6 +15,7 @@ prefix=$(meson introspect "$build" --buildoptions |
 root=$dest$prefix
 for f in bin/bench-ebpf share/man/man1/bench-ebpf.1 share/bench-ebpf/report.schema.json \
          share/bench-ebpf/servers/flask_app.py share/bench-ebpf/servers/aiohttp_app.py \
+         share/bench-ebpf/servers/app_common.py \
          share/bash-completion/completions/bench-ebpf; do
   [ -e "$root/$f" ] || fail "meson install did not install $f"
 done

@@ -75,6 +75,44 @@ static void check_cleaned(const struct server *s, const char *tmpdir)
 	CHECK(!path_exists(tmpdir), "temp dir %s was not removed", tmpdir);
 }
 
+/* Spawned and released to run; its temp dir copied to tmpdir (of
+ * sizeof(s->tmpdir)) for check_cleaned after the stop. A failed release
+ * stops the server, so nothing is left when the test returns. */
+static bool spawn_released(const struct server_opts *o, struct server *s, char *tmpdir,
+			   struct errbuf *err)
+{
+	if (server_spawn(o, s, err))
+		return false;
+	memcpy(tmpdir, s->tmpdir, sizeof(s->tmpdir));
+	if (server_release(s, err) == 0)
+		return true;
+	server_stop(s);
+	return false;
+}
+
+/* A custom server running command, spawned, released and waited for with
+ * timeout_s (stop set: as if Ctrl-C came first): what the wait returned and
+ * how long it took. False if it could not be spawned and released. */
+struct waited {
+	int rc;
+	double took_s;
+};
+
+static bool custom_waited(const char *command, double timeout_s, int stop, struct server *s,
+			  char *tmpdir, struct waited *w, struct errbuf *err)
+{
+	struct server_opts o = opts_for("custom");
+	volatile int stop_flag = stop;
+	o.command = command;
+	if (!spawn_released(&o, s, tmpdir, err))
+		return false;
+	double t0 = now_s();
+	w->rc = server_wait_ready(s, timeout_s, &stop_flag, err);
+	w->took_s = now_s() - t0;
+	fprintf(stderr, "wait returned %d after %.2fs: %s\n", w->rc, w->took_s, err->msg);
+	return true;
+}
+
 static bool need_root(void)
 {
 	if (geteuid() != 0) {
@@ -363,10 +401,8 @@ static int t_pymongoose_missing(void)
 	/* And the app itself says so when started anyway. */
 	struct server s;
 	volatile int stop = 0;
-	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
 	char tmpdir[sizeof(s.tmpdir)];
-	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
-	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	REQUIRE(spawn_released(&o, &s, tmpdir, &err), "spawn and release: %s", err.msg);
 	CHECK(server_wait_ready(&s, 20.0, &stop, &err) < 0, "ready without pymongoose");
 	CHECK(strstr(err.msg, "status 3") && strstr(err.msg, "pip install pymongoose"), "msg: %s",
 	      err.msg);
@@ -380,22 +416,16 @@ static int t_custom_exits(void)
 	if (!need_root())
 		return SKIP;
 	struct errbuf err = { "" };
-	struct server_opts o = opts_for("custom");
-	o.command = "sh -c 'echo boom; echo port={port}; exit 7'";
 	struct server s;
-	volatile int stop = 0;
-	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	struct waited w;
 	char tmpdir[sizeof(s.tmpdir)], want[64];
-	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
+	REQUIRE(custom_waited("sh -c 'echo boom; echo port={port}; exit 7'", 20.0, 0, &s, tmpdir, &w, &err),
+		"spawn and release: %s", err.msg);
 	CHECK(!s.builtin, "custom counted as built-in");
 	CHECK(!strstr(s.command, "{port}"), "command '%s'", s.command);
 	snprintf(want, sizeof(want), "port=%d", s.port);
-	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
-	double t0 = now_s();
-	CHECK(server_wait_ready(&s, 20.0, &stop, &err) < 0, "ready?");
-	double took = now_s() - t0;
-	fprintf(stderr, "error after %.2fs: %s\n", took, err.msg);
-	CHECK(took < 2.0, "took %.2fs", took);
+	CHECK(w.rc < 0, "ready?");
+	CHECK(w.took_s < 2.0, "took %.2fs", w.took_s);
 	CHECK(strstr(err.msg, "exited with status 7"), "msg: %s", err.msg);
 	CHECK(strstr(err.msg, "boom"), "no log tail: %s", err.msg);
 	CHECK(strstr(err.msg, want), "{port} not substituted: %s", err.msg);
@@ -409,19 +439,12 @@ static int t_custom_timeout(void)
 	if (!need_root())
 		return SKIP;
 	struct errbuf err = { "" };
-	struct server_opts o = opts_for("custom");
-	o.command = "sleep 60";
 	struct server s;
-	volatile int stop = 0;
-	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	struct waited w;
 	char tmpdir[sizeof(s.tmpdir)];
-	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
-	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
-	double t0 = now_s();
-	CHECK(server_wait_ready(&s, 1.0, &stop, &err) == -ETIMEDOUT, "no timeout");
-	double took = now_s() - t0;
-	fprintf(stderr, "error after %.2fs: %s\n", took, err.msg);
-	CHECK(took >= 0.9 && took < 3.0, "took %.2fs", took);
+	REQUIRE(custom_waited("sleep 60", 1.0, 0, &s, tmpdir, &w, &err), "spawn and release: %s", err.msg);
+	CHECK(w.rc == -ETIMEDOUT, "no timeout");
+	CHECK(w.took_s >= 0.9 && w.took_s < 3.0, "took %.2fs", w.took_s);
 	CHECK(strstr(err.msg, "did not answer") && strstr(err.msg, "1s"), "msg: %s", err.msg);
 	/* The pid is the shell that runs the command (or sleep, if the shell
 	 * execs it); either way the stop must reach sleep. */
@@ -448,17 +471,12 @@ static int t_interrupt(void)
 	if (!need_root())
 		return SKIP;
 	struct errbuf err = { "" };
-	struct server_opts o = opts_for("custom");
-	o.command = "sleep 60";
 	struct server s;
-	volatile int stop = 1;
-	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
+	struct waited w;
 	char tmpdir[sizeof(s.tmpdir)];
-	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
-	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
-	double t0 = now_s();
-	CHECK(server_wait_ready(&s, 30.0, &stop, &err) == -EINTR, "not interrupted");
-	CHECK(now_s() - t0 < 0.5, "took %.2fs", now_s() - t0);
+	REQUIRE(custom_waited("sleep 60", 30.0, 1, &s, tmpdir, &w, &err), "spawn and release: %s", err.msg);
+	CHECK(w.rc == -EINTR, "not interrupted");
+	CHECK(w.took_s < 0.5, "took %.2fs", w.took_s);
 	server_stop(&s);
 	check_cleaned(&s, tmpdir);
 	return failures ? 1 : 0;
@@ -544,10 +562,8 @@ static int t_drop_privileges(void)
 	setenv("SUDO_GID", "65534", 1);
 	struct server s;
 	volatile int stop = 0;
-	REQUIRE(server_spawn(&o, &s, &err) == 0, "spawn: %s", err.msg);
 	char tmpdir[sizeof(s.tmpdir)];
-	memcpy(tmpdir, s.tmpdir, sizeof(tmpdir));
-	CHECK(server_release(&s, &err) == 0, "release: %s", err.msg);
+	REQUIRE(spawn_released(&o, &s, tmpdir, &err), "spawn and release: %s", err.msg);
 	CHECK(server_wait_ready(&s, 20.0, &stop, &err) == 0, "wait_ready: %s", err.msg);
 	char path[64], line[256];
 	unsigned uid = 0;
