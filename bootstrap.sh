@@ -22,6 +22,8 @@ PACKAGES=(
   python3-jsonschema nginx-light openssl ca-certificates procps iproute2 curl
   vagrant wrk chromium libhdrhistogram-java default-jre-headless
   debhelper dpkg-dev lintian bash-completion
+  crossbuild-essential-arm64 libbpf-dev:arm64 libcurl4-openssl-dev:arm64
+  libjansson-dev:arm64 liburing-dev:arm64 qemu-user
 )
 
 die() { echo "bootstrap: $*" >&2; exit 1; }
@@ -34,6 +36,8 @@ install_packages() {
   [ ${#missing[@]} -eq 0 ] && return 0
   echo "bootstrap: installing ${missing[*]}" >&2
   export DEBIAN_FRONTEND=noninteractive
+  # The arm64 cross build's libraries come from Debian's multiarch archive.
+  dpkg --print-foreign-architectures | grep -qx arm64 || dpkg --add-architecture arm64
   apt-get update -qq
   apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   # nginx-light's package starts a system nginx on port 80; the tool runs its own.
