@@ -30,8 +30,6 @@ KNOWN_GAPS = {
     "server_exits_mid_run": "the server's death is not noticed: exit 0, no server.exit",
     "answers_500": "the message says '(status N)', not 'N answered HTTP 500'",
     "garbage": "the message says 'parse error: -', not what was received",
-    "length_too_long": "the message says '(timeout N)', not 'N timed out'",
-    "slow_with_timeout": "the message says '(timeout N)', not 'N timed out'",
 }
 
 
