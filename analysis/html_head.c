@@ -179,21 +179,24 @@ void html_context(FILE *f, const struct saved_run *r)
 	fputs("</table></details>\n", f);
 }
 
-/* A repeated run's noisy servers: said at the top like a run's warnings. */
+/* A repeated run's warnings (noisy, repeats that disagree): said at the top
+ * like a run's warnings. */
 void html_summary_warnings(FILE *f, const struct saved_set *s)
 {
 	fputs("<ul class='warnings'>\n", f);
 	for (size_t d = 0; d < s->n_docs; d++) {
-		json_t *e;
+		json_t *e, *c;
 		size_t i;
+		const char *name;
 		json_array_foreach(json_object_get(s->docs[d], "summary"), i, e)
-			if (!strcmp(jstr(e, "checks.ci_width.status", ""), "warn")) {
-				fputs("<li class='warn'><strong>Warning:</strong> ", f);
-				html_text(f, jstr(e, "server", "?"));
-				fputs(" (repeats): ", f);
-				html_text(f, jstr(e, "checks.ci_width.message", ""));
-				fputs("</li>\n", f);
-			}
+			json_object_foreach(json_object_get(e, "checks"), name, c)
+				if (!strcmp(jstr(c, "status", ""), "warn")) {
+					fputs("<li class='warn'><strong>Warning:</strong> ", f);
+					html_text(f, jstr(e, "server", "?"));
+					fputs(" (repeats): ", f);
+					html_text(f, jstr(c, "message", ""));
+					fputs("</li>\n", f);
+				}
 	}
 	fputs("</ul>\n", f);
 }

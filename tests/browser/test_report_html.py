@@ -80,13 +80,16 @@ def test_repeats_and_comparison(tmp):
     b = fixtures.repeats('nginx', 40000, 1.25e6, 5, seed=4, noise=0.01)
     a['summary'] = [{'server': 'nginx', 'rank': 1, 'runs': 5, 'tied_with': [],
                      'rps': {'median': 50000, 'ci_low': 49000, 'ci_high': 51000, 'confidence': 0.9375},
-                     'checks': {'ci_width': {'status': 'warn', 'message': 'noisy: about 3 more runs would be needed'}}}]
+                     'checks': {'ci_width': {'status': 'warn', 'message': 'noisy: about 3 more runs would be needed'},
+                                'repeats_agree': {'status': 'warn', 'message': 'repeats disagree beyond their own spread'}}}]
     pg = page_of(tmp, 'ab', [a, b])
     check(pg.count('tr', 'compare-row') == 7, 'two files: B against A, one row per figure (%d)' % pg.count('tr', 'compare-row'))
     check(pg.count('tr', 'repeat-row') == 1, 'the repeats summary shown')
     with open(os.path.join(tmp, 'ab.html')) as f:
         text = f.read()
     check('B slower by 20' in text and 'about 3 more runs' in text, 'the verdict and the noisy-repeats warning shown')
+    check('nginx (repeats): repeats disagree beyond their own spread' in text,
+          'every warning of the summary at the top, not only the noisy one (the embedded JSON has it anyway)')
     both = fixtures.multi(a['runs'] + fixtures.repeats('aiohttp', 20000, 4e6, 5, seed=9)['runs'])
     both['summary'] = a['summary'] + [{'server': 'aiohttp', 'rank': 2, 'runs': 5, 'tied_with': [],
                                        'rps': {'median': 20000, 'ci_low': None, 'ci_high': None, 'confidence': None},
