@@ -137,11 +137,12 @@ void svg_histogram(FILE *f, const char *cls, const char *title, const struct svg
 	double bw = (fr.right - fr.left) / (n ? (double)n : 1);
 	int every = (int)ceil(58 / bw);
 	char lo[24], hi[24];
+	double gap = fmin(2, bw / 5);	/* hundreds of buckets: bars under 2 px keep a positive width */
 	for (size_t i = 0; i < n; i++) {
 		double x = fx(&fr, (double)i);
-		fprintf(f, "<rect class='hist-bar' x='%.1f' y='%.1f' width='%.1f' height='%.1f' fill='url(#pat0)' "
-			"stroke='#333' stroke-width='0.5'><title>%s to %s: %.0f</title></rect>\n", x + 1,
-			fy(&fr, b[i].count), bw - 2, fr.bottom - fy(&fr, b[i].count),
+		fprintf(f, "<rect class='hist-bar' x='%.2f' y='%.1f' width='%.2f' height='%.1f' fill='url(#pat0)' "
+			"stroke='#333' stroke-width='0.5'><title>%s to %s: %.0f</title></rect>\n", x + gap / 2,
+			fy(&fr, b[i].count), bw - gap, fr.bottom - fy(&fr, b[i].count),
 			fmt_duration(b[i].lo_ns, lo, sizeof(lo)), fmt_duration(b[i].hi_ns, hi, sizeof(hi)), b[i].count);
 		if (i % (size_t)(every > 0 ? every : 1) == 0)
 			fprintf(f, "<text font-size='11' x='%.1f' y='%.1f' text-anchor='start'>%s</text>\n",
