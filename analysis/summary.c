@@ -39,7 +39,7 @@ static const char *errors_in_words(json_t *run)
 		errors[c] = (uint64_t)json_integer_value(json_object_get(e, lg_error_names[c]));
 	for (int c = 0; c < 6; c++)
 		status[c] = (uint64_t)json_integer_value(json_object_get(sc, classes[c]));
-	return error_text(errors, status, buf, sizeof(buf));
+	return error_text(errors, status, NULL, buf, sizeof(buf));
 }
 
 void summary_print_run(FILE *out, json_t *run)

@@ -204,6 +204,10 @@ static inline __attribute__((always_inline)) void answered(struct lg_worker *w, 
 		bool ok = false;
 		if (w->run->target.expect_status ? status != w->run->target.expect_status : cls != 2) {
 			w->errors[LG_ERR_STATUS]++;
+			if (!w->status_code[cls])
+				w->status_code[cls] = status;
+			else if (w->status_code[cls] != status)
+				w->status_code[cls] = -1;
 			w->errnos[LG_ERR_STATUS][0]++;
 		} else if (!body_ok) {
 			w->errors[LG_ERR_BODY]++;
@@ -258,6 +262,21 @@ void lg_conn_answered(struct lg_worker *w, struct lg_conn *c, int status, bool b
 	answered(w, c, status, body_ok, seq, new_conn, now);
 }
 
+/* "not an HTTP response: first bytes \"...\"", non-printing bytes as \xNN. */
+static void describe_bytes(char *out, size_t len, const char *buf, size_t n)
+{
+	size_t o = (size_t)snprintf(out, len, "not an HTTP response: first bytes \"");
+
+	for (size_t i = 0; i < n && i < 32 && o + 6 < len; i++) {
+		unsigned char ch = (unsigned char)buf[i];
+		if (ch >= 0x20 && ch < 0x7f && ch != '"' && ch != '\\')
+			out[o++] = (char)ch;
+		else
+			o += (size_t)snprintf(out + o, len - o, "\\x%02x", ch);
+	}
+	snprintf(out + o, len - o, "%s\"", n > 32 ? "..." : "");
+}
+
 bool lg_conn_feed(struct lg_worker *w, struct lg_conn *c, struct http_parser *hp,
 		  const char *buf, size_t n, bool fin_seen)
 {
@@ -271,6 +290,8 @@ bool lg_conn_feed(struct lg_worker *w, struct lg_conn *c, struct http_parser *hp
 		if (r == HP_AGAIN)
 			return true;
 		if (r == HP_ERROR) {
+			if (c->measured && !w->first_error[0])
+				describe_bytes(w->first_error, sizeof(w->first_error), buf, n);
 			lg_conn_fail(w, c, LG_ERR_PARSE, 0);
 			return false;
 		}

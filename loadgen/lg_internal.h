@@ -170,6 +170,7 @@ struct lg_worker {
 	uint64_t errors[LG_ERR__COUNT];
 	uint64_t errnos[LG_ERR__COUNT][LG_ERRNO_SLOTS];
 	uint64_t status_classes[6];
+	int status_code[6];	/* first code of each class answered as a failure; -1: several */
 	uint64_t last_resp_ns, last_send_ns, begin_ns, end_ns, wait_ns;
 	uint64_t load_end_ns;	/* the loop ended: before the connections are closed */
 	uint64_t oversleep_ns;	/* open loop: running average of sleep overshoot */

@@ -157,6 +157,8 @@ struct lg_result {
 	uint64_t errors_total;
 	uint64_t errnos[LG_ERR__COUNT][LG_ERRNO_SLOTS];
 	uint64_t status_classes[6];	/* [1]=1xx .. [5]=5xx, [0]=other */
+	int status_code[6];		/* per class, the one status code of its failed
+					 * responses; 0: none; -1: several codes */
 	uint64_t connects;		/* TCP connections opened while measuring */
 	int connections;		/* the run's connections (lg_connections_used) */
 	struct hist latency;		/* due time -> response parsed, successful requests;

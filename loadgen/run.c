@@ -410,8 +410,13 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 			for (int e = 0; e < LG_ERRNO_SLOTS; e++)
 				res->errnos[c][e] += w->errnos[c][e];
 		}
-		for (int s = 0; s < 6; s++)
+		for (int s = 0; s < 6; s++) {
 			res->status_classes[s] += w->status_classes[s];
+			if (!res->status_code[s])
+				res->status_code[s] = w->status_code[s];
+			else if (w->status_code[s] && w->status_code[s] != res->status_code[s])
+				res->status_code[s] = -1;
+		}
 		if (!res->first_error[0] && w->first_error[0])
 			memcpy(res->first_error, w->first_error, sizeof(res->first_error));
 		if (w->last_resp_ns > res->end_ns)

@@ -211,7 +211,7 @@ static enum run_status check_outcome(struct run *r, struct errbuf *err)
 		return RUN_FAILED;
 	}
 	errbuf_set(err, "no request to %s succeeded: %s%s%s", r->srv.url,
-		   error_text(res->errors, res->status_classes, what, sizeof(what)),
+		   error_text(res->errors, res->status_classes, res->status_code, what, sizeof(what)),
 		   res->first_error[0] ? "; first: " : "", res->first_error);
 	return RUN_FAILED;
 }

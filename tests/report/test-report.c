@@ -16,16 +16,21 @@ static void test_error_text(void)
 	uint64_t errors[LG_ERR__COUNT] = { 0 }, status[6] = { 0 };
 	char buf[256];
 
-	CHECK(!strcmp(error_text(errors, status, buf, sizeof(buf)), ""), "none: \"%s\"", buf);
+	CHECK(!strcmp(error_text(errors, status, NULL, buf, sizeof(buf)), ""), "none: \"%s\"", buf);
 	errors[LG_ERR_TIMEOUT] = 8;
 	errors[LG_ERR_STATUS] = 1000;
 	status[5] = 1000;
 	status[2] = 5;	/* the 2xx answers are not failures */
-	error_text(errors, status, buf, sizeof(buf));
+	error_text(errors, status, NULL, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "8 timed out, 1000 answered HTTP 5xx"), "got \"%s\"", buf);
 	errors[LG_ERR_CONNECT] = 2;
-	error_text(errors, status, buf, sizeof(buf));
+	error_text(errors, status, NULL, buf, sizeof(buf));
 	CHECK(!strcmp(buf, "2 could not connect, 8 timed out, 1000 answered HTTP 5xx"), "got \"%s\"", buf);
+	int one_code[6] = { [5] = 503 }, several[6] = { [5] = -1 };
+	error_text(errors, status, one_code, buf, sizeof(buf));
+	CHECK(!strcmp(buf, "2 could not connect, 8 timed out, 1000 answered HTTP 503"), "got \"%s\"", buf);
+	error_text(errors, status, several, buf, sizeof(buf));
+	CHECK(strstr(buf, "1000 answered HTTP 5xx") != NULL, "several codes: got \"%s\"", buf);
 }
 
 static void test_nothing_succeeded(void)
