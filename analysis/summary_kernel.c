@@ -11,23 +11,76 @@ static double pct(const struct hist *h, double p)
 	return h->total ? (double)hist_percentile(h, p) : NAN;
 }
 
+/* The verdict from what a thread (or a process's threads together, in
+ * units of one CPU) did with the window: on a CPU, or waiting for one (run
+ * queue); "busy" (not waiting for events) alone would count a thread
+ * blocked on a lock or starved of a CPU as saturated. */
+static const char *verdict(double oncpu, double runq, double busy)
+{
+	if (oncpu >= 90)
+		return ": the server is saturated";
+	if (oncpu + runq >= 90)
+		return ": the server is saturated, but for want of a CPU (run-queue delay): the machine's "
+		       "CPUs are the limit";
+	if (busy >= 50)
+		return ": the server is loaded, not saturated";
+	return ": the server mostly waits for work; the bottleneck is elsewhere";
+}
+
+/* part as a percentage of whole (a process's threads may pass 100). */
+static double share(uint64_t part, uint64_t whole)
+{
+	return whole ? 100.0 * (double)part / (double)whole : NAN;
+}
+
+/* A threaded server's event loop only hands work to other threads (the
+ * acceptor of Flask's development server): its verdict is the threads'. */
+static bool loop_is_acceptor(const struct kernel_results *k, const struct loop_sum *l)
+{
+	return l->have_oncpu && k->nthreads > 1 && l->oncpu_ns * 2 < k->oncpu_ns;
+}
+
 static void print_event_loop(FILE *out, const struct kernel_results *k)
 {
 	const struct loop_sum *l = &k->loops[k->busiest];
 	double pct = 100.0 * l->busy;
-	double oncpu = l->have_oncpu && l->span_ns ?
-		       fmin(100.0, 100.0 * (double)l->oncpu_ns / (double)l->span_ns) : NAN;
+	double oncpu = l->have_oncpu ? fmin(100, share(l->oncpu_ns, l->span_ns)) : NAN;
+	double runq = l->have_oncpu ? fmin(100, share(l->runq_ns, l->span_ns)) : NAN;
 
-	fprintf(out, "kernel: event loop busy %.0f %% (thread %u %s)%s\n", pct, l->tid, l->comm,
-		pct >= 90 ? ": the server is saturated" :
-		pct >= 50 ? ": the server is loaded, not saturated" :
-			    ": the server mostly waits for work; the bottleneck is elsewhere");
-	/* Busy is "not waiting for events": that includes waiting for a CPU
-	 * or for a lock. Say so when it is much of it. */
-	if (!isnan(oncpu) && pct - oncpu >= 20)
-		fprintf(out, "kernel: ... but that thread was on a CPU only %.0f %% of the time: the rest it "
-			"waited for a CPU (see run-queue delay) or blocked outside the event loop\n",
-			oncpu);
+	if (isnan(oncpu)) {	/* no scheduler figures: busy is all there is */
+		fprintf(out, "kernel: event loop busy %.0f %% (thread %u %s)%s\n", pct, l->tid, l->comm,
+			pct >= 90 ? ": the server is saturated" : verdict(0, 0, pct));
+		return;
+	}
+	fprintf(out, "kernel: event loop busy %.0f %% (thread %u %s; on a CPU %.0f %%, waiting for "
+		"one %.0f %%)%s\n", pct, l->tid, l->comm, oncpu, runq,
+		loop_is_acceptor(k, l) ? ": it hands the work to the server's other threads"
+				       : verdict(oncpu, runq, pct));
+	/* Busy is "not waiting for events": that includes a lock or a blocking
+	 * call (run-queue time may overlap the waits: this is a lower bound). */
+	if (pct - oncpu - runq >= 20)
+		fprintf(out, "kernel: ... at least %.0f %% of the window that thread was neither waiting "
+			"for events nor running: it blocked outside the event loop\n", pct - oncpu - runq);
+	if (runq >= 20 && oncpu + runq < 90)
+		fprintf(out, "kernel: ... it waited for a CPU %.0f %% of the window: other work on this "
+			"machine competes for its CPUs\n", runq);
+}
+
+/* Threaded and pre-forked servers (Flask, gunicorn sync): their threads
+ * and worker processes, and the busiest process's use of the window (of
+ * one CPU: a Python process's threads share one interpreter lock). */
+static void print_threads(FILE *out, const struct kernel_results *k)
+{
+	const struct proc_sum *top = &k->procs[0];
+	double oncpu = share(top->oncpu_ns, k->window_ns), runq = share(top->runq_ns, k->window_ns);
+	bool judged = k->busiest < 0 || loop_is_acceptor(k, &k->loops[k->busiest]);
+
+	fprintf(out, "kernel: %llu server thread%s in %zu process%s%s; the busiest, pid %u %s "
+		"(%u thread%s), on a CPU %.0f %% of the window, waiting for one %.0f %%%s\n",
+		(unsigned long long)k->nthreads, k->nthreads == 1 ? "" : "s", k->nprocs,
+		k->nprocs == 1 ? "" : "es", k->nprocs > 1 ? " (workers)" : "", top->tgid, top->comm,
+		top->threads, top->threads == 1 ? "" : "s", oncpu, runq,
+		judged ? verdict(oncpu, runq, oncpu + runq) : "");
 }
 
 static void print_sched(FILE *out, const struct kernel_results *k)
@@ -116,6 +169,8 @@ void summary_print_kernel(FILE *out, const struct kernel_results *k)
 		return;
 	if (k->busiest >= 0)
 		print_event_loop(out, k);
+	if (k->nprocs && (k->busiest < 0 || k->nprocs > 1 || k->nthreads > 1))
+		print_threads(out, k);
 	if (k->sched_ran && k->window_ns)
 		print_sched(out, k);
 	if (k->accept_ran && k->accept.total)

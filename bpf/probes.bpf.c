@@ -208,14 +208,19 @@ TWIN_PROGS(tcp_receive_reset)
 
 /* ---- anatomy marks (socket tracepoints) ------------------------------------------ */
 
-TWIN_PROGS(sk_data_ready)
+/* S1 and C4. */
+static __always_inline void on_data_ready(const struct sock *sk, bool btf)
 {
-	const struct sock *sk = ARG(0, void *);
 	__u16 lport = SK_LPORT(btf, sk), dport = SK_DPORT(btf, sk);
 
 	if (!USE(U_ANAT_DATA_READY) || (lport != server_port && dport != server_port))
 		return;		/* every other socket of the machine stops here */
 	on_arrival(sk, SK_STATE(btf, sk), lport, dport);
+}
+
+TWIN_PROGS(sk_data_ready)
+{
+	on_data_ready(ARG(0, void *), btf);
 }
 
 TWIN_PROGS(tcp_probe)
@@ -277,13 +282,23 @@ TWIN_PROGS(tcp_sendmsg_locked)
 	on_sendmsg(ARG(0, void *), btf);
 }
 
-/* Where a kernel lacks those tracepoints (before 6.3), the functions they
- * sit in: sock_recv_length and sock_send_length are at the end of
- * sock_recvmsg/sock_sendmsg (their inlined _nosec halves), so the return
- * of the function is the same instant; tcp_sendmsg_locked fires as the
- * call builds its first segment, the function's entry a little before
- * (S3 stays before delivery, so the order of the marks holds). Loaded only
- * when the loader chose them (loader/probes.c). */
+/* Where a kernel lacks those tracepoints (before 6.3; sk_data_ready before
+ * 6.5), the functions they sit in, first on a BPF trampoline (5.5+), else
+ * on a kprobe. sk_data_ready is the first line of sock_def_readable, the
+ * data-ready callback of every TCP socket (called through sk->sk_data_ready,
+ * so never inlined); sock_recv_length and sock_send_length are at the end
+ * of sock_recvmsg/sock_sendmsg (their inlined _nosec halves), so the return
+ * of the function is the same instant; tcp_sendmsg_locked fires as the call
+ * builds its first segment, the function's entry a little before (S3 stays
+ * before delivery, so the order of the marks holds). Loaded only when the
+ * loader chose them (loader/probes.c). */
+SEC("fentry/sock_def_readable")
+int BPF_PROG(sk_data_ready_fentry, struct sock *sk)
+{
+	on_data_ready(sk, true);
+	return 0;
+}
+
 SEC("fexit/sock_recvmsg")
 int BPF_PROG(sock_recv_length_fexit, struct socket *sock, struct msghdr *msg, int flags, int ret)
 {
@@ -302,6 +317,100 @@ SEC("fentry/tcp_sendmsg_locked")
 int BPF_PROG(tcp_sendmsg_locked_fentry, struct sock *sk)
 {
 	on_sendmsg(sk, true);
+	return 0;
+}
+
+SEC("kprobe/sock_def_readable")
+int BPF_KPROBE(sk_data_ready_kprobe, struct sock *sk)
+{
+	on_data_ready(sk, false);
+	return 0;
+}
+
+SEC("kprobe/tcp_sendmsg_locked")
+int BPF_KPROBE(tcp_sendmsg_locked_kprobe, struct sock *sk)
+{
+	on_sendmsg(sk, false);
+	return 0;
+}
+
+/* A kretprobe sees only the return value: the entry keeps the socket (and
+ * the flags) of the server's calls, per thread, for the return. */
+struct call_args {
+	const struct sock *sk;
+	int flags;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 4096);
+	__type(key, __u64);
+	__type(value, struct call_args);
+} kret_args SEC(".maps");
+
+static __always_inline void call_enter(struct socket *sock, int flags)
+{
+	const struct sock *sk = BPF_CORE_READ(sock, sk);	/* a plain local: see call_return */
+	struct call_args a = { .sk = sk, .flags = flags };
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (sk && SK_LPORT(false, sk) == server_port)
+		bpf_map_update_elem(&kret_args, &id, &a, BPF_ANY);
+}
+
+/* The entry's socket (NULL when the call was not the server's) and flags,
+ * taken, so a later call on another socket never finds them. A plain
+ * local: CO-RE reads through a member of a local struct would relocate
+ * against that struct, which no kernel has. */
+static __always_inline const struct sock *call_return(int *flags)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct call_args *a = bpf_map_lookup_elem(&kret_args, &id);
+	const struct sock *sk;
+
+	if (!a)
+		return NULL;
+	sk = a->sk;
+	*flags = a->flags;
+	bpf_map_delete_elem(&kret_args, &id);
+	return sk;
+}
+
+SEC("kprobe/sock_recvmsg")
+int BPF_KPROBE(sock_recv_length_kprobe, struct socket *sock, struct msghdr *msg, int flags)
+{
+	if (USE(U_ANAT_RECV))
+		call_enter(sock, flags);
+	return 0;
+}
+
+SEC("kretprobe/sock_recvmsg")
+int BPF_KRETPROBE(sock_recv_length_kretprobe, int ret)
+{
+	int flags;
+	const struct sock *sk = call_return(&flags);
+
+	if (sk)
+		on_recv_length(sk, ret, flags, false);
+	return 0;
+}
+
+SEC("kprobe/sock_sendmsg")
+int BPF_KPROBE(sock_send_length_kprobe, struct socket *sock)
+{
+	if (USE(U_ANAT_SEND))
+		call_enter(sock, 0);
+	return 0;
+}
+
+SEC("kretprobe/sock_sendmsg")
+int BPF_KRETPROBE(sock_send_length_kretprobe, int ret)
+{
+	int flags;
+	const struct sock *sk = call_return(&flags);
+
+	if (sk)
+		on_send_length(sk, ret, false);
 	return 0;
 }
 

@@ -90,6 +90,7 @@ static __always_inline void sched_in(__u32 pid, __u32 tgid, __u64 now)
 	if (!t->wake_ts)
 		return;
 	d = now - t->wake_ts;
+	t->runq_ns += clip(t->wake_ts, now, win_start, win_end);
 	t->wake_ts = 0;
 	if (!in_window(now))
 		return;

@@ -15,6 +15,7 @@ struct sched_thread {
 	__u64 wake_ts;		/* became runnable, not yet on a CPU; 0 = none */
 	__u64 in_ts;		/* switched in, still on the CPU; 0 = off CPU */
 	__u64 oncpu_ns;		/* clipped to the window */
+	__u64 runq_ns;		/* run-queue waits, clipped to the window */
 	__u32 tgid;
 	__u32 pad;
 };

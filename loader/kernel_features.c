@@ -44,20 +44,22 @@ static int try_tracing(const char *name, int kind, enum bpf_attach_type type)
 	return e;
 }
 
-/* Opens a kprobe perf event on a function every kernel has. */
-static int try_kprobe(void)
+/* Opens a kprobe (or kretprobe) perf event on kernel function FUNC. */
+static int try_kprobe(const char *func, bool ret)
 {
 	FILE *f = fopen("/sys/bus/event_source/devices/kprobe/type", "re");
 	int type = -1;
 	if (!f)
-		return -ENOENT;
+		return -EOPNOTSUPP;	/* no kprobe event source: a kernel without kprobes */
 	if (fscanf(f, "%d", &type) != 1)
 		type = -1;
 	fclose(f);
 	if (type < 0)
 		return -ENOENT;
-	struct perf_event_attr a = { .size = sizeof(a), .type = (unsigned)type };
-	a.config1 = (unsigned long)"do_sys_openat2";	/* kprobe_func */
+	/* The retprobe flag is bit 0 of config on every kernel
+	 * (/sys/bus/event_source/devices/kprobe/format/retprobe: "config:0"). */
+	struct perf_event_attr a = { .size = sizeof(a), .type = (unsigned)type, .config = ret };
+	a.config1 = (unsigned long)func;	/* kprobe_func */
 	int fd = (int)syscall(SYS_perf_event_open, &a, -1, 0, -1, PERF_FLAG_FD_CLOEXEC);
 	if (fd < 0)
 		return -errno;
@@ -74,7 +76,7 @@ int kernel_feature_probe(enum kernel_feature f)
 	case KFEAT_FENTRY:
 		return try_tracing("do_sys_openat2", BTF_KIND_FUNC, BPF_TRACE_FENTRY);
 	case KFEAT_KPROBES:
-		return try_kprobe();
+		return try_kprobe("do_sys_openat2", false);
 	case KFEAT_RINGBUF:
 		fd = bpf_map_create(BPF_MAP_TYPE_RINGBUF, NULL, 0, 0, 4096, NULL);
 		break;
@@ -90,9 +92,24 @@ int kernel_feature_probe(enum kernel_feature f)
 	return 0;
 }
 
-int kernel_trampoline_probe(const char *func, bool at_exit)
+int kernel_fallback_probe(const char *func, const char *mechanism)
 {
-	return try_tracing(func, BTF_KIND_FUNC, at_exit ? BPF_TRACE_FEXIT : BPF_TRACE_FENTRY);
+	struct btf *btf;
+	int id;
+
+	if (!strcmp(mechanism, "fentry"))
+		return try_tracing(func, BTF_KIND_FUNC, BPF_TRACE_FENTRY);
+	if (!strcmp(mechanism, "fexit"))
+		return try_tracing(func, BTF_KIND_FUNC, BPF_TRACE_FEXIT);
+	/* kprobes: the function must be one the kernel has out of line */
+	btf = btf__load_vmlinux_btf();
+	if (!btf)
+		return -errno ? -errno : -ENOENT;
+	id = btf__find_by_name_kind(btf, func, BTF_KIND_FUNC);
+	btf__free(btf);
+	if (id < 0)
+		return -ENOENT;
+	return try_kprobe(func, !strcmp(mechanism, "kretprobe"));
 }
 
 const char *probes_name(unsigned i)

@@ -17,9 +17,10 @@ extern const char *const kernel_feature_names[KFEAT__COUNT];	/* "tp_btf", ... */
 /* 0 when feature F loads and attaches here, else -errno of the first step
  * that failed (-EPERM without privileges, -ENOENT when the kernel lacks it). */
 int kernel_feature_probe(enum kernel_feature f);
-/* The same for a BPF trampoline on kernel function FUNC: fentry, or fexit
- * when at_exit (-ENOENT when the kernel's BTF has no such function). */
-int kernel_trampoline_probe(const char *func, bool at_exit);
+/* The same for a fallback on kernel function FUNC by MECHANISM ("fentry",
+ * "fexit": a trampoline program loaded and attached; "kprobe",
+ * "kretprobe": the function in BTF and a perf event opened on it). */
+int kernel_fallback_probe(const char *func, const char *mechanism);
 
 /* The I-th name --disable-probe accepts (a tracepoint of the syscalls,
  * sched or tcp group), NULL past the last: for the shell completion. */

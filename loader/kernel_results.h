@@ -18,7 +18,7 @@ struct probe_outcome {
 	char name[64];
 	bool attached;
 	const char *mode;	/* attached: "tp_btf", "raw_tp", "procfs" */
-	char reason[200];	/* missing: why */
+	char reason[320];	/* missing: why */
 	uint64_t detached_after_records;	/* detached once no longer needed; 0: never */
 };
 
@@ -27,9 +27,17 @@ struct probe_outcome {
 struct loop_sum {
 	uint32_t tid, tgid;
 	char comm[16];
-	uint64_t waits, blocked_ns, span_ns, oncpu_ns;
-	bool have_oncpu;
+	uint64_t waits, blocked_ns, span_ns, oncpu_ns, runq_ns;
+	bool have_oncpu;	/* oncpu_ns and runq_ns known (the sched group ran) */
+	bool event_loop;	/* it sleeps mostly in those waits, or hardly sleeps */
 	double busy;		/* NAN when the thread had no time in the window */
+};
+
+/* One server process, its threads' scheduler figures added up. */
+struct proc_sum {
+	uint32_t tgid, threads;
+	char comm[16];
+	uint64_t oncpu_ns, runq_ns;	/* clipped to the window */
 };
 
 /* Which TCP figures had their probe attached (the others are unknown). */
@@ -60,7 +68,10 @@ struct kernel_results {
 	uint64_t listen_overflows, listen_drops;
 	struct loop_sum *loops;	/* sorted, busiest first */
 	size_t nloops;
-	int busiest;		/* index into loops of the headline thread; -1: none */
+	int busiest;		/* index into loops of the headline event loop; -1: none */
+	struct proc_sum *procs;	/* the sched group's, most on-CPU time first */
+	size_t nprocs;
+	uint64_t nthreads;	/* server threads the sched group saw */
 	uint64_t drops[DROP_KINDS];	/* by enum drop_kind */
 	uint64_t records_lost;	/* sum of drops */
 	uint64_t tracked;	/* processes traced: the server and what it forked */

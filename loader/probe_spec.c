@@ -4,6 +4,16 @@
 #include <stdio.h>
 #include <string.h>
 
+static bool is_fallback(const char *m, size_t len)
+{
+	static const char *const names[] = { "fentry", "fexit", "kprobe", "kretprobe" };
+
+	for (size_t i = 0; i < sizeof(names) / sizeof(names[0]); i++)
+		if (strlen(names[i]) == len && !strncmp(m, names[i], len))
+			return true;
+	return false;
+}
+
 int probe_spec_each(const char *list, int (*fn)(const struct probe_spec *s, void *arg),
 		    void *arg, struct errbuf *err)
 {
@@ -31,12 +41,12 @@ int probe_spec_each(const char *list, int (*fn)(const struct probe_spec *s, void
 				s.what = PROBE_SPEC_NO_BTF;
 			} else if (ml == 6 && !strncmp(colon + 1, "raw_tp", 6)) {
 				s.what = PROBE_SPEC_NO_RAW;
-			} else if ((ml == 6 && !strncmp(colon + 1, "fentry", 6)) ||
-				   (ml == 5 && !strncmp(colon + 1, "fexit", 5))) {
-				s.what = PROBE_SPEC_NO_TRAMPOLINE;
+			} else if (is_fallback(colon + 1, ml)) {
+				s.what = PROBE_SPEC_NO_FALLBACK;
+				snprintf(s.mech, sizeof(s.mech), "%.*s", (int)ml, colon + 1);
 			} else {
 				errbuf_set(err, "unknown attach mode '%.*s' for probe %s (tp_btf, raw_tp, "
-					   "fentry or fexit)", (int)ml, colon + 1, s.name);
+					   "fentry, fexit, kprobe or kretprobe)", (int)ml, colon + 1, s.name);
 				return -EINVAL;
 			}
 		}

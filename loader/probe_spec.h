@@ -8,16 +8,17 @@ enum probe_spec_what {
 	PROBE_SPEC_OFF,		/* "name": the probe is switched off */
 	PROBE_SPEC_NO_BTF,	/* "name:tp_btf": only the tp_btf twin is */
 	PROBE_SPEC_NO_RAW,	/* "name:raw_tp": only the raw_tp twin is */
-	PROBE_SPEC_NO_TRAMPOLINE,	/* "name:fentry" or "name:fexit": its fallback */
+	PROBE_SPEC_NO_FALLBACK,	/* "name:fentry|fexit|kprobe|kretprobe": that fallback */
 };
 
 struct probe_spec {
 	char name[64];
 	enum probe_spec_what what;
+	char mech[16];		/* PROBE_SPEC_NO_FALLBACK: its mechanism */
 };
 
 /* Calls fn for each entry of a comma list of
- * "name[:tp_btf|:raw_tp|:fentry|:fexit]"
+ * "name[:tp_btf|:raw_tp|:fentry|:fexit|:kprobe|:kretprobe]"
  * (blanks around entries ignored). Stops at fn's first non-zero return and
  * returns it; an unknown attach mode is -EINVAL with one line in err. */
 int probe_spec_each(const char *list, int (*fn)(const struct probe_spec *s, void *arg),

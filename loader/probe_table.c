@@ -30,12 +30,19 @@ const char *const probes_hook_names[H_NR] = {
 };
 
 /* Before 6.3 the socket length tracepoints are missing (and, on 6.1,
- * tcp_sendmsg_locked): the return of the function they sit at the end of,
- * and the entry of tcp_sendmsg_locked, stand in. */
-const struct hook_fallback probes_hook_fallbacks[H_NR] = {
-	[H_RECV] = { "fexit", "sock_recvmsg", "sock_recv_length_fexit" },
-	[H_SEND] = { "fexit", "sock_sendmsg", "sock_send_length_fexit" },
-	[H_SENDMSG] = { "fentry", "tcp_sendmsg_locked", "tcp_sendmsg_locked_fentry" },
+ * tcp_sendmsg_locked; sk_data_ready before 6.5): the function each sits in
+ * stands in, first on a BPF trampoline, else on a kprobe. */
+const struct hook_fallback probes_hook_fallbacks[H_NR][FALLBACK_LINKS] = {
+	[H_DATA_READY] = { { "fentry", "sock_def_readable", "sk_data_ready_fentry", NULL },
+			   { "kprobe", "sock_def_readable", "sk_data_ready_kprobe", NULL } },
+	[H_RECV] = { { "fexit", "sock_recvmsg", "sock_recv_length_fexit", NULL },
+		     { "kretprobe", "sock_recvmsg", "sock_recv_length_kretprobe",
+		       "sock_recv_length_kprobe" } },
+	[H_SEND] = { { "fexit", "sock_sendmsg", "sock_send_length_fexit", NULL },
+		     { "kretprobe", "sock_sendmsg", "sock_send_length_kretprobe",
+		       "sock_send_length_kprobe" } },
+	[H_SENDMSG] = { { "fentry", "tcp_sendmsg_locked", "tcp_sendmsg_locked_fentry", NULL },
+			{ "kprobe", "tcp_sendmsg_locked", "tcp_sendmsg_locked_kprobe", NULL } },
 };
 
 /* Indexed by enum probe_use (bpf/probes.h), in report order. */
@@ -184,6 +191,22 @@ static int find_probe(const char *name)
 	return -1;
 }
 
+/* "name:fentry|fexit|kprobe|kretprobe": that link of the hook's chain. */
+static int disable_fallback(struct hook_state *hs, int h, const struct probe_spec *sp,
+			    struct errbuf *err)
+{
+	for (int k = 0; k < FALLBACK_LINKS; k++) {
+		const struct hook_fallback *f = &probes_hook_fallbacks[h][k];
+
+		if (f->prog && !strcmp(f->mechanism, sp->mech)) {
+			hs->no_fallback |= 1u << k;
+			return 0;
+		}
+	}
+	errbuf_set(err, "probe %s has no %s fallback", sp->name, sp->mech);
+	return -EINVAL;
+}
+
 static int disable_one(const struct probe_spec *sp, void *arg)
 {
 	struct probes *p = ((void **)arg)[0];
@@ -206,7 +229,8 @@ static int disable_one(const struct probe_spec *sp, void *arg)
 	/* A twin is the hook's: every group on that hook runs the other one. */
 	p->hs[probes_defs[i].hook].no_btf_twin |= sp->what == PROBE_SPEC_NO_BTF;
 	p->hs[probes_defs[i].hook].no_raw_twin |= sp->what == PROBE_SPEC_NO_RAW;
-	p->hs[probes_defs[i].hook].no_fallback |= sp->what == PROBE_SPEC_NO_TRAMPOLINE;
+	if (sp->what == PROBE_SPEC_NO_FALLBACK)
+		return disable_fallback(&p->hs[probes_defs[i].hook], probes_defs[i].hook, sp, err);
 	return 0;
 }
 

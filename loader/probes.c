@@ -39,23 +39,34 @@
 
 /* ---- libbpf messages ------------------------------------------------------ */
 
-/* Silent unless verbose; the last warning is kept so a load failure can say
- * more than an errno in kernel.probes.missing. */
+/* Silent unless verbose (then everything, the verifier's log of a rejected
+ * program included). The warning kept for kernel.probes.missing is the one
+ * that names the rejected program ("prog 'x': BPF program load failed:
+ * ..."), else the last one. */
 static bool g_verbose;
 static char g_last_warn[160];
 
 static int print_fn(enum libbpf_print_level level, const char *fmt, va_list ap)
 {
-	if (g_verbose)
-		return vfprintf(stderr, fmt, ap);
-	if (level == LIBBPF_WARN) {
-		size_t n;
+	char line[sizeof(g_last_warn)];
+	bool names_prog;
+	va_list copy;
+	size_t n;
 
-		vsnprintf(g_last_warn, sizeof(g_last_warn), fmt, ap);
-		n = strlen(g_last_warn);
-		while (n && (g_last_warn[n - 1] == '\n' || g_last_warn[n - 1] == ' '))
-			g_last_warn[--n] = 0;
+	if (g_verbose) {
+		va_copy(copy, ap);
+		vfprintf(stderr, fmt, copy);
+		va_end(copy);
 	}
+	if (level != LIBBPF_WARN)
+		return 0;
+	vsnprintf(line, sizeof(line), fmt, ap);
+	n = strlen(line);
+	while (n && (line[n - 1] == '\n' || line[n - 1] == ' '))
+		line[--n] = 0;
+	names_prog = strstr(line, "prog '") && strstr(line, "load failed");
+	if (names_prog || !strstr(g_last_warn, "load failed"))
+		memcpy(g_last_warn, line, sizeof(line));
 	return 0;
 }
 
@@ -107,28 +118,33 @@ static bool wanted(const struct probes *p, int u, const bool on[GROUP_NR])
 }
 
 /* A hook whose tracepoint is missing here (or whose twins are both
- * switched off) runs on its fallback, if it has one that loads and
- * attaches here (a trial program on the function). */
+ * switched off) runs on the first link of its chain that loads and
+ * attaches here (a trial on the function); each link that cannot says why. */
 static void choose_fallbacks(struct probes *p, const struct btf *btf)
 {
 	for (int h = 0; h < H_NR; h++) {
-		const struct hook_fallback *f = &probes_hook_fallbacks[h];
 		struct hook_state *hs = &p->hs[h];
-		int err;
+		size_t n = 0;
 
-		if (!f->prog || (probe_tp_nargs(btf, probes_hook_names[h]) >= 0 &&
-				 !(hs->no_btf_twin && hs->no_raw_twin)))
+		if (!probes_hook_fallbacks[h][0].prog ||
+		    (probe_tp_nargs(btf, probes_hook_names[h]) >= 0 &&
+		     !(hs->no_btf_twin && hs->no_raw_twin)))
 			continue;
-		if (hs->no_fallback) {
-			snprintf(hs->fallback_why, sizeof(hs->fallback_why), "%s disabled by user",
-				 f->mechanism);
-			continue;
+		for (int k = 0; k < FALLBACK_LINKS && !hs->fallback; k++) {
+			const struct hook_fallback *f = &probes_hook_fallbacks[h][k];
+			int err = 0;
+
+			if (!f->prog)
+				break;
+			if (!(hs->no_fallback & (1u << k)) && !(err = kernel_fallback_probe(f->func, f->mechanism))) {
+				hs->fallback = f;
+				break;
+			}
+			if (n < sizeof(hs->fallback_why))
+				n += (size_t)snprintf(hs->fallback_why + n, sizeof(hs->fallback_why) - n,
+						      "%s%s on %s: %s", n ? "; " : "", f->mechanism, f->func,
+						      err ? strerror(-err) : "disabled by user");
 		}
-		err = kernel_trampoline_probe(f->func, !strcmp(f->mechanism, "fexit"));
-		hs->fallback = !err;
-		if (err)
-			snprintf(hs->fallback_why, sizeof(hs->fallback_why), "%s on %s: %s",
-				 f->mechanism, f->func, strerror(-err));
 	}
 }
 
@@ -194,9 +210,10 @@ static void set_autoload(struct probes *p, struct probes_bpf *s, const bool on[G
 		if (!wanted(p, u, on))
 			continue;
 		if (h->fallback) {
-			prog = bpf_object__find_program_by_name(s->obj,
-					probes_hook_fallbacks[probes_defs[u].hook].prog);
-			if (prog)
+			if ((prog = bpf_object__find_program_by_name(s->obj, h->fallback->prog)))
+				bpf_program__set_autoload(prog, true);
+			if (h->fallback->entry_prog &&
+			    (prog = bpf_object__find_program_by_name(s->obj, h->fallback->entry_prog)))
 				bpf_program__set_autoload(prog, true);
 			continue;
 		}
@@ -321,6 +338,22 @@ static void load_groups(struct probes *p, const struct btf *btf)
 
 /* ---- attach ----------------------------------------------------------------------------- */
 
+/* A kretprobe's entry kprobe, attached before the return probe so the
+ * first return finds its arguments. */
+static int attach_entry(struct probes *p, struct hook_state *hs, int *err)
+{
+	struct bpf_program *prog;
+
+	if (!hs->fallback->entry_prog)
+		return 0;
+	prog = bpf_object__find_program_by_name(p->skel->obj, hs->fallback->entry_prog);
+	hs->entry_link = prog ? bpf_program__attach(prog) : NULL;
+	if (hs->entry_link)
+		return 0;
+	*err = prog ? -errno : -ENOENT;
+	return -1;
+}
+
 /* Attach one hook if a loaded group wants it: its tp_btf program if
  * loaded, else the raw_tp twin. */
 static void attach_hook(struct probes *p, enum hook_id h)
@@ -336,8 +369,10 @@ static void attach_hook(struct probes *p, enum hook_id h)
 	if (!want || hs->link)
 		return;
 	if (hs->fallback) {
-		modes[0] = probes_hook_fallbacks[h].mechanism;
-		snprintf(names[0], sizeof(names[0]), "%s", probes_hook_fallbacks[h].prog);
+		if (attach_entry(p, hs, &err))
+			goto failed;
+		modes[0] = hs->fallback->mechanism;
+		snprintf(names[0], sizeof(names[0]), "%s", hs->fallback->prog);
 		names[1][0] = 0;
 	} else {
 		snprintf(names[0], sizeof(names[0]), "%s", probes_hook_names[h]);
@@ -355,9 +390,13 @@ static void attach_hook(struct probes *p, enum hook_id h)
 		}
 		err = -errno;
 	}
+failed:
+	bpf_link__destroy(hs->entry_link);
+	hs->entry_link = NULL;
 	snprintf(why, sizeof(why), "%s", hs->fallback_why);
 	snprintf(hs->reason, sizeof(hs->reason), "failed to attach: %s%s%s",
-		 err ? strerror(-err) : "no program loaded", why[0] ? "; " : "", why);
+		 err ? strerror(-err) : hs->no_btf_twin && hs->no_raw_twin ?
+		 "tp_btf and raw_tp disabled by user" : "no program loaded", why[0] ? "; " : "", why);
 }
 
 /* Each wanted use is now attached (its hook is) or missing, with why. */
@@ -610,8 +649,10 @@ void probes_close(struct probes *p)
 {
 	if (!p)
 		return;
-	for (int h = 0; h < H_NR; h++)
+	for (int h = 0; h < H_NR; h++) {
 		bpf_link__destroy(p->hs[h].link);
+		bpf_link__destroy(p->hs[h].entry_link);
+	}
 	anatomy_free(p->anat);
 	probes_bpf__destroy(p->skel);
 	probes_cost_restore(p);

@@ -48,159 +48,6 @@ static void *percpu_get(struct bpf_map *m, uint32_t key, size_t vsz, int *ncpu)
 #define PERCPU_AT(buf, vsz, cpu) ((char *)(buf) + (size_t)(cpu) * (((vsz) + 7) & ~(size_t)7))
 
 
-static bool thread_alive(uint32_t tgid, uint32_t tid)
-{
-	char path[64];
-
-	snprintf(path, sizeof(path), "/proc/%u/task/%u", tgid, tid);
-	return access(path, F_OK) == 0;
-}
-
-static int cmp_busy(const void *a, const void *b)
-{
-	const struct loop_sum *x = a, *y = b;
-	double bx = isnan(x->busy) ? -1 : x->busy, by = isnan(y->busy) ? -1 : y->busy;
-
-	if (bx != by)
-		return bx > by ? -1 : 1;
-	return x->tid < y->tid ? -1 : x->tid > y->tid;
-}
-
-/* Event loop: per thread that waited in epoll_wait/poll/select, the share
- * of its span inside the window it was NOT waiting there. The span runs
- * from the window start (or the thread's first wait, if later) to the
- * window end (or its last wait, if the thread is gone by now). A thread
- * still waiting when the window closed gets that tail added here, and one
- * that waited through the whole window (no wait returned, so no record in
- * the kernel) is found in the in-progress syscalls. */
-struct loop_raw {
-	uint32_t tid;
-	struct loop_thread lt;
-	bool waiting;		/* a wait in progress now */
-	uint64_t wait_since;
-};
-
-static struct loop_raw *loop_find_or_add(struct loop_raw **v, size_t *n, size_t *cap,
-					 uint32_t tid)
-{
-	for (size_t i = 0; i < *n; i++)
-		if ((*v)[i].tid == tid)
-			return &(*v)[i];
-	if (*n == *cap) {
-		size_t nc = *cap ? *cap * 2 : 16;
-		struct loop_raw *nv = realloc(*v, nc * sizeof(**v));
-
-		if (!nv)
-			return NULL;
-		*v = nv;
-		*cap = nc;
-	}
-	memset(&(*v)[*n], 0, sizeof(**v));
-	(*v)[*n].tid = tid;
-	return &(*v)[(*n)++];
-}
-
-static void collect_loops(struct probes *p, struct kernel_results *r, uint64_t ws, uint64_t we)
-{
-	struct bpf_map *lm = probes_map(p, "loop_threads");
-	struct sc_inflight *inflight = probes_inflight(p);
-	struct bpf_map *tm = probes_map(p, "threads");
-	struct loop_raw *raw = NULL, *lr;
-	size_t n = 0, cap = 0;
-	uint32_t key, next, *kp = NULL;
-
-	r->busiest = -1;
-	if (!lm)
-		return;
-	while (bpf_map__get_next_key(lm, kp, &next, sizeof(next)) == 0) {
-		struct loop_thread lt;
-
-		key = next;
-		kp = &key;
-		if (bpf_map__lookup_elem(lm, &key, sizeof(key), &lt, sizeof(lt), 0))
-			continue;
-		lr = loop_find_or_add(&raw, &n, &cap, key);
-		if (lr)
-			lr->lt = lt;
-	}
-	for (uint32_t i = 0; inflight && i < INFLIGHT_SLOTS; i++) {
-		struct sc_inflight inf = inflight[i];	/* racy copy: good enough */
-
-		if (!inf.pid_tgid || inf.slot < SC_FIRST_WAIT || inf.slot > SC_LAST_WAIT)
-			continue;
-		lr = loop_find_or_add(&raw, &n, &cap, (uint32_t)inf.pid_tgid);
-		if (!lr)
-			continue;
-		if (!lr->lt.tgid) {	/* never returned from a wait so far */
-			lr->lt.tgid = (uint32_t)(inf.pid_tgid >> 32);
-			lr->lt.first_ns = inf.ts;
-			lr->lt.last_ns = inf.ts;
-		}
-		lr->waiting = true;
-		lr->wait_since = inf.ts;
-	}
-	r->loops = calloc(n ? n : 1, sizeof(*r->loops));
-	for (size_t i = 0; r->loops && i < n; i++) {
-		struct loop_sum *ls = &r->loops[r->nloops];
-		const struct loop_thread *lt = &raw[i].lt;
-		bool alive = thread_alive(lt->tgid, raw[i].tid);
-		uint64_t from, to;
-
-		ls->tid = raw[i].tid;
-		ls->tgid = lt->tgid;
-		memcpy(ls->comm, lt->comm, sizeof(ls->comm));
-		ls->comm[sizeof(ls->comm) - 1] = 0;
-		if (!ls->comm[0]) {	/* known only from a wait in progress */
-			char path[64];
-			FILE *f;
-
-			snprintf(path, sizeof(path), "/proc/%u/task/%u/comm", lt->tgid, raw[i].tid);
-			if ((f = fopen(path, "re"))) {
-				if (fgets(ls->comm, sizeof(ls->comm), f))
-					ls->comm[strcspn(ls->comm, "\n")] = 0;
-				fclose(f);
-			}
-		}
-		ls->waits = lt->waits;
-		ls->blocked_ns = lt->blocked_ns;
-		if (alive && raw[i].waiting) {
-			uint64_t a = raw[i].wait_since > ws ? raw[i].wait_since : ws;
-
-			if (we > a) {
-				ls->blocked_ns += we - a;
-				ls->waits++;	/* the wait in progress overlaps the window */
-			}
-		}
-		to = alive ? we : (lt->last_ns < we ? lt->last_ns : we);
-		from = lt->first_ns > ws ? lt->first_ns : ws;
-		ls->span_ns = to > from ? to - from : 0;
-		if (ls->blocked_ns > ls->span_ns)
-			ls->blocked_ns = ls->span_ns;
-		ls->busy = ls->span_ns ? 1.0 - (double)ls->blocked_ns / (double)ls->span_ns : NAN;
-		if (tm) {
-			struct sched_thread st;
-
-			if (!bpf_map__lookup_elem(tm, &ls->tid, sizeof(ls->tid), &st, sizeof(st), 0)) {
-				ls->oncpu_ns = st.oncpu_ns;
-				ls->have_oncpu = true;
-			}
-		}
-		if (ls->span_ns)
-			r->nloops++;	/* a thread with no time in the window is left out */
-	}
-	free(raw);
-	if (!r->nloops)
-		return;
-	qsort(r->loops, r->nloops, sizeof(*r->loops), cmp_busy);
-	/* Headline: the busiest thread that lived through at least half of the
-	 * window (short-lived threads make no event loop). */
-	for (size_t i = 0; i < r->nloops; i++)
-		if (!isnan(r->loops[i].busy) && r->loops[i].span_ns * 2 >= r->window_ns) {
-			r->busiest = (int)i;
-			break;
-		}
-}
-
 static void sum_drops(struct probes *p, struct kernel_results *r)
 {
 	struct bpf_map *m = probes_map(p, "drops");
@@ -225,6 +72,9 @@ void probes_results_free(struct kernel_results *r)
 	hist_free(&r->accept);
 	free(r->loops);
 	r->loops = NULL;
+	free(r->procs);
+	r->procs = NULL;
+	r->nprocs = 0;
 	r->nloops = 0;
 	free(r->probes);
 	r->probes = NULL;
@@ -371,8 +221,14 @@ int probes_read_results(struct probes *p)
 	collect_syscalls(p, r);
 	collect_sched(p, r);
 	collect_tcp(p, r);
-	if (ws)
-		collect_loops(p, r, ws, we);
+	if (ws) {
+		struct loop_maps m = {
+			probes_map(p, "loop_threads"), probes_inflight(p),
+			p->group_loaded[GROUP_SCHED] ? probes_map(p, "threads") : NULL,
+		};
+
+		probes_collect_loops(&m, r, ws, we);
+	}
 	sum_drops(p, r);
 	r->tracked = p->seeded + probes_tracked_added(p);
 	p->have_res = r->probes != NULL;

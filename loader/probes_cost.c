@@ -79,7 +79,7 @@ static struct bpf_program *hook_prog(const struct probes *p, int h)
 	if (!p->skel || !p->hs[h].mode)	/* attached once (maybe detached since) */
 		return NULL;
 	if (p->hs[h].fallback)
-		snprintf(name, sizeof(name), "%s", probes_hook_fallbacks[h].prog);
+		snprintf(name, sizeof(name), "%s", p->hs[h].fallback->prog);
 	else
 		snprintf(name, sizeof(name), "%s%s", probes_hook_names[h],
 			 strcmp(p->hs[h].mode, "raw_tp") ? "" : "_raw");

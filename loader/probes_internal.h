@@ -43,26 +43,30 @@ enum probe_status { PROBE_OFF, PROBE_WANTED, PROBE_ATTACHED, PROBE_MISSING };
 struct probe_state {
 	enum probe_status status;
 	const char *mode;	/* "tp_btf" or "raw_tp" once attached */
-	char reason[200];	/* why missing */
+	char reason[320];	/* why missing */
 };
 
-/* Where a hook's tracepoint is missing: a BPF trampoline on the kernel
- * function the tracepoint sits in. */
+/* Where a hook's tracepoint is missing: the kernel function the
+ * tracepoint sits in, on a BPF trampoline, else on a kprobe. */
+#define FALLBACK_LINKS 2
+
 struct hook_fallback {
-	const char *mechanism;	/* "fentry" or "fexit" */
+	const char *mechanism;	/* "fentry", "fexit", "kprobe" or "kretprobe" */
 	const char *func;	/* the kernel function */
 	const char *prog;	/* its program in bpf/probes.bpf.c */
+	const char *entry_prog;	/* a kretprobe's kprobe that keeps the arguments */
 };
 
 struct hook_state {
 	bool no_btf_twin;	/* "name:tp_btf" in the disable list */
 	bool no_raw_twin;	/* "name:raw_tp" */
-	bool no_fallback;	/* "name:fentry" or "name:fexit" */
-	bool fallback;		/* runs on its fallback (probes_hook_fallbacks) */
-	char fallback_why[120];	/* why the fallback cannot run, when it was needed */
+	unsigned no_fallback;	/* bit k: "name:<mechanism of link k>" */
+	const struct hook_fallback *fallback;	/* the link it runs on, or NULL */
+	char fallback_why[200];	/* why each link cannot run, when one was needed */
 	const char *mode;
-	char reason[200];	/* why it did not attach */
+	char reason[300];	/* why it did not attach */
 	struct bpf_link *link;
+	struct bpf_link *entry_link;	/* a kretprobe's entry kprobe */
 };
 
 /* /proc/net/netstat TcpExt counters (host-wide, this network namespace). */
@@ -103,7 +107,7 @@ struct probes {
 extern const struct probe_def probes_defs[U_NR];
 extern const size_t probes_ndefs;
 extern const char *const probes_hook_names[H_NR];
-extern const struct hook_fallback probes_hook_fallbacks[H_NR];	/* .prog NULL: none */
+extern const struct hook_fallback probes_hook_fallbacks[H_NR][FALLBACK_LINKS];	/* .prog NULL: none */
 extern const char *const probes_sc_names[SC_NR];
 /* This host's syscall numbers of the slots. */
 struct sc_number {
@@ -136,6 +140,17 @@ void probes_cost_read(const struct probes *p, uint64_t v[][2]);
 /* probes_collect.c */
 int probes_read_results(struct probes *p);
 void probes_results_free(struct kernel_results *r);
+
+/* event_loops.c: the server's threads in the window [ws, we]: the event
+ * loops (threads that wait in epoll_wait/poll/select) and, with the sched
+ * group, every process's threads added up. */
+struct loop_maps {
+	struct bpf_map *loop_threads;	/* the syscalls group's waits per thread */
+	const struct sc_inflight *inflight;	/* its syscalls in progress */
+	struct bpf_map *threads;	/* the sched group's threads; NULL when off */
+};
+void probes_collect_loops(const struct loop_maps *m, struct kernel_results *r, uint64_t ws,
+			  uint64_t we);
 
 /* kernel_dist.c: one CPU's BPF distribution added into h (allocated on the
  * first samples); 0 or -ENOMEM. */

@@ -207,31 +207,54 @@ class Anatomy(BenchTest):
             self.assertEqual(modes.get("anatomy/" + p), "raw_tp", p)
         self.assertCovered(r, b)
 
-    def test_fallback_chain(self):
-        """Without both twins of a mark's tracepoint, the mark runs on a BPF
-        trampoline on the function the tracepoint sits in, where the kernel
-        can (6.1 and older); where it cannot (no fentry/fexit), the probe is
-        missing and says why each link of the chain failed."""
-        chains = {"sock_recv_length": ("fexit", "sock_recvmsg"),
-                  "sock_send_length": ("fexit", "sock_sendmsg"),
-                  "tcp_sendmsg_locked": ("fentry", "tcp_sendmsg_locked")}
-        off = ",".join("anatomy/%s:tp_btf,anatomy/%s:raw_tp" % (p, p) for p in chains)
+    # Each mark's chain after its tracepoint: (mechanism, kernel function).
+    CHAINS = {"sk_data_ready": [("fentry", "sock_def_readable"), ("kprobe", "sock_def_readable")],
+              "sock_recv_length": [("fexit", "sock_recvmsg"), ("kretprobe", "sock_recvmsg")],
+              "sock_send_length": [("fexit", "sock_sendmsg"), ("kretprobe", "sock_sendmsg")],
+              "tcp_sendmsg_locked": [("fentry", "tcp_sendmsg_locked"),
+                                     ("kprobe", "tcp_sendmsg_locked")]}
+
+    def check_chain_link(self, k):
+        """Both twins of every mark's tracepoint off, and links before k:
+        each mark runs on link k where the kernel can (6.1 has fentry/fexit
+        and kprobes), with causal order and exact closure; where it cannot,
+        the probe is missing and says why each remaining link failed."""
+        off = []
+        for p, chain in self.CHAINS.items():
+            off += ["anatomy/%s:tp_btf" % p, "anatomy/%s:raw_tp" % p]
+            off += ["anatomy/%s:%s" % (p, mech) for mech, _ in chain[:k]]
         r, b = self.bench(["--server-cmd", "%s --port {port} --work-us 200" % SPIN, "-c", "2",
-                           "-n", "300", "-q", "--disable-probe", off])
-        k = r.json["kernel"]["probes"]
-        att = {p["name"]: p for p in k["attached"]}
-        mis = {p["name"]: p["reason"] for p in k["missing"]}
-        for p, (mech, func) in chains.items():
+                           "-n", "200", "-q", "--disable-probe", ",".join(off)])
+        k_probes = r.json["kernel"]["probes"]
+        att = {p["name"]: p for p in k_probes["attached"]}
+        mis = {p["name"]: p["reason"] for p in k_probes["missing"]}
+        for p, chain in self.CHAINS.items():
             name = "anatomy/" + p
             if name in att:
-                self.assertEqual(att[name]["mechanism"], mech, att[name])
-            else:
-                self.assertIn("%s on %s" % (mech, func), mis.get(name, ""), k["missing"])
-        if all("anatomy/" + p in att for p in chains):
+                self.assertEqual(att[name]["mechanism"], chain[k][0], att[name])
+                continue
+            for j, (mech, func) in enumerate(chain):
+                want = "%s on %s: %s" % (mech, func, "disabled by user") if j < k else \
+                    "%s on %s" % (mech, func)
+                self.assertIn(want, mis.get(name, ""), k_probes["missing"])
+        if all("anatomy/" + p in att for p in self.CHAINS):
+            self.assertEqual(b["arrival"], "sk_data_ready")
             self.assertCovered(r, b)
         else:
             self.assertFalse(b["available"])
-        self.assertEqual(r.json["client"]["requests_completed"], 300)
+        self.assertEqual(r.json["client"]["requests_completed"], 200)
+
+    def test_fallback_trampolines(self):
+        self.check_chain_link(0)
+
+    def test_fallback_kprobes(self):
+        self.check_chain_link(1)
+
+    def test_fallback_bad_mechanism(self):
+        """A mechanism the probe has no link for is a bad option."""
+        r = run(["--server-cmd", SPIN + " --port {port}", "-n", "10",
+                 "--disable-probe", "anatomy/sock_recv_length:fentry"])
+        self.assertOneLineError(r, "no fentry fallback", rc=2)
 
     def test_missing_probe_degrades(self):
         """No probe for S2: the run goes on, the breakdown says why."""

@@ -467,11 +467,9 @@ static void scenario_neighbour(void)
 	json_decref(k);
 }
 
-/* Pre-forked workers, forked under the probes or already running before
- * them: every worker is tracked either way. */
-static void workers_scenario(bool external)
+static void scenario_fork(void)
 {
-	struct run_cfg c = { .workers = 3, .conns = 12, .requests = 1200, .external = external };
+	struct run_cfg c = { .workers = 3, .conns = 12, .requests = 1200 };
 	int before = failures;
 	json_t *k = probed_run(&c);
 
@@ -482,14 +480,17 @@ static void workers_scenario(bool external)
 	json_decref(k);
 }
 
-static void scenario_fork(void)
-{
-	workers_scenario(false);
-}
-
 static void scenario_external(void)
 {
-	workers_scenario(true);
+	struct run_cfg c = { .workers = 3, .conns = 12, .requests = 1200, .external = true };
+	int before = failures;
+	json_t *k = probed_run(&c);
+
+	check_full(k, &c);
+	CHECK(json_path_int(k, "tracked_processes") == 3, "tracked_processes %lld, want 3",
+	      json_path_int(k, "tracked_processes"));
+	dump_on_failure(k, before);
+	json_decref(k);
 }
 
 static void scenario_accept(void)
