@@ -8,7 +8,7 @@
 json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err)
 {
 	struct anat_join_counts jc = { { 0 } };
-	struct anat_stats *s = anat_stats_new(in->client_latency);
+	struct anat_stats *s = anat_stats_new();
 	json_t *o = NULL;
 
 	if (s && !anat_join(in, s, &jc))

@@ -69,6 +69,7 @@ struct anat_join_in {
 	bool have_accept;
 	const char *arrival;		/* "sk_data_ready", "tcp_probe" or "none" */
 	uint64_t records_lost;
+	uint64_t client_lost;		/* client records dropped by the load generator's hand-off */
 	FILE *trace;			/* JSON Lines of matched requests, or NULL */
 	FILE *debug;			/* a line per unmatched request, or NULL */
 	const char *server;		/* name written in each trace line */
@@ -77,6 +78,22 @@ struct anat_join_in {
 /* Joins, computes the statistics and returns the report's "breakdown"
  * object (NULL only without memory). */
 json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err);
+/* The same join while the load runs, in constant memory: records are
+ * handed in as they come (either side first, in any order across ports),
+ * and wait at most ANAT_STREAM_WINDOW records of their side.
+ * anat_stream_new takes have_accept, window_start, trace, debug, server;
+ * anat_stream_finish the rest (window_end, client_latency, arrival,
+ * records_lost, client_lost) and returns the "breakdown" object. */
+#define ANAT_STREAM_WINDOW 65536
+struct anat_stream;
+struct anat_stream *anat_stream_new(const struct anat_join_in *opts);	/* NULL: no memory */
+/* The measured window's start, once the load generator has said it. */
+void anat_stream_window_start(struct anat_stream *st, uint64_t t);
+void anat_stream_client(struct anat_stream *st, const struct lg_record *c);
+void anat_stream_kernel(struct anat_stream *st, const struct anat_rec *k);
+json_t *anat_stream_finish(struct anat_stream *st, const struct anat_join_in *end,
+			   struct errbuf *err);
+void anat_stream_free(struct anat_stream *st);
 /* {"available": false, "reason": ...} */
 json_t *anat_breakdown_unavailable(const char *reason);
 /* The anatomy as a stacked text bar with a legend, for the summary. */

@@ -5,17 +5,23 @@
 #pragma once
 #include "analysis/anatomy.h"
 
+/* Tail buckets: the client latency in log-linear buckets of ANAT_TAIL_SUB
+ * per power of two (exact below ANAT_TAIL_SUB ns), 64 powers. */
+#define ANAT_TAIL_SUB 32
+#define ANAT_TAIL_BUCKETS (60 * ANAT_TAIL_SUB)
+struct anat_tail_bucket {
+	uint64_t n;
+	double lat, sum[AC_NR];
+};
+
 /* What the statistics keep over the matched requests: a histogram per
- * component, and for the tail attribution the component sums of the
- * requests slower than the client's p99 and p99.9. */
+ * component, and for the tail attribution (whose thresholds, the client's
+ * p99 and p99.9, are known only at the end) each component's sum per
+ * bucket of the request's latency: bounded, whatever the run's length. */
 struct anat_stats {
 	struct hist h[AC_NR], latency, send;
 	uint64_t matched, new_conn, accept_unseen, sends, bytes_in, bytes_out;
-	struct anat_tail {
-		uint64_t threshold;
-		uint64_t n;
-		long double sum[AC_NR], lat;
-	} tail[2];
+	struct anat_tail_bucket tail[ANAT_TAIL_BUCKETS];
 };
 
 /* What the join counted beside the matches. */
@@ -26,12 +32,16 @@ struct anat_join_counts {
 };
 
 /* anatomy_stats.c */
-struct anat_stats *anat_stats_new(const struct hist *client_latency);	/* NULL: no memory */
+struct anat_stats *anat_stats_new(void);	/* NULL: no memory */
 void anat_stats_free(struct anat_stats *s);
 void anat_stats_add(struct anat_stats *s, const struct anat_rec *k, const struct anat_comp *x);
 /* The report's "breakdown" object; NULL without memory. */
 json_t *anat_stats_json(const struct anat_stats *s, const struct anat_join_counts *jc,
 			const struct anat_join_in *in);
+
+/* The tail bucket of a latency, and the bucket's bounds [lo, hi]. */
+unsigned anat_tail_bucket_of(uint64_t v);
+void anat_tail_bounds(unsigned b, uint64_t *lo, uint64_t *hi);
 
 /* anatomy_join.c: every matched pair goes to anat_stats_add (and the trace);
  * -ENOMEM or 0. */

@@ -20,7 +20,7 @@ void anat_stats_free(struct anat_stats *s)
 	free(s);
 }
 
-struct anat_stats *anat_stats_new(const struct hist *client_latency)
+struct anat_stats *anat_stats_new(void)
 {
 	struct anat_stats *s = calloc(1, sizeof(*s));
 	int bad = !s;
@@ -33,15 +33,39 @@ struct anat_stats *anat_stats_new(const struct hist *client_latency)
 		anat_stats_free(s);
 		return NULL;
 	}
-	if (client_latency && client_latency->total) {
-		s->tail[0].threshold = hist_percentile(client_latency, 99);
-		s->tail[1].threshold = hist_percentile(client_latency, 99.9);
-	}
 	return s;
+}
+
+unsigned anat_tail_bucket_of(uint64_t v)
+{
+	unsigned e, b;
+
+	if (v < ANAT_TAIL_SUB)
+		return (unsigned)v;
+	e = 63 - (unsigned)__builtin_clzll(v);	/* >= 5 */
+	b = (e - 4) * ANAT_TAIL_SUB + (unsigned)((v >> (e - 5)) & (ANAT_TAIL_SUB - 1));
+	return b < ANAT_TAIL_BUCKETS ? b : ANAT_TAIL_BUCKETS - 1;
+}
+
+void anat_tail_bounds(unsigned b, uint64_t *lo, uint64_t *hi)
+{
+	unsigned e;
+
+	if (b < ANAT_TAIL_SUB) {
+		*lo = *hi = b;
+		return;
+	}
+	e = b / ANAT_TAIL_SUB + 4;
+	*lo = (uint64_t)(ANAT_TAIL_SUB + b % ANAT_TAIL_SUB) << (e - 5);
+	*hi = *lo + ((uint64_t)1 << (e - 5)) - 1;
+	if (b == ANAT_TAIL_BUCKETS - 1)
+		*hi = UINT64_MAX;
 }
 
 void anat_stats_add(struct anat_stats *s, const struct anat_rec *k, const struct anat_comp *x)
 {
+	struct anat_tail_bucket *t = &s->tail[anat_tail_bucket_of(x->latency)];
+
 	for (int i = 0; i < AC_NR; i++)
 		if (x->new_conn || (i != AC_CONNECT && i != AC_ACCEPT_WAIT))
 			hist_record(&s->h[i], x->v[i]);
@@ -54,25 +78,42 @@ void anat_stats_add(struct anat_stats *s, const struct anat_rec *k, const struct
 	s->sends += k->sends;
 	s->bytes_in += k->bytes_in;
 	s->bytes_out += k->bytes_out;
-	for (int t = 0; t < 2; t++) {
-		if (!s->tail[t].threshold || x->latency <= s->tail[t].threshold)
-			continue;
-		s->tail[t].n++;
-		s->tail[t].lat += x->latency;
-		for (int i = 0; i < AC_NR; i++)
-			s->tail[t].sum[i] += x->v[i];
-	}
+	t->n++;
+	t->lat += (double)x->latency;
+	for (int i = 0; i < AC_NR; i++)
+		t->sum[i] += (double)x->v[i];
 }
 
-/* breakdown.tail.<p>: each component's share of the slow requests' latency. */
-static json_t *tail_json(const struct anat_tail *t)
+/* breakdown.tail.<p>: each component's share of the latency of the requests
+ * slower than the threshold: the buckets above it, and the part of the
+ * bucket holding it that lies above it (its requests taken as spread
+ * evenly over the bucket, 1/ANAT_TAIL_SUB of the value wide). */
+static json_t *tail_json(const struct anat_stats *s, uint64_t threshold)
 {
-	json_t *o = json_pack("{s:o, s:o}", "threshold_ns", json_ns(t->threshold),
-			      "requests", json_count(t->n));
+	double n = 0, lat = 0, sum[AC_NR] = { 0 };
+	json_t *o;
 
+	for (unsigned b = threshold ? anat_tail_bucket_of(threshold) : ANAT_TAIL_BUCKETS;
+	     b < ANAT_TAIL_BUCKETS; b++) {
+		const struct anat_tail_bucket *t = &s->tail[b];
+		uint64_t lo, hi;
+		double f = 1;
+
+		anat_tail_bounds(b, &lo, &hi);
+		if (threshold >= hi || !t->n)
+			continue;
+		if (threshold >= lo)
+			f = (double)(hi - threshold) / (double)(hi - lo + 1);
+		n += f * (double)t->n;
+		lat += f * t->lat;
+		for (int i = 0; i < AC_NR; i++)
+			sum[i] += f * t->sum[i];
+	}
+	o = json_pack("{s:o, s:o}", "threshold_ns", json_ns(threshold),
+		      "requests", json_count((uint64_t)llround(n)));
 	for (int i = 0; o && i < AC_NR; i++)
-		json_object_set_new(o, anat_share_keys[i], t->n && t->lat > 0 ?
-				    json_real((double)(t->sum[i] / t->lat)) : json_null());
+		json_object_set_new(o, anat_share_keys[i], n > 0 && lat > 0 ?
+				    json_real(sum[i] / lat) : json_null());
 	return o;
 }
 
@@ -136,10 +177,14 @@ json_t *anat_stats_json(const struct anat_stats *s, const struct anat_join_count
 		"send_ns", dist_json_hdr(&s->send));
 	if (!o)
 		return NULL;
-	json_object_set_new(o, "tail", json_pack("{s:o, s:o}", "p99", tail_json(&s->tail[0]),
-						 "p999", tail_json(&s->tail[1])));
+	const struct hist *cl = in->client_latency;
+	uint64_t t99 = cl && cl->total ? hist_percentile(cl, 99) : 0;
+	uint64_t t999 = cl && cl->total ? hist_percentile(cl, 99.9) : 0;
+	json_object_set_new(o, "tail", json_pack("{s:o, s:o}", "p99", tail_json(s, t99),
+						 "p999", tail_json(s, t999)));
 	json_object_set_new(o, "client_errors", json_count(jc->client_errors));
 	json_object_set_new(o, "records_lost", json_count(in->records_lost));
+	json_object_set_new(o, "client_records_lost", json_count(in->client_lost));
 	json_object_set_new(o, "have_accept", json_boolean(in->have_accept));
 	json_object_set_new(o, "accept_unseen", json_count(s->accept_unseen));
 	per_response(o, s);

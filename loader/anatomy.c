@@ -29,6 +29,8 @@ struct anatomy {
 	uint64_t oom;			/* records drained but not kept (no memory) */
 	uint64_t stats[ANAT_ST_NR];
 	char unusable[200];
+	anatomy_sink_fn sink;		/* set: records go there as drained, none is kept */
+	void *sink_arg;
 };
 
 /* ---- the consumer -------------------------------------------------------------- */
@@ -36,6 +38,13 @@ struct anatomy {
 static int on_one(struct anatomy *a, const struct anat_rec *r)
 {
 	struct chunk *c = a->tail;
+
+	if (a->sink) {
+		a->n++;
+		a->n_first += r->seq == 0;
+		a->sink(r, a->sink_arg);
+		return 0;
+	}
 
 	if (!c || c->n == CHUNK_RECS) {
 		c = malloc(sizeof(*c));
@@ -117,6 +126,14 @@ out:
 int anatomy_poll(struct anatomy *a)
 {
 	return a && a->rb ? ring_buffer__consume(a->rb) : 0;
+}
+
+void anatomy_set_sink(struct anatomy *a, anatomy_sink_fn fn, void *arg)
+{
+	if (!a)
+		return;
+	a->sink = fn;
+	a->sink_arg = arg;
 }
 
 void anatomy_seen(const struct anatomy *a, size_t *records, size_t *first)

@@ -51,5 +51,9 @@ int anatomy_poll(struct anatomy *a);
 /* The last drain: every CPU's batch handed over, the counters read. */
 void anatomy_finish(struct anatomy *a);
 /* Records drained, and of them first requests of their connection. */
+/* From now on each drained record goes to fn instead of being kept for
+ * anatomy_records (constant memory: the caller joins them as they come). */
+typedef void (*anatomy_sink_fn)(const struct anat_rec *rec, void *arg);
+void anatomy_set_sink(struct anatomy *a, anatomy_sink_fn fn, void *arg);
 void anatomy_seen(const struct anatomy *a, size_t *records, size_t *first);
 void anatomy_free(struct anatomy *a);	/* NULL is fine */

@@ -36,6 +36,8 @@ struct lg_sched {
 /* Per-request records, in chunks so recording never copies or reallocates:
  * one malloc per LG_RECS_PER_CHUNK requests. */
 #define LG_RECS_PER_CHUNK 65536
+/* stream_records: per worker, a power of two (1.5 MiB of records). */
+#define LG_REC_RING 65536
 struct lg_rec_chunk {
 	struct lg_rec_chunk *next;
 	size_t n;
@@ -177,6 +179,12 @@ struct lg_worker {
 	double cpu_user_s, cpu_sys_s;
 	struct hist lat, lat_unc, lag;
 	struct lg_rec_chunk *recs;	/* newest first; NULL unless record_requests */
+	/* stream_records: a single-producer/single-consumer ring of LG_REC_RING
+	 * records, filled by this worker, emptied by lg_drain_records */
+	struct lg_record *ring;
+	uint64_t ring_head;	/* atomic: written by the worker (records pushed) */
+	uint64_t ring_tail;	/* atomic: written by the consumer (records taken) */
+	uint64_t ring_lost;	/* records dropped because the ring was full */
 	char first_error[192];
 	pthread_t tid;
 

@@ -90,6 +90,9 @@ struct lg_options {
 	cpu_set_t cpus;		/* worker i is pinned to the i-th CPU of the set, round robin */
 	bool pin;		/* false: do not pin */
 	bool record_requests;	/* keep one lg_record per measured complete response */
+	bool stream_records;	/* with record_requests: hand them over while the run goes
+				 * (lg_drain_records) through a bounded ring per worker,
+				 * instead of keeping them all until lg_join */
 
 	/* open loop and engines (all zero = closed loop on epoll) */
 	enum lg_mode mode;
@@ -169,8 +172,10 @@ struct lg_result {
 	uint64_t start_ns, end_ns;	/* measurement window, CLOCK_MONOTONIC */
 	double cpu_user_s, cpu_sys_s;	/* worker threads' CPU time over the whole run */
 	bool interrupted;		/* lg_stop() was called before the end */
-	struct lg_record *records;	/* record_requests: n_records, in no particular order */
+	struct lg_record *records;	/* record_requests: n_records, in no particular order
+					 * (stream_records: those not drained before lg_join) */
 	size_t n_records;
+	uint64_t records_lost;		/* stream_records: dropped, a worker's ring being full */
 
 	/* open loop, engines, saturation */
 	uint64_t sent;			/* measured requests issued (due and handed to a connection) */
@@ -210,6 +215,10 @@ bool lg_done(struct lg_run *r);		/* all workers finished */
  * worker has finished (out->index tells whether it is a new one); false
  * before the first. Lock-free and allocation-free; call it from one thread. */
 bool lg_live_interval(struct lg_run *r, struct lg_live *out);
+/* stream_records: calls fn on every record the workers completed since the
+ * last call, and returns how many. Lock-free; call it from one thread. */
+typedef void (*lg_record_fn)(const struct lg_record *rec, void *arg);
+size_t lg_drain_records(struct lg_run *r, lg_record_fn fn, void *arg);
 void lg_stop(struct lg_run *r);		/* finish early (Ctrl-C); safe from the main loop */
 int lg_join(struct lg_run *r, struct lg_result *res); /* waits, merges, frees r */
 void lg_result_free(struct lg_result *res);

@@ -112,6 +112,9 @@ int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns,
 	if (!w->conns || !w->free || hist_init(&w->lat) || hist_init(&w->lat_unc) || hist_init(&w->lag) ||
 	    lg_slots_init(w))
 		return -ENOMEM;
+	if (r->opts.record_requests && r->opts.stream_records &&
+	    !(w->ring = malloc(LG_REC_RING * sizeof(*w->ring))))
+		return -ENOMEM;
 	return 0;
 }
 
@@ -124,6 +127,8 @@ void lg_worker_fini(struct lg_worker *w)
 	hist_free(&w->lat);
 	hist_free(&w->lat_unc);
 	hist_free(&w->lag);
+	free(w->ring);
+	w->ring = NULL;
 	while (w->recs) {	/* left only when lg_join did not collect them */
 		struct lg_rec_chunk *k = w->recs;
 		w->recs = k->next;
@@ -167,6 +172,19 @@ uint16_t lg_local_port(int fd)
 void lg_keep_record(struct lg_worker *w, uint64_t due, uint64_t now, uint32_t seq,
 		    uint16_t lport, bool ok, bool new_conn)
 {
+	struct lg_record rec = {
+		.c0 = due, .c5 = now, .seq = seq, .lport = lport, .ok = ok, .new_conn = new_conn,
+	};
+	if (w->ring) {
+		uint64_t head = w->ring_head;
+		if (head - __atomic_load_n(&w->ring_tail, __ATOMIC_ACQUIRE) == LG_REC_RING) {
+			w->ring_lost++;	/* counted in lg_result.records_lost */
+			return;
+		}
+		w->ring[head & (LG_REC_RING - 1)] = rec;
+		__atomic_store_n(&w->ring_head, head + 1, __ATOMIC_RELEASE);
+		return;
+	}
 	struct lg_rec_chunk *k = w->recs;
 	if (!k || k->n == LG_RECS_PER_CHUNK) {
 		k = malloc(sizeof(*k));
@@ -178,9 +196,23 @@ void lg_keep_record(struct lg_worker *w, uint64_t due, uint64_t now, uint32_t se
 		k->next = w->recs;
 		w->recs = k;
 	}
-	k->v[k->n++] = (struct lg_record){
-		.c0 = due, .c5 = now, .seq = seq, .lport = lport, .ok = ok, .new_conn = new_conn,
-	};
+	k->v[k->n++] = rec;
+}
+
+size_t lg_drain_records(struct lg_run *r, lg_record_fn fn, void *arg)
+{
+	size_t n = 0;
+	for (int i = 0; i < r->nworkers; i++) {
+		struct lg_worker *w = r->workers[i];
+		if (!w || !w->ring)
+			continue;
+		uint64_t tail = w->ring_tail;
+		uint64_t head = __atomic_load_n(&w->ring_head, __ATOMIC_ACQUIRE);
+		for (; tail != head; tail++, n++)
+			fn(&w->ring[tail & (LG_REC_RING - 1)], arg);
+		__atomic_store_n(&w->ring_tail, tail, __ATOMIC_RELEASE);
+	}
+	return n;
 }
 
 /* ---- lifecycle ------------------------------------------------------------- */
@@ -352,13 +384,18 @@ void lg_stop(struct lg_run *r)
 static int collect_records(struct lg_run *r, struct lg_result *res)
 {
 	size_t n = 0;
-	for (int i = 0; i < r->nworkers; i++)
+	for (int i = 0; i < r->nworkers; i++) {
 		for (struct lg_rec_chunk *k = r->workers[i]->recs; k; k = k->next)
 			n += k->n;
+		n += r->workers[i]->ring_head - r->workers[i]->ring_tail;	/* not drained */
+	}
 	res->records = n ? malloc(n * sizeof(*res->records)) : NULL;
 	int ret = n && !res->records ? -ENOMEM : 0;
 	for (int i = 0; i < r->nworkers; i++) {
 		struct lg_worker *w = r->workers[i];
+		for (; res->records && w->ring && w->ring_tail != w->ring_head; w->ring_tail++)
+			res->records[res->n_records++] = w->ring[w->ring_tail & (LG_REC_RING - 1)];
+		res->records_lost += w->ring_lost;
 		while (w->recs) {
 			struct lg_rec_chunk *k = w->recs;
 			if (res->records)

@@ -10,7 +10,9 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "analysis/anatomy.h"
 #include "common/clock.h"
+#include "loader/anatomy.h"
 #include "loader/probes.h"
 #include "loadgen/loadgen.h"
 #include "servers/server.h"
@@ -71,12 +73,56 @@ static void print_progress(struct lg_run *lg, uint64_t t0, uint64_t goal)
 			secs, secs > 0 ? (double)done / secs : 0);
 }
 
+static void to_stream_client(const struct lg_record *c, void *st)
+{
+	anat_stream_client(st, c);
+}
+
+static void to_stream_kernel(const struct anat_rec *k, void *st)
+{
+	anat_stream_kernel(st, k);
+}
+
+/* The join runs while the load runs (constant memory): both sides' records
+ * go to r->stream as they are drained. Without memory for it, the records
+ * are kept whole for the join at the end instead. */
+static void open_stream(struct run *r)
+{
+	anat_stream_free(r->stream);
+	r->stream = NULL;
+	if (!r->anatomy || anatomy_unusable(r->anatomy)[0])
+		return;
+	struct anat_join_in opts = {
+		.have_accept = anatomy_have_accept(r->anatomy),
+		.trace = r->trace,
+		.server = r->srv.name,
+		.debug = getenv("BENCH_EBPF_ANATOMY_DEBUG") ? stderr : NULL,
+	};
+	r->stream = anat_stream_new(&opts);
+	if (r->stream)
+		anatomy_set_sink(r->anatomy, to_stream_kernel, r->stream);
+}
+
+/* What the load generator still held at lg_join goes to the stream too. */
+static void stream_leftovers(struct run *r)
+{
+	if (!r->stream)
+		return;
+	for (size_t i = 0; i < r->res.n_records; i++)
+		anat_stream_client(r->stream, &r->res.records[i]);
+	free(r->res.records);
+	r->res.records = NULL;
+	r->res.n_records = 0;
+}
+
 enum run_status run_drive_load(struct run *r, struct errbuf *err)
 {
 	const struct cli_options *o = r->o;
 	struct lg_target target;
 	struct lg_options lo = o->load;
 	lo.record_requests = r->anatomy != NULL;	/* the anatomy joins them */
+	open_stream(r);
+	lo.stream_records = r->stream != NULL;
 	struct lg_run *lg;
 	uint64_t measure_start, last_print = 0;
 
@@ -100,6 +146,8 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		return RUN_FAILED;
 	if (r->probes && o->load.warmup_ns)
 		probes_window_open(r->probes, measure_start);
+	if (r->stream)
+		anat_stream_window_start(r->stream, measure_start);
 	while (!lg_done(lg)) {
 		if (*r->stop && !r->interrupted) {
 			r->interrupted = true;
@@ -110,6 +158,8 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 			print_progress(lg, measure_start, o->load.requests);
 			last_print = now;
 		}
+		if (r->stream)
+			lg_drain_records(lg, to_stream_client, r->stream);
 		probes_poll(r->probes);	/* drain the per-request records */
 		probes_trim(r->probes);
 		usleep(20000);
@@ -121,6 +171,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		lg_result_free(&r->res);
 	lg_join(lg, &r->res);
 	r->have_res = true;
+	stream_leftovers(r);
 	/* The workers have closed their sockets, which emits the last records;
 	 * the figures are read for the exact measured window. */
 	if (r->probes)

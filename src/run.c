@@ -148,24 +148,32 @@ static void build_breakdown(struct run *r)
 		r->breakdown = anat_breakdown_unavailable(anatomy_unusable(r->anatomy));
 		return;
 	}
-	size_t nk = 0;
-	const struct anat_rec **k = anatomy_records(r->anatomy, &nk);
 	struct anat_join_in in = {
-		.client = r->res.records, .n_client = r->res.n_records,
-		.kernel = k, .n_kernel = k ? nk : 0,
 		.window_start = r->res.start_ns, .window_end = r->res.end_ns,
 		.client_latency = &r->res.latency,
 		.have_accept = anatomy_have_accept(r->anatomy),
 		.arrival = anatomy_arrival(r->anatomy),
 		.records_lost = anatomy_lost(r->anatomy),
+		.client_lost = r->res.records_lost,
 		.trace = r->trace,
 		.server = r->srv.name,
 		.debug = getenv("BENCH_EBPF_ANATOMY_DEBUG") ? stderr : NULL,
 	};
-	r->breakdown = anat_breakdown(&in, &e);
+	if (r->stream) {
+		r->breakdown = anat_stream_finish(r->stream, &in, &e);
+	} else {	/* no memory for the stream: the whole-run join */
+		size_t nk = 0;
+		const struct anat_rec **k = anatomy_records(r->anatomy, &nk);
+
+		in.client = r->res.records;
+		in.n_client = r->res.n_records;
+		in.kernel = k;
+		in.n_kernel = k ? nk : 0;
+		r->breakdown = anat_breakdown(&in, &e);
+		free(k);
+	}
 	if (!r->breakdown)
 		r->breakdown = anat_breakdown_unavailable(e.msg);
-	free(k);
 }
 
 /* Start the server with the probes attached before it runs, and wait until it
@@ -275,6 +283,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 	json_decref(r.kernel);
 	json_decref(r.overhead);
 	json_decref(r.breakdown);
+	anat_stream_free(r.stream);
 	if (r.have_res)
 		lg_result_free(&r.res);
 	return st;

@@ -23,6 +23,7 @@ struct run {
 	const char *kernel_off;	/* why no probes were attached on purpose; NULL: they were */
 	const struct kernel_results *kres;	/* the probes' last results (theirs) */
 	json_t *breakdown;	/* the report's "breakdown" object (built in analysis/) */
+	struct anat_stream *stream;	/* the last load's join, fed while it ran, or NULL */
 	json_t *kernel;		/* the report's "kernel" object (built in analysis/) */
 	json_t *overhead;	/* the report's "overhead" object (--overhead) */
 	FILE *trace;		/* --trace, open for this run; NULL: none */
