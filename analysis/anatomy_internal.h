@@ -43,6 +43,24 @@ json_t *anat_stats_json(const struct anat_stats *s, const struct anat_join_count
 unsigned anat_tail_bucket_of(uint64_t v);
 void anat_tail_bounds(unsigned b, uint64_t *lo, uint64_t *hi);
 
+/* A kernel record's last mark (where it ends: C4 when present) and its
+ * first (where the request was surely already sent). */
+static inline uint64_t anat_k_end(const struct anat_rec *k)
+{
+	return k->c4 ? k->c4 : k->s3 ? k->s3 : k->s2 ? k->s2 : k->s1;
+}
+
+static inline uint64_t anat_k_begin(const struct anat_rec *k)
+{
+	return k->s1 ? k->s1 : k->s2 ? k->s2 : k->s3 ? k->s3 : k->c4;
+}
+
+/* Inside the measured window (window_end 0: still open). */
+static inline bool anat_in_window(const struct anat_join_in *in, uint64_t t)
+{
+	return t >= in->window_start && (!in->window_end || t <= in->window_end);
+}
+
 /* anatomy_join.c: every matched pair goes to anat_stats_add (and the trace);
  * -ENOMEM or 0. */
 int anat_join(struct anat_join_in *in, struct anat_stats *s, struct anat_join_counts *jc);

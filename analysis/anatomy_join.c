@@ -23,27 +23,11 @@ static int cmp_client(const void *pa, const void *pb)
 	return (a->c5 > b->c5) - (a->c5 < b->c5);
 }
 
-/* The kernel record's last mark: where it ends. */
-static uint64_t k_end(const struct anat_rec *k)
-{
-	uint64_t t = k->c4;
-
-	if (!t)
-		t = k->s3 ? k->s3 : k->s2 ? k->s2 : k->s1;
-	return t;
-}
-
-/* Its first mark: where the request was surely already sent. */
-static uint64_t k_begin(const struct anat_rec *k)
-{
-	return k->s1 ? k->s1 : k->s2 ? k->s2 : k->s3 ? k->s3 : k->c4;
-}
-
 static int cmp_kernel(const void *pa, const void *pb)
 {
 	const struct anat_rec *a = *(const struct anat_rec *const *)pa;
 	const struct anat_rec *b = *(const struct anat_rec *const *)pb;
-	uint64_t ta = k_end(a), tb = k_end(b);
+	uint64_t ta = anat_k_end(a), tb = anat_k_end(b);
 
 	if (a->port != b->port)
 		return a->port < b->port ? -1 : 1;
@@ -101,13 +85,13 @@ static int pass1_candidate(struct join *J, const struct lg_record *c, size_t *j,
 
 	*bestj = -1;
 	while (*j < in->n_kernel && (in->kernel[*j]->port < c->lport ||
-				     (in->kernel[*j]->port == c->lport && k_end(in->kernel[*j]) < c->c0)))
+				     (in->kernel[*j]->port == c->lport && anat_k_end(in->kernel[*j]) < c->c0)))
 		(*j)++;
 	for (; *j < in->n_kernel && in->kernel[*j]->port == c->lport &&
-	       k_end(in->kernel[*j]) <= c->c5; (*j)++) {
+	       anat_k_end(in->kernel[*j]) <= c->c5; (*j)++) {
 		const struct anat_rec *k = in->kernel[*j];
 
-		if (k_begin(k) < c->c0 || (*bestj >= 0 && why < 0))
+		if (anat_k_begin(k) < c->c0 || (*bestj >= 0 && why < 0))
 			continue;
 		why = anat_components(c, k, in->have_accept, x);
 		*bestj = (long)*j;
@@ -154,7 +138,7 @@ static size_t first_ending_after(const struct anat_join_in *in, uint16_t p, uint
 		size_t mid = lo + (hi - lo) / 2;
 		const struct anat_rec *k = in->kernel[mid];
 
-		if (k->port < p || (k->port == p && k_end(k) < t))
+		if (k->port < p || (k->port == p && anat_k_end(k) < t))
 			lo = mid + 1;
 		else
 			hi = mid;
@@ -172,10 +156,10 @@ static bool pass2_one(struct join *J, const struct lg_record *c)
 	struct anat_comp x;
 
 	for (size_t q = first_ending_after(in, c->lport, c->c0);
-	     q < in->n_kernel && in->kernel[q]->port == c->lport && k_end(in->kernel[q]) <= c->c5; q++) {
+	     q < in->n_kernel && in->kernel[q]->port == c->lport && anat_k_end(in->kernel[q]) <= c->c5; q++) {
 		const struct anat_rec *k = in->kernel[q];
 
-		if (J->used[q] == 1 || k_begin(k) < c->c0 ||
+		if (J->used[q] == 1 || anat_k_begin(k) < c->c0 ||
 		    anat_components(c, k, in->have_accept, &x) >= 0)
 			continue;
 		J->used[q] = 1;
@@ -198,11 +182,6 @@ static void pass2(struct join *J)
 	}
 }
 
-static bool in_window(const struct anat_join_in *in, uint64_t t)
-{
-	return t >= in->window_start && (!in->window_end || t <= in->window_end);
-}
-
 int anat_join(struct anat_join_in *in, struct anat_stats *s, struct anat_join_counts *jc)
 {
 	struct join J = { .in = in, .s = s, .jc = jc };
@@ -218,7 +197,7 @@ int anat_join(struct anat_join_in *in, struct anat_stats *s, struct anat_join_co
 		pass2(&J);
 		for (size_t j = 0; j < in->n_kernel; j++)
 			if (!J.used[j])
-				jc->kernel_only[in_window(in, k_begin(in->kernel[j])) ?
+				jc->kernel_only[anat_in_window(in, anat_k_begin(in->kernel[j])) ?
 						AK_NO_CLIENT_REQUEST : AK_OUTSIDE_WINDOW]++;
 	}
 	free(J.used);

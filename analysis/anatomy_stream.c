@@ -47,18 +47,6 @@ struct anat_stream {
 
 #define SLOT(q) ((q) & (ANAT_STREAM_WINDOW - 1))
 
-static uint64_t k_end(const struct anat_rec *k)
-{
-	uint64_t t = k->c4;
-
-	return t ? t : k->s3 ? k->s3 : k->s2 ? k->s2 : k->s1;
-}
-
-static uint64_t k_begin(const struct anat_rec *k)
-{
-	return k->s1 ? k->s1 : k->s2 ? k->s2 : k->s3 ? k->s3 : k->c4;
-}
-
 static int side_init(struct side *d)
 {
 	d->node = calloc(ANAT_STREAM_WINDOW, sizeof(*d->node));
@@ -107,17 +95,12 @@ static void side_pop(struct side *d, uint16_t port)
 	}
 }
 
-static bool in_window(const struct anat_join_in *in, uint64_t t)
-{
-	return t >= in->window_start && (!in->window_end || t <= in->window_end);
-}
-
 static void kernel_leaves(struct anat_stream *st, uint64_t q)
 {
 	struct node *n = &st->ks.node[SLOT(q)];
 
 	if (n->state == S_LIVE)
-		st->jc.kernel_only[in_window(&st->in, k_begin(&st->k[SLOT(q)])) ?
+		st->jc.kernel_only[anat_in_window(&st->in, anat_k_begin(&st->k[SLOT(q)])) ?
 				   AK_NO_CLIENT_REQUEST : AK_OUTSIDE_WINDOW]++;
 	n->state = S_DEAD;
 }
@@ -158,7 +141,7 @@ static void matched(struct anat_stream *st, const struct lg_record *c, const str
 static int try_pair(const struct anat_stream *st, const struct lg_record *c,
 		    const struct anat_rec *k, struct anat_comp *x)
 {
-	if (k_begin(k) < c->c0 || k_end(k) > c->c5)
+	if (anat_k_begin(k) < c->c0 || anat_k_end(k) > c->c5)
 		return -2;
 	return anat_components(c, k, st->in.have_accept, x);
 }
@@ -187,7 +170,7 @@ void anat_stream_client(struct anat_stream *st, const struct lg_record *c)
 
 		if (kn->state == S_DEAD)
 			continue;
-		if (k_end(k) + STALE_NS < c->c0) {
+		if (anat_k_end(k) + STALE_NS < c->c0) {
 			kernel_leaves(st, q);
 			continue;
 		}
