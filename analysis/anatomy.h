@@ -94,6 +94,8 @@ void anat_stream_kernel(struct anat_stream *st, const struct anat_rec *k);
 json_t *anat_stream_finish(struct anat_stream *st, const struct anat_join_in *end,
 			   struct errbuf *err);
 void anat_stream_free(struct anat_stream *st);
+/* The errno of the trace's first failed write (0: none; NULL st: 0). */
+int anat_stream_trace_errno(const struct anat_stream *st);
 /* {"available": false, "reason": ...} */
 json_t *anat_breakdown_unavailable(const char *reason);
 /* The anatomy as a stacked text bar with a legend, for the summary. */

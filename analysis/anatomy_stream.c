@@ -43,6 +43,7 @@ struct anat_stream {
 	struct lg_record *c;	/* ANAT_STREAM_WINDOW each */
 	struct anat_rec *k;
 	uint64_t n_kernel;
+	int trace_errno;	/* why the trace could not be written, from its first failure */
 };
 
 #define SLOT(q) ((q) & (ANAT_STREAM_WINDOW - 1))
@@ -132,8 +133,17 @@ static void matched(struct anat_stream *st, const struct lg_record *c, const str
 		    const struct anat_comp *x)
 {
 	anat_stats_add(st->s, k, x);
-	if (st->in.trace)
+	if (st->in.trace) {
 		anat_trace_line(st->in.trace, st->in.server ? st->in.server : "", c, k, x);
+		/* errno now, while it still says why: the file is closed much later */
+		if (!st->trace_errno && ferror(st->in.trace))
+			st->trace_errno = errno ? errno : EIO;
+	}
+}
+
+int anat_stream_trace_errno(const struct anat_stream *st)
+{
+	return st ? st->trace_errno : 0;
 }
 
 /* Whether kernel record k can be client request c's: -1 matched (x

@@ -118,7 +118,9 @@ static enum run_status close_trace(struct run *r, enum run_status st, struct err
 
 	if (!r->trace)
 		return st;
-	if (ferror(r->trace) || fflush(r->trace))
+	if (ferror(r->trace))	/* written while the load ran: its errno is long gone */
+		e = anat_stream_trace_errno(r->stream);
+	if (!e && (ferror(r->trace) || fflush(r->trace)))
 		e = errno ? errno : EIO;
 	if (fclose(r->trace) && !e)
 		e = errno;
