@@ -52,12 +52,22 @@ static char *temp_name(const char *path)
 	return t;
 }
 
+/* Only a regular file (or a path not there yet) is replaced by rename: a
+ * device, a pipe or a socket (-o /dev/null, -o /dev/stdout) is written in
+ * place, or the rename would put a plain file where the device was. */
+static bool replaceable(const char *path)
+{
+	struct stat st;
+
+	return stat(path, &st) < 0 ? errno == ENOENT : S_ISREG(st.st_mode);
+}
+
 int output_open_report(struct output *out, const char *path, struct errbuf *err)
 {
 	mode_t um;
 	int fd, e;
 
-	if (!path || strcmp(path, "-") == 0)
+	if (!path || strcmp(path, "-") == 0 || !replaceable(path))
 		return output_open(out, path, err);
 	out->path = path;
 	out->tmp = temp_name(path);

@@ -2,6 +2,7 @@
 clear one-line error, a non-zero exit, and leaves nothing behind."""
 import json
 import os
+import stat
 import signal
 import tempfile
 import socket
@@ -129,6 +130,16 @@ class Failures(BenchTest):
         finally:
             if os.path.exists(path):
                 os.unlink(path)
+        # a device (-o /dev/null) is written in place, never replaced by a file:
+        # a null device of the test's own, so a failure cannot break /dev/null
+        dev = os.path.join(os.path.dirname(path), "null")
+        os.mknod(dev, 0o666 | stat.S_IFCHR, os.makedev(1, 3))
+        try:
+            r = run(["--server", "aiohttp", "-n", "50", "-c", "5", "--no-ebpf", "-o", dev])
+            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertTrue(stat.S_ISCHR(os.stat(dev).st_mode), "-o on a device replaced it")
+        finally:
+            os.unlink(dev)
         r = run(["--server", "aiohttp", "-n", "10", "--no-ebpf", "-o", "/nonexistent/dir/r.json"])
         self.assertOneLineError(r, "cannot write the report", rc=1)
         self.assertIn("No such file or directory", r.stderr)
