@@ -155,6 +155,8 @@ static void count_error(struct lg_worker *w, bool measured, enum lg_error_class 
 	w->fails++;
 	if (cls == LG_ERR_CONNECT)
 		w->connect_fails++;
+	if (cls == LG_ERR_CONNECT && e == ECONNREFUSED && !w->refused_since)
+		__atomic_store_n(&w->refused_since, now, __ATOMIC_RELAXED);
 	if (!measured)
 		return;
 	w->errors[cls]++;
@@ -234,6 +236,8 @@ static inline __attribute__((always_inline)) void answered(struct lg_worker *w, 
 	}
 	w->last_progress = now;
 	w->fails = w->connect_fails = 0;
+	if (w->refused_since)
+		__atomic_store_n(&w->refused_since, 0, __ATOMIC_RELAXED);
 }
 
 /* A complete response parsed by hp. Returns whether c goes on reading the

@@ -188,9 +188,10 @@ struct lg_worker {
 	char first_error[192];
 	pthread_t tid;
 
-	/* read by lg_progress() from another thread */
+	/* read by lg_progress() and lg_refused_since() from another thread */
 	uint64_t progress __attribute__((aligned(64)));
-	char pad[56];
+	uint64_t refused_since;	/* first of an unbroken run of refused connects; 0: none */
+	char pad[48];
 };
 
 /* Connection i of the worker's core (after lg_worker_init). */

@@ -211,6 +211,10 @@ int lg_start(const struct lg_target *t, const struct lg_options *o,
 	     struct lg_run **out, uint64_t *measure_start_ns, struct errbuf *err);
 uint64_t lg_progress(struct lg_run *r);	/* measured requests completed so far */
 bool lg_done(struct lg_run *r);		/* all workers finished */
+/* Since when (CLOCK_MONOTONIC ns) every worker's connects are refused with
+ * no response in between: the server stopped listening. 0 while any worker
+ * still gets through. Lock-free: for the main loop (a server without a pid). */
+uint64_t lg_refused_since(struct lg_run *r);
 /* With interval_ns: true and *out filled with the newest interval every
  * worker has finished (out->index tells whether it is a new one); false
  * before the first. Lock-free and allocation-free; call it from one thread. */

@@ -366,6 +366,19 @@ uint64_t lg_progress(struct lg_run *r)
 	return n;
 }
 
+uint64_t lg_refused_since(struct lg_run *r)
+{
+	uint64_t latest = 0;
+	for (int i = 0; i < r->nworkers; i++) {
+		uint64_t t = __atomic_load_n(&r->workers[i]->refused_since, __ATOMIC_RELAXED);
+		if (!t)
+			return 0;	/* this worker still gets through (or has not tried) */
+		if (t > latest)
+			latest = t;
+	}
+	return latest;
+}
+
 bool lg_done(struct lg_run *r)
 {
 	return __atomic_load_n(&r->finished, __ATOMIC_ACQUIRE) >= r->nworkers;

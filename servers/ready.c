@@ -160,8 +160,7 @@ static void fill_version(struct server *s, const struct reply *r)
 		snprintf(s->version, sizeof(s->version), "%s", r->server_hdr);
 }
 
-/* Has our process exited? Reaps it (and fills s->reaped / wait_status). */
-static bool process_exited(struct server *s)
+bool server_exited(struct server *s)
 {
 	if (s->external || s->pid <= 0 || s->stopped)
 		return false;
@@ -223,7 +222,7 @@ int server_wait_ready(struct server *s, double timeout_s, const volatile int *st
 			ret = -EINTR;
 			break;
 		}
-		if (process_exited(s)) {
+		if (server_exited(s)) {
 			char st[96];
 			describe_status(s->wait_status, st, sizeof(st));
 			snprintf(reason, sizeof(reason), "%s %s before answering GET /", s->name, st);
@@ -246,7 +245,7 @@ int server_wait_ready(struct server *s, double timeout_s, const volatile int *st
 			break;
 		}
 		if (mono_seconds() >= deadline) {
-			if (process_exited(s))
+			if (server_exited(s))
 				continue;	/* report the exit, not the timeout */
 			int w = snprintf(reason, sizeof(reason), "%s did not answer GET / within %gs (last attempt: %s)",
 					 s->name, timeout_s, why);

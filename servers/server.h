@@ -69,6 +69,9 @@ int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *e
 int server_release(struct server *s, struct errbuf *err);
 /* Polls GET / until 200 with the expected JSON body; fails at once if the
  * process exits; on failure err holds the reason and the tail of the log. */
+/* Has our server's first process exited? Reaps it (s->reaped, wait_status)
+ * and kills what it left in its process group. False for an external one. */
+bool server_exited(struct server *s);
 int server_wait_ready(struct server *s, double timeout_s, const volatile int *stop, struct errbuf *err);
 /* SIGTERM to the process group, SIGKILL after a grace period, wait until the
  * port is free, remove the temp dir. Safe to call twice and on a failed spawn. */

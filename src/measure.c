@@ -115,6 +115,25 @@ static void stream_leftovers(struct run *r)
 	r->res.n_records = 0;
 }
 
+/* The server's death, noticed at once: its process (ours, or --pid's)
+ * ends, or, with no process known, every connection is refused for a
+ * while. Waits up to 20 ms, the main loop's pace. */
+static bool server_died(struct run *r, struct lg_run *lg, int watch, uint64_t measure_start)
+{
+	if (r->srv.pid > 0) {
+		if (!server_exit_wait(&r->srv, watch, 20))
+			return false;
+		server_exit_note(&r->server_exit, &r->srv, mono_ns(), measure_start);
+		return true;
+	}
+	usleep(20000);
+	uint64_t since = lg_refused_since(lg);
+	if (!since || mono_ns() - since < SERVER_REFUSED_NS)
+		return false;
+	server_exit_note_refused(&r->server_exit, since, measure_start);
+	return true;
+}
+
 enum run_status run_drive_load(struct run *r, struct errbuf *err)
 {
 	const struct cli_options *o = r->o;
@@ -148,6 +167,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		probes_window_open(r->probes, measure_start);
 	if (r->stream)
 		anat_stream_window_start(r->stream, measure_start);
+	int watch = server_exit_watch(&r->srv);
 	while (!lg_done(lg)) {
 		if (*r->stop && !r->interrupted) {
 			r->interrupted = true;
@@ -162,8 +182,11 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 			lg_drain_records(lg, to_stream_client, r->stream);
 		probes_poll(r->probes);	/* drain the per-request records */
 		probes_trim(r->probes);
-		usleep(20000);
+		if (!r->server_exit.seen && server_died(r, lg, watch, measure_start))
+			lg_stop(lg);	/* nothing left to measure */
 	}
+	if (watch >= 0)
+		close(watch);
 	/* Close the kernel window as soon as the load is over, so the server's
 	 * idle time afterwards is not counted. */
 	probes_window_close(r->probes);
@@ -178,6 +201,11 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		probes_collect(r->probes, measure_start, r->res.end_ns);
 	if (show_progress(o))
 		fprintf(stderr, "\r%60s\r", "");
+	if (r->server_exit.seen) {	/* stopped by the death, not by the user */
+		r->server_exit.requests = r->res.requests_completed;
+		server_exit_message(&r->server_exit, &r->srv, err);
+		return RUN_FAILED;
+	}
 	r->interrupted |= r->res.interrupted;
 	return RUN_OK;
 }

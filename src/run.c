@@ -86,6 +86,7 @@ static json_t *build_run(struct run *r, const char *error)
 		.error = error,
 	};
 	json_t *run = report_run(&parts);
+	json_object_set_new(json_object_get(run, "server"), "exit", server_exit_json(&r->server_exit));
 	json_t *timeline = report_timeline(&r->res);
 	if (timeline)
 		json_object_set_new(run, "timeline", timeline);
@@ -268,7 +269,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 
 	*run_out = build_run(&r, st == RUN_OK || st == RUN_INTERRUPTED ? NULL : err->msg);
 	hdr_log_write_run(sinks->hdr, &r.res, sinks->hdr_tag);	/* a failure fails the export */
-	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED)) {
+	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED || r.server_exit.seen)) {
 		summary_print_run(stderr, *run_out);
 		anat_summary(stderr, r.breakdown);
 		summary_print_kernel(stderr, r.kres);

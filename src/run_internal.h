@@ -12,6 +12,7 @@
 #include "servers/server.h"
 #include "src/cli.h"
 #include "src/run.h"
+#include "src/server_exit.h"
 
 struct run {
 	const struct cli_options *o;
@@ -30,6 +31,7 @@ struct run {
 	struct lg_result res;	/* the last measured load */
 	bool have_res;
 	bool interrupted;
+	struct server_exit server_exit;	/* the server died during the load */
 	struct report_load load;
 	char client_cpus[64];
 	char server_cpus[64];

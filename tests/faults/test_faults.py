@@ -29,7 +29,6 @@ N = 400  # requests for a case that only needs some load
 KNOWN_GAPS = {
     "answers_500": "a non-2xx answer counts in client.requests_completed (as ab's Complete "
                    "requests) and in client.errors.total, so they add up to 2 x -n, not -n",
-    "server_exits_mid_run": "the server's death is not noticed: exit 0, no server.exit",
 }
 
 
@@ -84,12 +83,69 @@ class Faults(BenchTest):
 
     # ---- the server misbehaves -------------------------------------------
 
+    def assertDeathReported(self, r, needle, requests_below):
+        """Exit 1 with the death in one line and in server.exit, the load
+        stopped at once (not at -d), the window ending at the death."""
+        report = self.assertFailedRun(r, needle)
+        ex = at(report, "server.exit")
+        self.assertIsNotNone(ex, "no server.exit in the report")
+        self.assertIn(needle, ex["description"])
+        self.assertEqual(ex["requests_completed"], at(report, "client.requests_completed"))
+        self.assertLess(ex["requests_completed"], requests_below)
+        self.assertLessEqual(at(report, "load.duration_ns"), ex["at_ns"] + 10**9,
+                             "the window goes on past the death")
+        return ex
+
     def test_server_exits_mid_run(self):
         r = self.bench(["--exit-after", "150"], "-n", "3000", "-c", "4")
-        report = self.assertFailedRun(r, "exited")
-        self.assertIsNotNone(at(report, "server.exit"), "no server.exit in the report")
-        self.assertLess(at(report, "client.requests_completed"), 3000)
+        ex = self.assertDeathReported(r, "exited with status 3", 3000)
+        self.assertEqual(ex["status"], 3)
+        self.assertIsNone(ex["signal"])
         self.assertNothingLeft(r)
+
+    def test_server_killed_mid_run(self):
+        """The server's first process killed by SIGKILL 1 s into -d 20s."""
+        cmd = "exec sh -c '%s & sleep 1; kill -9 $$'" % self.server().replace("{port}", str(self.port))
+        r = harness.run(["--server-cmd", cmd, "--port", str(self.port), "-q", "-d", "20s", "-c", "2"])
+        ex = self.assertDeathReported(r, "killed by signal 9", 10**9)
+        self.assertEqual(ex["signal"], "SIGKILL")
+        self.assertIsNone(ex["status"])
+        self.assertLess(r.elapsed, 15, "the load went on after the death")
+        self.assertNothingLeft(r)
+
+    def external_server(self, *args):
+        """The test server started by the test itself, listening when this returns."""
+        p = subprocess.Popen([HS, "--port", str(self.port), "--tag", self.tag] + list(args))
+        deadline = time.monotonic() + 10
+        while harness.port_free(self.port) and time.monotonic() < deadline and p.poll() is None:
+            time.sleep(0.02)
+        return p
+
+    def test_url_server_stops_listening(self):
+        """--url alone: no process to watch; every connection refused is the death."""
+        p = self.external_server("--exit-after", "300")
+        try:
+            r = harness.run(["--url", "http://127.0.0.1:%d/" % self.port, "-q", "-d", "20s",
+                             "-c", "2", "--no-ebpf"])
+        finally:
+            p.kill()
+            p.wait()
+        self.assertDeathReported(r, "stopped listening", 300)
+        self.assertLess(r.elapsed, 15, "the load went on after the death")
+        self.assertNothingLeft()
+
+    def test_url_pid_exits(self):
+        """--url --pid: that pid ending is the death."""
+        p = self.external_server("--exit-after", "300")
+        try:
+            r = harness.run(["--url", "http://127.0.0.1:%d/" % self.port, "--pid", str(p.pid),
+                             "-q", "-d", "20s", "-c", "2"])
+        finally:
+            p.kill()
+            p.wait()
+        self.assertDeathReported(r, "is gone", 300)
+        self.assertLess(r.elapsed, 15, "the load went on after the death")
+        self.assertNothingLeft(extra_pids=[p.pid])
 
     def test_hang_on_accept(self):
         r = self.bench(["--answer", "hang-on-accept"], "-n", "10", "--ready-timeout", "2s")

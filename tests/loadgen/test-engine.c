@@ -237,9 +237,10 @@ int main(int argc, char **argv)
 
 	/* warmup + duration */
 	http_server_start(&s, KEEPALIVE);
-	double secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 0.3,
-							.warmup_s = 0.2 }, &r);
+	struct run_args live = { .threads = 2, .conns = 4, .duration_s = 0.3, .warmup_s = 0.2 };
+	double secs = drive(s.port, &live, &r);
 	http_server_stop(&s);
+	CHECK(live.refused_since == 0, "a live server seen as refusing connections");
 	CHECK(r.requests_completed > 100 && r.errors_total == 0 &&
 	      r.latency.total == r.requests_completed && s.served > r.requests_completed,
 	      "duration: %llu completed, %llu errors, server %llu", (unsigned long long)r.requests_completed,
@@ -316,8 +317,14 @@ int main(int argc, char **argv)
 
 	/* the server dies in the middle of a run: it ends within the timeout */
 	http_server_start(&s, KEEPALIVE);
-	secs = drive(s.port, &(struct run_args){ .threads = 2, .conns = 4, .duration_s = 10,
-						 .timeout_s = 0.3, .kill = &s, .kill_after_requests = 200 }, &r);
+	struct run_args dies = { .threads = 2, .conns = 4, .duration_s = 10, .timeout_s = 0.3,
+				 .kill = &s, .kill_after_requests = 200 };
+	secs = drive(s.port, &dies, &r);
+	/* every thread's connects refused since the death: what tells a caller
+	 * without the server's pid that it is gone */
+	CHECK(dies.refused_since >= dies.killed_ns && dies.killed_ns > 0,
+	      "server dies: refused since %llu, killed at %llu", (unsigned long long)dies.refused_since,
+	      (unsigned long long)dies.killed_ns);
 	CHECK(r.requests_completed > 0 && r.errors[LG_ERR_CONNECT] > 0 && r.errors[LG_ERR_CONNECT] < 500,
 	      "server dies: %llu completed, %llu connect errors, ended after %.3f s",
 	      (unsigned long long)r.requests_completed, (unsigned long long)r.errors[LG_ERR_CONNECT], secs);

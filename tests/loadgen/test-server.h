@@ -36,6 +36,8 @@ struct run_args {
 	double interval_s;	/* per-interval figures */
 	bool may_fail;		/* lg_start may fail: then drive() returns -1, err in *fail_msg */
 	char *fail_msg;
+	uint64_t refused_since;	/* out: the first lg_refused_since() seen non-zero, 0 if never */
+	uint64_t killed_ns;	/* out: when kill was stopped */
 };
 
 /* Runs the load generator; returns the wall time in seconds. */
@@ -90,9 +92,12 @@ static double drive(uint16_t port, struct run_args *a, struct lg_result *res)
 		}
 		if (a->kill && (a->kill_after_requests ? lg_progress(run) >= a->kill_after_requests
 						       : mono_ns() - t0 > a->kill_after_s * 1e9)) {
+			a->killed_ns = mono_ns();
 			http_server_stop(a->kill);
 			a->kill = NULL;
 		}
+		if (!a->refused_since)
+			a->refused_since = lg_refused_since(run);
 		usleep(2000);
 	}
 	lg_progress(run);
