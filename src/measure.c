@@ -16,11 +16,7 @@
 #include "loader/probes.h"
 #include "loadgen/loadgen.h"
 #include "servers/server.h"
-
-static bool show_progress(const struct cli_options *o)
-{
-	return !o->quiet && isatty(STDERR_FILENO);
-}
+#include "src/progress.h"
 
 /* Attach the probes to the server process while it still waits at its gate,
  * so nothing it does (or forks) escapes them. */
@@ -59,18 +55,6 @@ void run_detach_probes(struct run *r)
 	r->anatomy = NULL;	/* the probes' */
 	probes_close(r->probes);
 	r->probes = NULL;
-}
-
-static void print_progress(struct lg_run *lg, uint64_t t0, uint64_t goal)
-{
-	uint64_t done = lg_progress(lg);
-	double secs = (double)(mono_ns() - t0) / 1e9;
-	if (goal)
-		fprintf(stderr, "\r  %llu/%llu requests, %.0f req/s   ", (unsigned long long)done,
-			(unsigned long long)goal, secs > 0 ? (double)done / secs : 0);
-	else
-		fprintf(stderr, "\r  %llu requests, %.1f s, %.0f req/s   ", (unsigned long long)done,
-			secs, secs > 0 ? (double)done / secs : 0);
 }
 
 static void to_stream_client(const struct lg_record *c, void *st)
@@ -143,7 +127,8 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 	open_stream(r);
 	lo.stream_records = r->stream != NULL;
 	struct lg_run *lg;
-	uint64_t measure_start, last_print = 0;
+	uint64_t measure_start;
+	struct progress live;
 
 	if (lg_target_from_url(&target, r->srv.url, err))
 		return RUN_FAILED;
@@ -167,17 +152,14 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		probes_window_open(r->probes, measure_start);
 	if (r->stream)
 		anat_stream_window_start(r->stream, measure_start);
+	progress_init(&live, stderr, o->quiet, &lo);
 	int watch = server_exit_watch(&r->srv);
 	while (!lg_done(lg)) {
 		if (*r->stop && !r->interrupted) {
 			r->interrupted = true;
 			lg_stop(lg);
 		}
-		uint64_t now = mono_ns();
-		if (show_progress(o) && now > measure_start && now - last_print > 200 * NS_PER_MS) {
-			print_progress(lg, measure_start, o->load.requests);
-			last_print = now;
-		}
+		progress_update(&live, lg);
 		if (r->stream)
 			lg_drain_records(lg, to_stream_client, r->stream);
 		probes_poll(r->probes);	/* drain the per-request records */
@@ -199,8 +181,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 	 * the figures are read for the exact measured window. */
 	if (r->probes)
 		probes_collect(r->probes, measure_start, r->res.end_ns);
-	if (show_progress(o))
-		fprintf(stderr, "\r%60s\r", "");
+	progress_end(&live);
 	if (r->server_exit.seen) {	/* stopped by the death, not by the user */
 		r->server_exit.requests = r->res.requests_completed;
 		server_exit_message(&r->server_exit, &r->srv, err);
