@@ -1,11 +1,11 @@
 /* Option parsing in two steps: every option's value is parsed by its table
- * entry (src/cli_table.c), then the whole is resolved and checked here, so
- * the order of options never changes what they mean. */
+ * entry (src/cli_table.c, through src/cli_engine.c), then the whole is
+ * resolved and checked here, so the order of options never changes what
+ * they mean. */
 #define _GNU_SOURCE
 #include "src/cli.h"
 
 #include <errno.h>
-#include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,101 +20,6 @@ static void warn(struct cli_options *o, const char *msg)
 {
 	if (o->n_warnings < 4)
 		snprintf(o->warnings[o->n_warnings++], sizeof(o->warnings[0]), "%s", msg);
-}
-
-/* getopt's view of the table: long options return their table index +
- * 0x100, short ones their letter. */
-static void getopt_tables(struct option *longs, char *shorts)
-{
-	static const int has_arg[] = {
-		[CLI_ARG_NONE] = no_argument, [CLI_ARG_REQUIRED] = required_argument,
-		[CLI_ARG_OPTIONAL] = optional_argument,
-	};
-	*shorts++ = ':';	/* report a missing value as ':' */
-	for (int i = 0; i < OPT__COUNT; i++) {
-		const struct cli_opt *d = &cli_opts[i];
-		longs[i] = (struct option){ d->name, has_arg[d->arg], NULL, 0x100 + i };
-		if (d->short_name) {
-			*shorts++ = d->short_name;
-			if (d->arg == CLI_ARG_REQUIRED)
-				*shorts++ = ':';
-		}
-	}
-	longs[OPT__COUNT] = (struct option){ 0 };
-	*shorts = '\0';
-}
-
-static int opt_index(int c)
-{
-	if (c >= 0x100 && c < 0x100 + OPT__COUNT)
-		return c - 0x100;
-	for (int i = 0; i < OPT__COUNT; i++)
-		if (cli_opts[i].short_name && cli_opts[i].short_name == c)
-			return i;
-	return -1;
-}
-
-/* One value through its option's parser; the error names the option as typed. */
-static int apply(struct cli_options *o, int i, const char *value, const char *typed,
-		 struct errbuf *err)
-{
-	const struct cli_opt *d = &cli_opts[i];
-	struct errbuf why = { "" };
-	if (!d->parse(d, value ? value : "", (char *)o + d->offset, &why))
-		return 0;
-	errbuf_set(err, "invalid value '%s' for %s: %s", value ? value : "", typed, why.msg);
-	return -EINVAL;
-}
-
-static int apply_defaults(struct cli_options *o, struct errbuf *err)
-{
-	for (int i = 0; i < OPT__COUNT; i++)
-		if (cli_opts[i].def && apply(o, i, cli_opts[i].def, cli_opts[i].name, err))
-			return -EINVAL;	/* a wrong default in the table */
-	return 0;
-}
-
-/* The first step: every option stored, nothing combined yet. */
-static int parse_all(int argc, char **argv, struct cli_options *o, bool *seen,
-		     struct errbuf *err)
-{
-	struct option longs[OPT__COUNT + 1];
-	char shorts[3 * OPT__COUNT + 2];
-	int c;
-
-	getopt_tables(longs, shorts);
-	opterr = 0;
-	optind = 0;	/* 0, not 1: GNU getopt forgets a half-read "-abc" of an earlier call */
-	while ((c = getopt_long(argc, argv, shorts, longs, NULL)) != -1) {
-		const char *typed = optind > 1 ? argv[optind - 1] : "?";
-		if (c == ':') {
-			errbuf_set(err, "option %s needs a value", typed);
-			return -EINVAL;
-		}
-		int i = opt_index(c);
-		if (i < 0 && optopt > 0 && optopt < 0x100) {
-			errbuf_set(err, "unknown option '-%c' (see --help)", optopt);
-			return -EINVAL;
-		}
-		if (i < 0) {
-			errbuf_set(err, "unknown option '%s' (see --help)", typed);
-			return -EINVAL;
-		}
-		char name[64];
-		if (c < 0x100)
-			snprintf(name, sizeof(name), "-%c", cli_opts[i].short_name);
-		else
-			snprintf(name, sizeof(name), "--%s", cli_opts[i].name);
-		const char *value = optarg ? optarg : cli_opts[i].bare;
-		if (apply(o, i, value, name, err))
-			return -EINVAL;
-		seen[i] = true;
-	}
-	if (optind < argc) {
-		errbuf_set(err, "unexpected argument '%s' (see --help)", argv[optind]);
-		return -EINVAL;
-	}
-	return 0;
 }
 
 /* What to run, and which options go with it. */
@@ -254,8 +159,13 @@ int cli_parse(int argc, char **argv, struct cli_options *o, struct errbuf *err)
 	memset(o, 0, sizeof(*o));
 	o->argc = argc;
 	o->argv = argv;
-	if (apply_defaults(o, err) || parse_all(argc, argv, o, seen, err))
+	int operand = cli_command_parse(&cli_main, argc, argv, o, seen, err);
+	if (operand < 0)
 		return -EINVAL;
+	if (operand < argc) {
+		errbuf_set(err, "unexpected argument '%s' (see --help)", argv[operand]);
+		return -EINVAL;
+	}
 	if (o->help) {
 		cli_usage(stdout);
 		return 1;

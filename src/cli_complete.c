@@ -1,5 +1,5 @@
-/* The bash completion script, made from the option table (so it offers what
- * the parser takes, no more, no less) and the loader's probe names. */
+/* The bash completion script, made from the option tables (so it offers what
+ * the parsers take, no more, no less) and the loader's probe names. */
 #include <stdio.h>
 #include <string.h>
 
@@ -7,26 +7,32 @@
 #include "src/cli_table.h"
 
 static const char script_head[] =
-"# bash completion for bench-ebpf; generated from its option table, do not edit\n"
+"# bash completion for bench-ebpf; generated from its option tables, do not edit\n"
 "_bench_ebpf_list()\n"
 "{\n"
 "	local pre=\n"
 "	[[ $cur == *,* ]] && pre=${cur%,*},\n"
 "	COMPREPLY=($(compgen -P \"$pre\" -W \"$1\" -- \"${cur##*,}\"))\n"
 "	compopt -o nospace 2>/dev/null\n"
-"}\n"
+"}\n";
+
+/* The entry point: a subcommand's words go to its own function. */
+static const char script_tail[] =
 "\n"
 "_bench_ebpf()\n"
 "{\n"
 "	local cur=${COMP_WORDS[COMP_CWORD]} prev=${COMP_WORDS[COMP_CWORD-1]}\n"
 "	if [[ $cur == = ]]; then cur=; fi\n"
 "	if [[ $prev == = && $COMP_CWORD -ge 2 ]]; then prev=${COMP_WORDS[COMP_CWORD-2]}; fi\n"
-"	local opts=\"@OPTS@\"\n"
-"	case $prev in\n";
-
-static const char script_tail[] =
-"	esac\n"
-"	COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n"
+"	local subcommands=\"@SUBCOMMANDS@\"\n"
+"	if [[ $COMP_CWORD -ge 2 && \" $subcommands \" == *\" ${COMP_WORDS[1]} \"* ]]; then\n"
+"		\"_bench_ebpf_cmd_${COMP_WORDS[1]}\"\n"
+"		return\n"
+"	fi\n"
+"	_bench_ebpf_cmd\n"
+"	if [[ $COMP_CWORD -eq 1 && $cur != -* ]]; then\n"
+"		COMPREPLY+=($(compgen -W \"$subcommands\" -- \"$cur\"))\n"
+"	fi\n"
 "}\n"
 "complete -F _bench_ebpf bench-ebpf\n";
 
@@ -86,25 +92,46 @@ static void print_value_arm(FILE *out, const struct cli_opt *d)
 	fputs("\n		return;;\n", out);
 }
 
-/* The head, with @OPTS@ replaced by every option's spellings. */
-static void print_head(FILE *out)
+/* Every option's spellings: "-c --connections --warmup ..." */
+static void print_spellings(FILE *out, const struct cli_command *cmd)
 {
-	const char *at = strstr(script_head, "@OPTS@");
-	fwrite(script_head, 1, (size_t)(at - script_head), out);
-	for (int i = 0; i < OPT__COUNT; i++) {
-		const struct cli_opt *d = &cli_opts[i];
+	for (int i = 0; i < cmd->n_opts; i++) {
+		const struct cli_opt *d = &cmd->opts[i];
 		if (d->short_name)
 			fprintf(out, "-%c ", d->short_name);
-		fprintf(out, "--%s%s", d->name, i + 1 < OPT__COUNT ? " " : "");
+		fprintf(out, "--%s%s", d->name, i + 1 < cmd->n_opts ? " " : "");
 	}
-	fputs(at + strlen("@OPTS@"), out);
+}
+
+/* _bench_ebpf_cmd_NAME (the benchmark's: _bench_ebpf_cmd): an option's value, an
+ * option, or for a subcommand a file (its operands are saved reports). */
+static void print_command(FILE *out, const struct cli_command *cmd)
+{
+	fprintf(out, "\n_bench_ebpf_cmd%s%s()\n{\n	local opts=\"", cmd->name ? "_" : "",
+		cmd->name ? cmd->name : "");
+	print_spellings(out, cmd);
+	fputs("\"\n	case $prev in\n", out);
+	for (int i = 0; i < cmd->n_opts; i++)
+		if (cmd->opts[i].arg == CLI_ARG_REQUIRED)
+			print_value_arm(out, &cmd->opts[i]);
+	fputs("	esac\n", out);
+	if (cmd->name)
+		fputs("	if [[ $cur != -* ]]; then\n"
+		      "		COMPREPLY=($(compgen -f -- \"$cur\"))\n"
+		      "		return\n"
+		      "	fi\n", out);
+	fputs("	COMPREPLY=($(compgen -W \"$opts\" -- \"$cur\"))\n}\n", out);
 }
 
 void cli_print_completion(FILE *out)
 {
-	print_head(out);
-	for (int i = 0; i < OPT__COUNT; i++)
-		if (cli_opts[i].arg == CLI_ARG_REQUIRED)
-			print_value_arm(out, &cli_opts[i]);
-	fputs(script_tail, out);
+	fputs(script_head, out);
+	print_command(out, &cli_main);
+	for (int i = 0; cli_subcommands[i]; i++)
+		print_command(out, cli_subcommands[i]);
+	const char *at = strstr(script_tail, "@SUBCOMMANDS@");
+	fwrite(script_tail, 1, (size_t)(at - script_tail), out);
+	for (int i = 0; cli_subcommands[i]; i++)
+		fprintf(out, "%s%s", i ? " " : "", cli_subcommands[i]->name);
+	fputs(at + strlen("@SUBCOMMANDS@"), out);
 }

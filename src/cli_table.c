@@ -1,15 +1,18 @@
-/* The option table and the parsers of its values. Each parser stores one
- * value where the table says; how options combine is src/cli.c's job. */
+/* The option tables (the benchmark's and each subcommand's) and the parsers
+ * of their values. Each parser stores one value where the table says; how
+ * options combine is the command's job (src/cli.c, src/cmd_*.c). */
 #define _GNU_SOURCE
 #include "src/cli_table.h"
 
 #include <errno.h>
 #include <limits.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "loadgen/loadgen.h"
 #include "servers/server.h"
+#include "src/commands.h"
 #include "src/units.h"
 
 _Static_assert(sizeof(enum lg_engine) == sizeof(int) && sizeof(enum lg_arrival) == sizeof(int),
@@ -130,6 +133,18 @@ static int parse_rate(const struct cli_opt *opt, const char *v, void *field, str
 	return 0;
 }
 
+/* A percentage of at least 0, into a double. */
+static int parse_percent(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	char *end;
+	errno = 0;
+	double pct = strtod(v, &end);
+	if (errno || end == v || *end || !isfinite(pct) || pct < 0)
+		return expected(err, "a percentage such as 10");
+	*(double *)field = pct;
+	return 0;
+}
+
 /* One of opt->words, stored as its index (an enum). */
 static int parse_name(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
 {
@@ -203,10 +218,16 @@ _Static_assert(sizeof(arrival_words) / sizeof(*arrival_words) == LG_ARRIVAL__COU
 	       "one word per load generator name, in its order");
 
 #define AT(field) offsetof(struct cli_options, field)
-/* An output option: a file name, kept as given, completed as a path. */
+/* A file option of any command: a file name, kept as given, completed as a path. */
+#define FILE_OPT(type, section, long_name, short_name, field, help_text)		\
+	{ long_name, short_name, CLI_ARG_REQUIRED, "FILE", section, help_text,		\
+	  .parse = parse_text, .offset = offsetof(type, field), .complete = CLI_COMPLETE_FILE }
 #define OUTPUT_FILE(long_name, short_name, field, help_text)				\
-	{ long_name, short_name, CLI_ARG_REQUIRED, "FILE", S_OUT, help_text,		\
-	  .parse = parse_text, .offset = AT(field), .complete = CLI_COMPLETE_FILE }
+	FILE_OPT(struct cli_options, S_OUT, long_name, short_name, field, help_text)
+/* -h, --help of any command. */
+#define HELP_OPT(type, section)								\
+	{ "help", 'h', CLI_ARG_NONE, NULL, section, "this text",			\
+	  .parse = parse_flag, .offset = offsetof(type, help) }
 #define S_SERVER "SERVER"
 #define S_LOAD "LOAD (closed loop by default, HTTP/1.1 keep-alive)"
 #define S_OUT "PROBES AND OUTPUT"
@@ -339,7 +360,90 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 	[OPT_VERSION] = { "version", 'V', CLI_ARG_NONE, NULL, S_OUT,
 		"print the version",
 		.parse = parse_flag, .offset = AT(version) },
-	[OPT_HELP] = { "help", 'h', CLI_ARG_NONE, NULL, S_OUT,
-		"this text",
-		.parse = parse_flag, .offset = AT(help) },
+	[OPT_HELP] = HELP_OPT(struct cli_options, S_OUT),
 };
+
+static const char main_head[] =
+"USAGE\n"
+"  bench-ebpf --server NAME[,NAME...] | --server all | --server-cmd CMD | --url URL [options]\n"
+"  bench-ebpf report RUN.json [RUN2.json ...] [options]\n"
+"  bench-ebpf compare A.json B.json [options]\n"
+"\n"
+"Starts an HTTP server, drives load at it, watches it with eBPF and prints a\n"
+"JSON report to stdout (or -o FILE) and a summary to stderr. Needs root for\n"
+"the eBPF probes; --no-ebpf runs without them. report (an HTML page of saved\n"
+"reports) and compare (B against the baseline A) have options of their own\n"
+"(bench-ebpf report --help and bench-ebpf compare --help).\n";
+
+static const char main_tail[] =
+"\n"
+"EXAMPLES\n"
+"  sudo bench-ebpf --server flask                 the seed benchmark on Flask\n"
+"  sudo bench-ebpf --server aiohttp -n 5000 -c 50\n"
+"  sudo bench-ebpf --server all -o report.json    every server, ranked\n"
+"  sudo bench-ebpf --server-cmd 'gunicorn -b 127.0.0.1:{port} app:app' -d 10s\n"
+"  bench-ebpf --no-ebpf --url http://127.0.0.1:8080/ -c 10 -d 5s\n"
+"\n"
+"Exit status: 0 ok, 1 run failed, 2 bad options, 3 no privileges for eBPF,\n"
+"4 server not available here, 130 interrupted (partial JSON written).\n";
+
+const struct cli_command cli_main = {
+	.opts = cli_opts, .n_opts = OPT__COUNT,
+	.usage_head = main_head, .usage_tail = main_tail, .help_column = 23,
+};
+
+#define S_SUB "OPTIONS"
+#define REPORT_FILE(long_name, short_name, field, help_text)				\
+	FILE_OPT(struct report_options, S_SUB, long_name, short_name, field, help_text)
+
+static const struct cli_opt report_opts[] = {
+	REPORT_FILE("output", 'o', output, "write the page to FILE"),
+	REPORT_FILE("export-csv", 0, export_csv, "the runs as CSV (hyperfine's columns)"),
+	REPORT_FILE("export-markdown", 0, export_markdown, "the runs as a Markdown table"),
+	REPORT_FILE("timeline-csv", 0, timeline_csv, "every run's timeline, one row per interval"),
+	HELP_OPT(struct report_options, S_SUB),
+};
+
+static const char report_head[] =
+"Usage: bench-ebpf report RUN.json [RUN2.json ...] [-o FILE.html] [exports]\n"
+"Writes one self-contained HTML page (no network needed to open it) for\n"
+"saved bench-ebpf reports; several files or multi-server reports are\n"
+"shown side by side with a ranking. Without -o and exports the page goes\n"
+"to stdout.\n";
+
+/* A subcommand over saved reports: between least and most of them (most 0: any). */
+#define SUBCOMMAND(cmd_name, type, table, head, column, least, most, missing)		\
+	{ .name = cmd_name, .opts = table, .n_opts = sizeof(table) / sizeof(*table),	\
+	  .usage_head = head, .usage_tail = "", .help_column = column,			\
+	  .min_operands = least, .max_operands = most, .operands_missing = missing,	\
+	  .help_offset = offsetof(type, help) }
+
+const struct cli_command cli_report = SUBCOMMAND("report", struct report_options, report_opts,
+	report_head, 30, 1, 0, "name at least one saved report (RUN.json)");
+
+#define COMPARE_GATE(long_name, field, help_text)					\
+	{ long_name, 0, CLI_ARG_REQUIRED, "PCT", S_SUB, help_text,			\
+	  .parse = parse_percent, .offset = offsetof(struct compare_options, field) }
+
+static const struct cli_opt compare_opts[] = {
+	FILE_OPT(struct compare_options, S_SUB, "output", 'o', json_out, "the comparison as JSON"),
+	FILE_OPT(struct compare_options, S_SUB, "export-markdown", 0, markdown_out,
+		 "the comparison as a Markdown table"),
+	COMPARE_GATE("fail-if-slower", fail_slower,
+		     "exit 1 when B's req/s is significantly lower by more than PCT %"),
+	COMPARE_GATE("fail-if-p99-above", fail_p99,
+		     "exit 1 when B's p99 is significantly higher by more than PCT %"),
+	HELP_OPT(struct compare_options, S_SUB),
+};
+
+static const char compare_head[] =
+"Usage: bench-ebpf compare A.json B.json [options]\n"
+"B against the baseline A: each figure's median over the runs of a side,\n"
+"the ratio B/A, and whether the difference is significant at 95 %\n"
+"(Mann-Whitney rank test over the runs: 4 or more per side; with fewer it\n"
+"says it cannot tell); and which anatomy component moved the p50 and p99.\n";
+
+const struct cli_command cli_compare = SUBCOMMAND("compare", struct compare_options, compare_opts,
+	compare_head, 31, 2, 2, "name two saved reports, A (the baseline) and B");
+
+const struct cli_command *const cli_subcommands[] = { &cli_report, &cli_compare, NULL };

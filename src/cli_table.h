@@ -1,6 +1,7 @@
-/* The option table: one entry per command-line option holds everything about
+/* The option tables: one entry per command-line option holds everything about
  * it (name, argument, help, default, parser, where the value goes), so the
- * parser, --help and the shell completion are all made from it. */
+ * parser, --help and the shell completion are all made from it. One table
+ * for the benchmark itself, one for each subcommand (report, compare). */
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
@@ -47,7 +48,7 @@ struct cli_opt {
 	const char *def;	/* default, parsed as if typed before argv; NULL: zero */
 	const char *bare;	/* CLI_ARG_OPTIONAL: the value when none is given */
 	cli_parse_fn *parse;
-	size_t offset;		/* of the field in struct cli_options */
+	size_t offset;		/* of the field in the command's options struct */
 	long long min, max;	/* bounds, for the number parsers */
 	const char *const *words;	/* the accepted names (NULL-terminated), for
 					 * the name parser and the completion */
@@ -56,5 +57,37 @@ struct cli_opt {
 
 extern const struct cli_opt cli_opts[OPT__COUNT];
 
-/* The shell completion (bash), made from the table. */
+/* A command line's table and the text around its --help. */
+struct cli_command {
+	const char *name;	/* "compare"; NULL: the benchmark itself */
+	const struct cli_opt *opts;
+	int n_opts;
+	const char *usage_head, *usage_tail;
+	int help_column;	/* where the help text of an option begins */
+	int min_operands, max_operands;	/* a subcommand's saved reports; max 0: any number */
+	const char *operands_missing;	/* what to say when they are too few or too many */
+	size_t help_offset;	/* of the bool that -h, --help sets */
+};
+
+extern const struct cli_command cli_main, cli_compare, cli_report;
+/* The subcommands, NULL-terminated. */
+extern const struct cli_command *const cli_subcommands[];
+
+#define CLI_MAX_OPTS 64
+
+/* Every option of argv into target (the command's options struct), each by
+ * its table entry, after the table's defaults; seen[i] (NULL: not wanted)
+ * says whether option i was given. Returns the index of the first operand
+ * (argc: none), or -EINVAL with a one-line reason in err. */
+int cli_command_parse(const struct cli_command *cmd, int argc, char **argv, void *target,
+		      bool *seen, struct errbuf *err);
+/* A subcommand's command line into target: 0 with *operand the index of
+ * the first operand, 1 when --help was printed, -1 after a one-line error
+ * on stderr ("bench-ebpf NAME: ..."). */
+int cli_subcommand_parse(const struct cli_command *cmd, int argc, char **argv, void *target,
+			 int *operand);
+/* --help's text for CMD, made from its table. */
+void cli_command_usage(FILE *out, const struct cli_command *cmd);
+
+/* The shell completion (bash), made from the tables. */
 void cli_print_completion(FILE *out);

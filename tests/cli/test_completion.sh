@@ -18,9 +18,24 @@ grep -qx -- --url <<<"$got" && fail "--ser offers --url"
 complete_words bench-ebpf --disable-probe sched_sw | grep -qx sched_switch || fail "--disable-probe sched_sw"
 [ -z "$(complete_words bench-ebpf -c "")" ] || fail "-c offers values"
 
+# the subcommands: their names, their own options, files as their operands
+[ "$(complete_words bench-ebpf rep)" = report ] || fail "rep does not complete to report"
+[ "$(complete_words bench-ebpf compare a.json --fail-if-s)" = --fail-if-slower ] || fail "compare --fail-if-s"
+complete_words bench-ebpf compare --ser | grep -q . && fail "compare offers the benchmark's --server"
+here=$(dirname "$0")
+[ "$(complete_words bench-ebpf report "$here/test_compl")" = "$here/test_completion.sh" ] ||
+  fail "report does not complete a saved report's file name"
+[ "$(complete_words bench-ebpf report a.json --timeline-csv "$here/test_compl")" = "$here/test_completion.sh" ] ||
+  fail "report --timeline-csv does not complete a file"
+
 # the synopsis lines of --help: "  -c, --connections N  ..." and "      --warmup T ..."
-help_opts=$("$binary" --help | sed -nE 's/^  (-([a-zA-Z]), |    )--([a-z0-9-]+).*/-\2 --\3/p' |
-  tr ' ' '\n' | grep -vx -- - | sort -u)
-comp_opts=$(complete_words bench-ebpf - | sort -u)
-[ "$help_opts" = "$comp_opts" ] || fail "--help and the completion differ: $(diff <(echo "$help_opts") <(echo "$comp_opts") | tr '\n' ' ')"
-echo "ok: $(wc -l <<<"$comp_opts") options, server and probe names"
+total=0
+for cmd in "" report compare; do
+  help_opts=$("$binary" $cmd --help | sed -nE 's/^  (-([a-zA-Z]), |    )--([a-z0-9-]+).*/-\2 --\3/p' |
+    tr ' ' '\n' | grep -vx -- - | sort -u)
+  comp_opts=$(complete_words bench-ebpf $cmd - | sort -u)
+  [ -n "$help_opts" ] || fail "bench-ebpf $cmd --help lists no option"
+  [ "$help_opts" = "$comp_opts" ] || fail "bench-ebpf $cmd: --help and the completion differ: $(diff <(echo "$help_opts") <(echo "$comp_opts") | tr '\n' ' ')"
+  total=$((total + $(wc -l <<<"$comp_opts")))
+done
+echo "ok: $total options of 3 commands, server and probe names"

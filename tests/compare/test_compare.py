@@ -108,7 +108,7 @@ def test_outputs_and_bad_files(tmp):
                          ([a, garbage], 'garbage.json: not JSON'),
                          ([two, a], 'several servers'),
                          ([a], 'two saved reports'),
-                         ([a, a, '--fail-if-slower', 'ten'], "not 'ten'")):
+                         ([a, a, '--fail-if-slower', 'ten'], "invalid value 'ten' for --fail-if-slower")):
         p = subprocess.run([BIN, 'compare', *args], capture_output=True, text=True, timeout=60)
         lines = p.stderr.strip().splitlines()
         check(p.returncode == 2 and len(lines) == 1 and needle in lines[0],
