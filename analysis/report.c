@@ -157,8 +157,9 @@ json_t *report_client(const struct report_load *l, const struct lg_result *r)
 		"requests_ok", json_count(r->requests_ok),
 		"errors", errors_object(r),
 		"status_classes", classes,
-		/* nothing succeeded: the server answered nothing worth a rate */
-		"rps", json_num_or_null(r->requests_ok ? (double)r->requests_completed / secs : 0, win > 0),
+		/* completed (accepted) answers per second: a server's fast 500s are
+		 * no throughput (ab's req/s counts them); none: 0 */
+		"rps", json_num_or_null((double)r->requests_completed / secs, win > 0),
 		"bytes_read", json_count(r->bytes_read),
 		"transfer_bytes_per_s", json_num_or_null((double)r->bytes_read / secs, win > 0),
 		"connections_opened", json_count(r->connects),

@@ -70,6 +70,12 @@ void summary_print_run(FILE *out, json_t *run)
 	if (errs > 0)
 		fprintf(out, ": %s", errors_in_words(run));
 	fputc('\n', out);
+	double non2xx = 0;	/* ab's line: answers whose status is not 2xx */
+	json_t *classes = json_object_get(json_object_get(run, "client"), "status_classes");
+	for (const char *const *k = (const char *const[]){ "1xx", "3xx", "4xx", "5xx", "other", NULL }; *k; k++)
+		non2xx += json_number_value(json_object_get(classes, *k));
+	if (non2xx > 0)
+		fprintf(out, "  Non-2xx responses:    %.0f\n", non2xx);
 	double unfinished = num(run, "client.requests_unfinished");
 	if (unfinished > 0)
 		fprintf(out, "  Unfinished requests:  %.0f (in flight when the window ended)\n", unfinished);

@@ -201,7 +201,6 @@ static inline __attribute__((always_inline)) void answered(struct lg_worker *w, 
 		if (cls > 5 || cls < 0)
 			cls = 0;
 		struct lg_slot *sl = slot_at(w, now);
-		w->completed++;
 		w->status_classes[cls]++;
 		bool ok = false;
 		if (w->run->target.expect_status ? status != w->run->target.expect_status : cls != 2) {
@@ -215,17 +214,18 @@ static inline __attribute__((always_inline)) void answered(struct lg_worker *w, 
 			w->errors[LG_ERR_BODY]++;
 			w->errnos[LG_ERR_BODY][0]++;
 		} else {
+			/* completed: answered with an accepted status and body; a
+			 * status or body error is a failed request, not completed */
 			ok = true;
-			w->ok++;
+			w->completed++;
 			hist_record(&w->lat, now - c->due_ns);
 			if (w->open)
 				hist_record(&w->lat_unc, now - c->sent_ns);
 		}
 		if (sl) {
-			sl->completed++;
 			sl->errors += !ok;
 			if (ok) {
-				sl->ok++;
+				sl->completed++;
 				hist_record(&sl->lat, now - c->due_ns);
 			}
 		}

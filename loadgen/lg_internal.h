@@ -99,7 +99,7 @@ static inline bool lg_in_flight(uint8_t s)
 
 /* One interval of one worker (interval_ns > 0). */
 struct lg_slot {
-	uint64_t completed, ok, errors, sent;
+	uint64_t completed, errors, sent;	/* completed: accepted answers */
 	struct hist lat;	/* counts in the worker's slot_mem */
 };
 
@@ -167,7 +167,7 @@ struct lg_worker {
 	void *slot_mem;		/* the slots' histogram counts, touched only where used */
 	size_t slot_mem_bytes;
 
-	uint64_t completed, ok, bytes, connects, sent, unfinished;
+	uint64_t completed, bytes, connects, sent, unfinished;	/* completed: accepted answers */
 	uint64_t late, conn_waits, unsent, max_lag, tls_errors;
 	uint64_t errors[LG_ERR__COUNT];
 	uint64_t errnos[LG_ERR__COUNT][LG_ERRNO_SLOTS];

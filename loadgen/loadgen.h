@@ -116,9 +116,10 @@ struct lg_options {
 struct lg_interval {
 	uint64_t start_ns;	/* from the window's start */
 	uint64_t duration_ns;	/* interval_ns; the last one ends with the window */
-	uint64_t requests;	/* complete responses (as requests_completed) */
-	uint64_t ok;		/* of which 2xx with the expected body */
-	uint64_t errors;	/* failed requests and status/body errors (as errors_total) */
+	uint64_t requests;	/* completed: answered with an accepted status and body
+				 * (as requests_completed) */
+	uint64_t ok;		/* the same count (as requests_ok) */
+	uint64_t errors;	/* failed requests, status and body errors included (as errors_total) */
 	uint64_t sent;		/* requests issued */
 	double rps;		/* requests / duration */
 	double send_rate;	/* sent / duration: the achieved rate in open loop */
@@ -151,10 +152,13 @@ int lg_check_options(const struct lg_options *o, struct errbuf *err);
 int lg_connections_used(const struct lg_options *o);
 
 struct lg_result {
-	uint64_t requests_completed;	/* measured, successful or not-2xx-but-complete */
+	uint64_t requests_completed;	/* measured, answered with an accepted status (2xx, or
+					 * --expect-status) and body; a status or body error
+					 * is a failed request (errors), not completed:
+					 * sent = completed + errors_total + unfinished */
 	uint64_t requests_unfinished;	/* measured, still in flight when the window (-d) ended
 					 * or the run was stopped: neither complete nor failed */
-	uint64_t requests_ok;		/* 2xx with the expected body */
+	uint64_t requests_ok;		/* the same count as requests_completed */
 	uint64_t bytes_read;		/* measured, headers included */
 	uint64_t errors[LG_ERR__COUNT];
 	uint64_t errors_total;
@@ -209,7 +213,7 @@ struct lg_run;
  * is when measuring begins: start + warmup, CLOCK_MONOTONIC. */
 int lg_start(const struct lg_target *t, const struct lg_options *o,
 	     struct lg_run **out, uint64_t *measure_start_ns, struct errbuf *err);
-uint64_t lg_progress(struct lg_run *r);	/* measured requests completed so far */
+uint64_t lg_progress(struct lg_run *r);	/* measured requests completed (accepted) so far */
 bool lg_done(struct lg_run *r);		/* all workers finished */
 /* Since when (CLOCK_MONOTONIC ns) every worker's connects are refused with
  * no response in between: the server stopped listening. 0 while any worker

@@ -443,7 +443,7 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 	for (int i = 0; i < r->nworkers; i++) {
 		const struct lg_worker *w = r->workers[i];
 		res->requests_completed += w->completed;
-		res->requests_ok += w->ok;
+		res->requests_ok += w->completed;
 		res->bytes_read += w->bytes;
 		res->connects += w->connects;
 		res->sent += w->sent;

@@ -105,7 +105,7 @@ int lg_timeline_merge(const struct lg_run *r, struct lg_result *res, bool whole_
 		for (int i = 0; i < r->nworkers; i++) {
 			const struct lg_slot *s = &r->workers[i]->slots[k];
 			t->requests += s->completed;
-			t->ok += s->ok;
+			t->ok += s->completed;
 			t->errors += s->errors;
 			t->sent += s->sent;
 			if (!ret && hist_merge(&t->latency, &s->lat))

@@ -44,7 +44,8 @@ static void same_counts(const char *name, enum http_answer m, struct run_args a,
 	      ep.lat == cu.lat, "%s: the engines disagree", name);
 	CHECK(!same_bytes || ep.bytes == cu.bytes, "%s: bytes %llu vs %llu", name,
 	      (unsigned long long)ep.bytes, (unsigned long long)cu.bytes);
-	CHECK(ep.completed == a.requests, "%s: %llu completed", name, (unsigned long long)ep.completed);
+	CHECK(ep.completed + ep.errors == a.requests, "%s: %llu completed, %llu failed", name,
+	      (unsigned long long)ep.completed, (unsigned long long)ep.errors);
 	if (!lg_engine_available(LG_ENGINE_URING))
 		return;
 	struct counts ur = run_counts(m, LG_ENGINE_URING, a, NULL);
