@@ -1,18 +1,15 @@
 /* A cgroup v2 of the server's own, where the machine allows one. */
 #include "servers/cgroup.h"
+#include "servers/files.h"
 
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
-
-#define PREFIX "bench-ebpf-"
 
 /* Where cgroup2 is mounted (/sys/fs/cgroup, or .../unified on a hybrid host). */
 static int v2_mount(char *out, size_t len)
@@ -68,13 +65,7 @@ bool cgroup_populated(const char *dir)
 {
 	char path[1024], buf[256];
 	snprintf(path, sizeof(path), "%s/cgroup.events", dir);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
-		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	buf[n > 0 ? n : 0] = 0;
-	return strstr(buf, "populated 1") != NULL;
+	return read_small_file(path, buf, sizeof(buf)) > 0 && strstr(buf, "populated 1") != NULL;
 }
 
 void cgroup_kill_and_remove(const char *dir)
@@ -87,27 +78,6 @@ void cgroup_kill_and_remove(const char *dir)
 	rmdir(dir);
 }
 
-/* The cgroups of bench-ebpf runs that died (their pid in the name). */
-static void sweep_dead(const char *parent)
-{
-	DIR *d = opendir(parent);
-	struct dirent *e;
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char *end, path[1024];
-		if (strncmp(e->d_name, PREFIX, strlen(PREFIX)))
-			continue;
-		long pid = strtol(e->d_name + strlen(PREFIX), &end, 10);
-		if (end == e->d_name + strlen(PREFIX) || *end != '-' || pid == getpid() ||
-		    kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", parent, e->d_name) < sizeof(path))
-			cgroup_kill_and_remove(path);
-	}
-	closedir(d);
-}
-
 int cgroup_create(char *dir, size_t len)
 {
 	static unsigned serial;
@@ -115,8 +85,8 @@ int cgroup_create(char *dir, size_t len)
 	int rc = own_cgroup(parent, sizeof(parent));
 	if (rc)
 		return rc;
-	sweep_dead(parent);
-	if ((size_t)snprintf(dir, len, "%s/" PREFIX "%d-%u", parent, (int)getpid(), serial++) >= len)
+	sweep_dead_runs(parent, cgroup_kill_and_remove);	/* those of runs that died */
+	if ((size_t)snprintf(dir, len, "%s/" RUN_DIR_PREFIX "%d-%u", parent, (int)getpid(), serial++) >= len)
 		return -ENAMETOOLONG;
 	if (mkdir(dir, 0755) < 0) {
 		rc = -errno;

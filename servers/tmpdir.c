@@ -1,10 +1,10 @@
 /* The server's private directory, made for one run and removed whole. */
 #include "servers/tmpdir.h"
+#include "servers/files.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,39 +13,13 @@
 
 #define MAX_DEPTH 32	/* deeper than any server writes; a bound on the recursion */
 
-#define PREFIX "bench-ebpf-"
-
-/* Removes what a bench-ebpf that died without cleaning up (SIGKILL, a crash)
- * left in TMP: its directories are named after its pid, which is gone. */
-static void sweep_dead(const char *tmp)
-{
-	DIR *d = opendir(tmp);
-	struct dirent *e;
-	if (!d)
-		return;
-	while ((e = readdir(d))) {
-		char *end;
-		if (strncmp(e->d_name, PREFIX, strlen(PREFIX)))
-			continue;
-		long pid = strtol(e->d_name + strlen(PREFIX), &end, 10);
-		if (end == e->d_name + strlen(PREFIX) || *end != '-' || pid <= 0 || pid == getpid())
-			continue;
-		if (kill((pid_t)pid, 0) == 0 || errno != ESRCH)
-			continue;	/* alive, or not ours to tell */
-		char path[4096];
-		if ((size_t)snprintf(path, sizeof(path), "%s/%s", tmp, e->d_name) < sizeof(path))
-			tmpdir_remove(path);
-	}
-	closedir(d);
-}
-
 int tmpdir_create(char *out, size_t len, struct errbuf *err)
 {
 	const char *tmp = getenv("TMPDIR");
 	if (!tmp || tmp[0] != '/' || strlen(tmp) + 48 > len)
 		tmp = "/tmp";
-	sweep_dead(tmp);
-	snprintf(out, len, "%s/" PREFIX "%d-XXXXXX", tmp, (int)getpid());
+	sweep_dead_runs(tmp, tmpdir_remove);	/* what a dead bench-ebpf left in TMP */
+	snprintf(out, len, "%s/" RUN_DIR_PREFIX "%d-XXXXXX", tmp, (int)getpid());
 	if (!mkdtemp(out)) {
 		int e = -errno;
 		errbuf_set(err, "cannot create a temporary directory in %s: %s", tmp, strerror(-e));

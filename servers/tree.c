@@ -1,8 +1,8 @@
 /* The server's whole process tree, found in /proc. */
 #include "servers/tree.h"
+#include "servers/files.h"
 
 #include <dirent.h>
-#include <fcntl.h>
 #include <signal.h>
 #include <stdbool.h>
 #include <stdio.h>
@@ -28,14 +28,8 @@ static bool read_proc(const char *name, struct proc *p)
 {
 	char path[300], buf[512];
 	snprintf(path, sizeof(path), "/proc/%s/stat", name);
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
-	if (fd < 0)
+	if (read_small_file(path, buf, sizeof(buf)) <= 0)
 		return false;
-	ssize_t n = read(fd, buf, sizeof(buf) - 1);
-	close(fd);
-	if (n <= 0)
-		return false;
-	buf[n] = 0;
 	/* "pid (comm) state ppid pgrp ..."; comm may hold spaces and parens */
 	char *rp = strrchr(buf, ')');
 	int ppid, pgrp;
