@@ -86,9 +86,15 @@ json_t *anat_breakdown(struct anat_join_in *in, struct errbuf *err);
  * records_lost, client_lost) and returns the "breakdown" object. */
 #define ANAT_STREAM_WINDOW 65536
 struct anat_stream;
+struct tl_anat;
 struct anat_stream *anat_stream_new(const struct anat_join_in *opts);	/* NULL: no memory */
 /* The measured window's start, once the load generator has said it. */
 void anat_stream_window_start(struct anat_stream *st, uint64_t t);
+/* The anatomy per interval of the timeline too (analysis/timeline_anatomy.h),
+ * owned by the stream; 0 or -ENOMEM. */
+int anat_stream_timeline_start(struct anat_stream *st, uint64_t start_ns, uint64_t interval_ns,
+			       uint32_t n, uint64_t horizon_ns);
+struct tl_anat *anat_stream_timeline(const struct anat_stream *st);	/* NULL: none */
 void anat_stream_client(struct anat_stream *st, const struct lg_record *c);
 void anat_stream_kernel(struct anat_stream *st, const struct anat_rec *k);
 json_t *anat_stream_finish(struct anat_stream *st, const struct anat_join_in *end,

@@ -8,6 +8,7 @@
  * waits until the window is full, and leaves then (or at the end) with its
  * reason counted as the whole-run join counts it. */
 #include "analysis/anatomy_internal.h"
+#include "analysis/timeline_anatomy.h"
 
 #include <errno.h>
 #include <stdlib.h>
@@ -44,6 +45,7 @@ struct anat_stream {
 	struct anat_rec *k;
 	uint64_t n_kernel;
 	int trace_errno;	/* why the trace could not be written, from its first failure */
+	struct tl_anat *timeline;	/* the anatomy per interval, or NULL */
 };
 
 #define SLOT(q) ((q) & (ANAT_STREAM_WINDOW - 1))
@@ -133,6 +135,7 @@ static void matched(struct anat_stream *st, const struct lg_record *c, const str
 		    const struct anat_comp *x)
 {
 	anat_stats_add(st->s, k, x);
+	tl_anat_add(st->timeline, c->c0, x);
 	if (st->in.trace) {
 		anat_trace_line(st->in.trace, st->in.server ? st->in.server : "", c, k, x);
 		/* errno now, while it still says why: the file is closed much later */
@@ -159,6 +162,19 @@ static int try_pair(const struct anat_stream *st, const struct lg_record *c,
 void anat_stream_window_start(struct anat_stream *st, uint64_t t)
 {
 	st->in.window_start = t;
+}
+
+int anat_stream_timeline_start(struct anat_stream *st, uint64_t start_ns, uint64_t interval_ns,
+			       uint32_t n, uint64_t horizon_ns)
+{
+	tl_anat_free(st->timeline);
+	st->timeline = tl_anat_new(start_ns, interval_ns, n, horizon_ns);
+	return st->timeline || !interval_ns || !n ? 0 : -ENOMEM;
+}
+
+struct tl_anat *anat_stream_timeline(const struct anat_stream *st)
+{
+	return st ? st->timeline : NULL;
 }
 
 void anat_stream_client(struct anat_stream *st, const struct lg_record *c)
@@ -243,6 +259,7 @@ void anat_stream_free(struct anat_stream *st)
 	if (!st)
 		return;
 	anat_stats_free(st->s);
+	tl_anat_free(st->timeline);
 	free(st->cs.node);
 	free(st->ks.node);
 	free(st->c);

@@ -13,5 +13,8 @@
  * same histograms (loader/kernel_dist.c): there stdev is computed from the
  * buckets, and percentiles are at most one kernel slot (1.6 %) above. */
 json_t *dist_json_hdr(const struct hist *h);
+/* The same without the buckets (a timeline interval's): every key but
+ * count null when d->count is 0. */
+json_t *dist_json_summary(const struct hist_summary *d);
 /* The probes that would have measured it did not run: every key null. */
 json_t *dist_json_absent(void);

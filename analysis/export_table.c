@@ -117,12 +117,44 @@ static json_t *timeline_of(json_t *run)
 	return json_is_array(t) ? t : NULL;
 }
 
+/* The anatomy's components in the timeline's CSV, in breakdown order. */
+static const char *const tl_components[] = { "connect", "net_in", "accept_wait", "wait", "wait_runq",
+					      "wait_other", "app", "net_out", "client" };
+#define N_TL_COMPONENTS (sizeof(tl_components) / sizeof(tl_components[0]))
+
+static void timeline_csv_header(FILE *f)
+{
+	fputs("command,start_ns,duration_ns,requests,errors,rps,latency_p50_ns,latency_p90_ns,"
+	      "latency_p99_ns,latency_p999_ns,latency_max_ns,syscalls,runq_delay_p99_ns,"
+	      "server_cpu_ns,tcp_retransmits,anatomy_matched", f);
+	for (size_t c = 0; c < N_TL_COMPONENTS; c++)
+		fprintf(f, ",%s_mean_ns,%s_p99_ns", tl_components[c], tl_components[c]);
+	fputc('\n', f);
+}
+
+/* The kernel's and the anatomy's columns of one interval: empty where the
+ * report has no such figure (no probes, no anatomy, no new connections). */
+static void timeline_csv_kernel(FILE *f, json_t *e)
+{
+	char key[96];
+	csv_num(f, jnum(e, "kernel.syscalls_total"), 1);
+	csv_num(f, jnum(e, "kernel.sched.runq_delay_ns.p99"), 1);
+	csv_num(f, jnum(e, "kernel.sched.oncpu_ns"), 1);
+	csv_num(f, jnum(e, "kernel.tcp.retransmits"), 1);
+	csv_num(f, jnum(e, "anatomy.matched"), 1);
+	for (size_t c = 0; c < N_TL_COMPONENTS; c++) {
+		snprintf(key, sizeof(key), "anatomy.components.%s_ns.mean", tl_components[c]);
+		csv_num(f, jnum(e, key), 1);
+		snprintf(key, sizeof(key), "anatomy.components.%s_ns.p99", tl_components[c]);
+		csv_num(f, jnum(e, key), 1);
+	}
+}
+
 int export_timeline_csv(FILE *f, const struct saved_set *s)
 {
 	static const char *const lat[] = { "p50", "p90", "p99", "p999", "max" };
 	int rows = 0;
-	fputs("command,start_ns,duration_ns,requests,errors,rps,latency_p50_ns,latency_p90_ns,"
-	      "latency_p99_ns,latency_p999_ns,latency_max_ns\n", f);
+	timeline_csv_header(f);
 	for (size_t i = 0; i < s->n_runs; i++) {
 		json_t *e, *tl = timeline_of(s->runs[i].run);
 		size_t k;
@@ -135,6 +167,7 @@ int export_timeline_csv(FILE *f, const struct saved_set *s)
 			csv_num(f, jnum(e, "rps"), 1);
 			for (size_t q = 0; q < sizeof(lat) / sizeof(lat[0]); q++)
 				csv_num(f, dist_stat(e, "latency", lat[q]), 1);
+			timeline_csv_kernel(f, e);
 			fputc('\n', f);
 			rows++;
 		}

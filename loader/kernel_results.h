@@ -77,6 +77,26 @@ struct kernel_results {
 	uint64_t tracked;	/* processes traced: the server and what it forked */
 };
 
+/* The kernel's figures of one timeline interval: what the cumulative maps
+ * gained between the reads at its two ends (loader/probes_interval.c). */
+struct kernel_interval {
+	uint64_t read_ns;	/* when the maps were read at its end, from the window's start */
+	uint64_t sc[SC_NR];	/* syscalls of the server that returned in it */
+	struct hist_summary runq;	/* run-queue waits that ended in it */
+	uint64_t runq_total_ns;
+	uint64_t oncpu_ns;	/* server threads on a CPU, counted as they leave it */
+	uint64_t retransmits;	/* TCP retransmits on the server's port */
+};
+
+/* One entry per interval of the load generator's timeline; the entries add
+ * up exactly to the run's kernel_results. */
+struct kernel_timeline {
+	const struct kernel_interval *iv;
+	size_t n;
+	bool syscalls, sched, tcp;	/* which figures were measured */
+	const char *const *sc_names;	/* SC_NR names, index = enum sc_id */
+};
+
 /* The anatomy group's own figures (loader/anatomy.h); its probes are in
  * kernel_results.probes with every group's. */
 struct anatomy_results {

@@ -595,6 +595,7 @@ void probes_window_open(struct probes *p, uint64_t start_ns)
 
 int probes_poll(struct probes *p)
 {
+	probes_timeline_poll(p);
 	return p ? anatomy_poll(p->anat) : 0;
 }
 
@@ -642,7 +643,9 @@ int probes_collect(struct probes *p, uint64_t start_ns, uint64_t end_ns)
 		p->win_end = end_ns;
 	}
 	p->have_res = false;
-	return probes_read_results(p);
+	int e = probes_read_results(p);
+	probes_timeline_finish(p);
+	return e;
 }
 
 void probes_close(struct probes *p)
@@ -654,6 +657,7 @@ void probes_close(struct probes *p)
 		bpf_link__destroy(p->hs[h].entry_link);
 	}
 	anatomy_free(p->anat);
+	probes_timeline_free(p);
 	probes_bpf__destroy(p->skel);
 	probes_cost_restore(p);
 	probes_results_free(&p->res);

@@ -59,6 +59,17 @@ void probes_window_close(struct probes *p);
  * window [start_ns, end_ns] (on-CPU and wait times are clipped to it;
  * 0, 0: the window as opened and closed). */
 int probes_collect(struct probes *p, uint64_t start_ns, uint64_t end_ns);
+/* Figures per interval for the timeline: from start_ns (the measuring
+ * window's start) every interval_ns, at most n intervals, read at each
+ * boundary by probes_poll and the last by probes_collect. 0 (also when
+ * nothing is loaded) or -ENOMEM. */
+int probes_timeline_start(struct probes *p, uint64_t start_ns, uint64_t interval_ns, uint32_t n);
+/* Milliseconds until the next boundary is due (0: now), -1: none; so the
+ * caller's wait can end there. */
+int probes_timeline_due_ms(const struct probes *p);
+/* After probes_collect: exactly n entries (the load generator's intervals;
+ * what was read past the last goes into it); NULL without a timeline. */
+const struct kernel_timeline *probes_timeline(struct probes *p, size_t n);
 /* What probes_collect read: the probes' own (valid until the next
  * probes_collect or probes_close); NULL only without memory. */
 const struct kernel_results *probes_results(struct probes *p);

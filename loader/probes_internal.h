@@ -101,6 +101,7 @@ struct probes {
 	uint64_t cost_start[H_NR][2], cost_end[H_NR][2];	/* run_cnt, run_time_ns */
 	struct kernel_results res;
 	bool have_res;
+	struct probes_intervals *intervals;	/* the timeline's reads; NULL: none */
 };
 
 /* probe_table.c */
@@ -136,6 +137,12 @@ int probes_read_netstat(struct netstat_snap *s);
 void probes_cost_enable(struct probes *p);
 void probes_cost_restore(struct probes *p);
 void probes_cost_read(const struct probes *p, uint64_t v[][2]);
+
+/* probes_interval.c: the timeline's reads while polling, the last after
+ * probes_read_results. */
+void probes_timeline_poll(struct probes *p);
+void probes_timeline_finish(struct probes *p);
+void probes_timeline_free(struct probes *p);
 
 /* probes_collect.c */
 int probes_read_results(struct probes *p);

@@ -177,6 +177,41 @@ uint64_t hist_percentile(const struct hist *h, double pct)
 	return h->max;
 }
 
+void hist_summarize(const struct hist *h, struct hist_summary *out)
+{
+	*out = (struct hist_summary){ .count = h->total };
+	if (!h->total)
+		return;
+	out->min = h->min;
+	out->mean = (uint64_t)llround(hist_mean(h));
+	out->stdev = (uint64_t)llround(hist_stdev(h));
+	out->p50 = hist_percentile(h, 50);
+	out->p90 = hist_percentile(h, 90);
+	out->p99 = hist_percentile(h, 99);
+	out->p999 = hist_percentile(h, 99.9);
+	out->p9999 = hist_percentile(h, 99.99);
+	out->max = h->max;
+}
+
+void hist_summary_fold(struct hist_summary *a, const struct hist_summary *b, uint64_t sum_ns)
+{
+	if (!b->count)
+		return;
+	if (!a->count) {
+		*a = *b;
+		return;
+	}
+	uint64_t *pa[] = { &a->stdev, &a->p50, &a->p90, &a->p99, &a->p999, &a->p9999 };
+	const uint64_t pb[] = { b->stdev, b->p50, b->p90, b->p99, b->p999, b->p9999 };
+	for (size_t i = 0; i < sizeof(pb) / sizeof(pb[0]); i++)
+		if (pb[i] > *pa[i])
+			*pa[i] = pb[i];
+	a->min = a->min < b->min ? a->min : b->min;
+	a->max = a->max > b->max ? a->max : b->max;
+	a->count += b->count;
+	a->mean = (uint64_t)llround((double)sum_ns / (double)a->count);
+}
+
 void hist_foreach(const struct hist *h, hist_bucket_fn fn, void *arg)
 {
 	if (!h->total || !h->counts)

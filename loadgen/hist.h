@@ -29,6 +29,18 @@ double hist_stdev(const struct hist *h);	/* population stdev, 0 when empty */
  * order statistic sorted[ceil(pct/100*n)-1]; 0 when empty. pct in [0,100]. */
 uint64_t hist_percentile(const struct hist *h, double pct);
 
+/* The statistics of a distribution, in ns, for where its buckets are not
+ * kept (an interval of the timeline): count 0 means every other one is
+ * unknown. */
+struct hist_summary {
+	uint64_t count, min, mean, stdev, p50, p90, p99, p999, p9999, max;
+};
+void hist_summarize(const struct hist *h, struct hist_summary *out);
+/* b's samples added into a without their buckets (intervals that were
+ * summarised apart): count and extremes exact, the mean from sum_ns (both
+ * together), each percentile and the stdev the larger of the two's. */
+void hist_summary_fold(struct hist_summary *a, const struct hist_summary *b, uint64_t sum_ns);
+
 /* Non-empty buckets in ascending order: samples in [lo, hi] (inclusive). */
 typedef void (*hist_bucket_fn)(uint64_t lo, uint64_t hi, uint64_t count, void *arg);
 void hist_foreach(const struct hist *h, hist_bucket_fn fn, void *arg);

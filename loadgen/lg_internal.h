@@ -254,7 +254,6 @@ uint16_t lg_local_port(int fd);
 
 /* ---- per-interval figures (timeline.c) ------------------------------------- */
 
-uint32_t lg_intervals_planned(const struct lg_options *o);	/* 0: none */
 int lg_slots_init(struct lg_worker *w);		/* in lg_worker_init */
 void lg_slots_start(struct lg_worker *w);	/* in the thread, once the window is known */
 void lg_slots_done(struct lg_worker *w);	/* the thread's last: all slots complete */

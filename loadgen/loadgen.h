@@ -223,6 +223,9 @@ uint64_t lg_refused_since(struct lg_run *r);
  * worker has finished (out->index tells whether it is a new one); false
  * before the first. Lock-free and allocation-free; call it from one thread. */
 bool lg_live_interval(struct lg_run *r, struct lg_live *out);
+/* How many intervals a run with these options can have (0: none): the
+ * timeline's size, for what keeps figures per interval beside it. */
+uint32_t lg_intervals_planned(const struct lg_options *o);
 /* stream_records: calls fn on every record the workers completed since the
  * last call, and returns how many. Lock-free; call it from one thread. */
 typedef void (*lg_record_fn)(const struct lg_record *rec, void *arg);

@@ -99,18 +99,39 @@ static void stream_leftovers(struct run *r)
 	r->res.n_records = 0;
 }
 
+/* The kernel's figures and the anatomy per interval of the timeline. A
+ * match can come up to the timeout after its request began, and the drains
+ * add their lag. Without memory for it the timeline has none. */
+#define TIMELINE_MATCH_LAG_NS (2 * NS_PER_SEC)
+static void start_timeline(struct run *r, const struct lg_options *lo, uint64_t measure_start)
+{
+	uint32_t n = lg_intervals_planned(lo);
+	probes_timeline_start(r->probes, measure_start, lo->interval_ns, n);
+	if (r->stream)
+		anat_stream_timeline_start(r->stream, measure_start, lo->interval_ns, n,
+					   lo->timeout_ns + TIMELINE_MATCH_LAG_NS);
+}
+
+/* The main loop's pace: 20 ms, less when the kernel's figures are due
+ * sooner, so each interval's are read close to its end. */
+static int loop_wait_ms(const struct run *r)
+{
+	int due = probes_timeline_due_ms(r->probes);
+	return due >= 0 && due < 20 ? due : 20;
+}
+
 /* The server's death, noticed at once: its process (ours, or --pid's)
  * ends, or, with no process known, every connection is refused for a
- * while. Waits up to 20 ms, the main loop's pace. */
+ * while. Waits up to loop_wait_ms. */
 static bool server_died(struct run *r, struct lg_run *lg, int watch, uint64_t measure_start)
 {
 	if (r->srv.pid > 0) {
-		if (!server_exit_wait(&r->srv, watch, 20))
+		if (!server_exit_wait(&r->srv, watch, loop_wait_ms(r)))
 			return false;
 		server_exit_note(&r->server_exit, &r->srv, mono_ns(), measure_start);
 		return true;
 	}
-	usleep(20000);
+	usleep((useconds_t)loop_wait_ms(r) * 1000);
 	uint64_t since = lg_refused_since(lg);
 	if (!since || mono_ns() - since < SERVER_REFUSED_NS)
 		return false;
@@ -152,6 +173,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		probes_window_open(r->probes, measure_start);
 	if (r->stream)
 		anat_stream_window_start(r->stream, measure_start);
+	start_timeline(r, &lo, measure_start);
 	progress_init(&live, stderr, o->quiet, &lo);
 	int watch = server_exit_watch(&r->srv);
 	while (!lg_done(lg)) {

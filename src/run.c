@@ -87,7 +87,13 @@ static json_t *build_run(struct run *r, const char *error)
 	};
 	json_t *run = report_run(&parts);
 	json_object_set_new(json_object_get(run, "server"), "exit", server_exit_json(&r->server_exit));
-	json_t *timeline = report_timeline(&r->res);
+	struct tl_anat *ta = anat_stream_timeline(r->stream);
+	struct timeline_parts tp = {
+		.kernel = probes_timeline(r->probes, r->res.n_intervals),
+		.anatomy = tl_anat_finish(ta, r->res.n_intervals),
+		.anatomy_connections = tl_anat_new_connections(ta),
+	};
+	json_t *timeline = report_timeline(&r->res, &tp);
 	if (timeline)
 		json_object_set_new(run, "timeline", timeline);
 	json_decref(load);
