@@ -117,17 +117,27 @@ static int parse_cpus(const struct cli_opt *opt, const char *v, void *field, str
 	return 0;
 }
 
-/* Requests per second, with k/M suffixes; fractions allowed. */
-static int parse_rate(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+/* A finite number, with a k or M suffix when si; -1 when v is none. */
+static int real_value(const char *v, bool si, double *out)
 {
 	char *end;
 	errno = 0;
-	double rate = strtod(v, &end);
-	if (end != v && (*end == 'k' || *end == 'K'))
-		rate *= 1e3, end++;
-	else if (end != v && *end == 'M')
-		rate *= 1e6, end++;
-	if (errno || end == v || *end || !(rate > 0) || rate > 1e9)
+	double x = strtod(v, &end);
+	if (si && end != v && (*end == 'k' || *end == 'K'))
+		x *= 1e3, end++;
+	else if (si && end != v && *end == 'M')
+		x *= 1e6, end++;
+	if (errno || end == v || *end || !isfinite(x))
+		return -1;
+	*out = x;
+	return 0;
+}
+
+/* Requests per second, with k/M suffixes; fractions allowed. */
+static int parse_rate(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
+{
+	double rate;
+	if (real_value(v, true, &rate) || !(rate > 0) || rate > 1e9)
 		return expected(err, "requests per second above 0, such as 20000 or 20k");
 	*(double *)field = rate;
 	return 0;
@@ -136,10 +146,8 @@ static int parse_rate(const struct cli_opt *opt, const char *v, void *field, str
 /* A percentage of at least 0, into a double. */
 static int parse_percent(const struct cli_opt *opt, const char *v, void *field, struct errbuf *err)
 {
-	char *end;
-	errno = 0;
-	double pct = strtod(v, &end);
-	if (errno || end == v || *end || !isfinite(pct) || pct < 0)
+	double pct;
+	if (real_value(v, false, &pct) || pct < 0)
 		return expected(err, "a percentage such as 10");
 	*(double *)field = pct;
 	return 0;

@@ -65,10 +65,9 @@ class Failures(BenchTest):
 
     def test_ctrl_c_keeps_partial_results(self):
         # wait for the state (the load is running), not for a time
-        r = run(["--server", "aiohttp", "-d", "30s", "-c", "10"], sigint_when="ready at", sigint_after=1)
-        self.assertEqual(r.rc, 130, r.stderr)
+        r = self.runValid(["--server", "aiohttp", "-d", "30s", "-c", "10"], rc=130,
+                          sigint_when="ready at", sigint_after=1)
         rep = r.json
-        validate(rep)
         self.assertTrue(rep["interrupted"])
         self.assertGreater(rep["client"]["requests_completed"], 0)
         self.assertLess(r.elapsed, 20)
@@ -77,34 +76,22 @@ class Failures(BenchTest):
     def test_killed_tool_takes_the_server_along(self):
         # SIGKILL leaves bench-ebpf no chance to clean up: the server must
         # still go (parent-death signal), and the probes with the process.
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        port = harness.free_port()
         p = subprocess.Popen([harness.BENCH, "--server", "aiohttp", "--port", str(port), "-d", "30s",
                               "-c", "5", "-q"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                              env=dict(os.environ, TMPDIR=harness.TMPDIR))
-        for _ in range(100):
-            if not harness.port_free(port):
-                break
-            time.sleep(0.1)
-        self.assertFalse(harness.port_free(port), "the server never started")
+        self.assertTrue(harness.wait_port(port), "the server never started")
         time.sleep(1)
         p.kill()
         p.wait()
-        for _ in range(50):
-            if harness.port_free(port):
-                break
-            time.sleep(0.1)
-        self.assertTrue(harness.port_free(port), "the server outlived a killed bench-ebpf")
+        self.assertTrue(harness.wait_port(port, listening=False, tries=50),
+                        "the server outlived a killed bench-ebpf")
 
     def test_unprivileged(self):
         nobody = (65534, 65534)
         r = run(["--server", "aiohttp", "-n", "10"], user=nobody)
         self.assertOneLineError(r, "--no-ebpf", rc=3)
-        r = run(["--server", "aiohttp", "-n", "200", "-c", "5", "--no-ebpf"], user=nobody)
-        self.assertEqual(r.rc, 0, r.stderr)
-        validate(r.json)
+        r = self.runValid(["--server", "aiohttp", "-n", "200", "-c", "5", "--no-ebpf"], user=nobody)
         self.assertEqual(r.json["client"]["errors"]["total"], 0)
         self.assertCleanAfter(r)
 
@@ -150,9 +137,7 @@ class Failures(BenchTest):
         self.assertOneLineError(r, "cannot write the trace to /nonexistent/dir/t.jsonl", rc=1)
         self.assertNotIn("starting aiohttp", r.stderr)
         # a trace that fails while written fails the run, and the report says so
-        r = run(["--server", "aiohttp", "-n", "2000", "-c", "5", "--trace", "/dev/full"])
-        self.assertEqual(r.rc, 1, r.stderr)
-        validate(r.json)
+        r = self.runValid(["--server", "aiohttp", "-n", "2000", "-c", "5", "--trace", "/dev/full"], rc=1)
         self.assertIn("failed to write the trace to /dev/full: No space left on device", r.json["error"])
         self.assertCleanAfter(r)
 
@@ -184,10 +169,8 @@ class Failures(BenchTest):
 class CustomAndExternal(BenchTest):
     def test_server_cmd_with_port(self):
         cmd = "%s %s/servers/aiohttp_app.py --port {port}" % (harness.PYTHON, harness.SOURCE_ROOT)
-        r = run(["--server-cmd", cmd, "-n", "300", "-c", "5"])
-        self.assertEqual(r.rc, 0, r.stderr)
+        r = self.runValid(["--server-cmd", cmd, "-n", "300", "-c", "5"])
         rep = r.json
-        validate(rep)
         self.assertEqual(rep["server"]["name"], "custom")
         self.assertNotIn("{port}", rep["server"]["command"])
         self.assertEqual(rep["client"]["errors"]["total"], 0)
@@ -195,22 +178,15 @@ class CustomAndExternal(BenchTest):
         self.assertCleanAfter(r)
 
     def test_url_and_pid(self):
-        s = socket.socket()
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-        s.close()
+        port = harness.free_port()
         app = os.path.join(harness.SOURCE_ROOT, "servers", "aiohttp_app.py")
         srv = subprocess.Popen([harness.PYTHON, app, "--port", str(port)],
                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
-            for _ in range(100):
-                if not harness.port_free(port):
-                    break
-                time.sleep(0.1)
-            r = run(["--url", "http://127.0.0.1:%d/" % port, "--pid", str(srv.pid), "-n", "300", "-c", "5"])
-            self.assertEqual(r.rc, 0, r.stderr)
+            self.assertTrue(harness.wait_port(port), "the server never started")
+            r = self.runValid(["--url", "http://127.0.0.1:%d/" % port, "--pid", str(srv.pid),
+                               "-n", "300", "-c", "5"])
             rep = r.json
-            validate(rep)
             self.assertTrue(rep["server"]["external"])
             self.assertEqual(rep["server"]["pid"], srv.pid)
             self.assertIsNone(srv.poll(), "bench-ebpf must not stop a server it did not start")

@@ -9,10 +9,8 @@ SEND = ("write", "writev", "sendto", "sendmsg", "sendfile")
 
 class ServerRuns(BenchTest):
     def check_server(self, name, n, c):
-        r = run(["--server", name, "-n", str(n), "-c", str(c)])
-        self.assertEqual(r.rc, 0, r.stderr)
+        r = self.runValid(["--server", name, "-n", str(n), "-c", str(c)])
         rep = r.json
-        validate(rep)
         cl = rep["client"]
         self.assertEqual(cl["requests_completed"], n)
         self.assertEqual(cl["requests_ok"], n)
@@ -84,20 +82,16 @@ class ServerRuns(BenchTest):
         self.assertEqual(k["records_lost"], 0)
 
     def test_disabled_probe_degrades(self):
-        r = run(["--server", "aiohttp", "-n", "500", "-c", "5", "--disable-probe", "sched_switch"])
-        self.assertEqual(r.rc, 0, r.stderr)
+        r = self.runValid(["--server", "aiohttp", "-n", "500", "-c", "5", "--disable-probe", "sched_switch"])
         rep = r.json
-        validate(rep)
         missing = {m["name"]: m["reason"] for m in rep["kernel"]["probes"]["missing"]}
         self.assertIn("sched_switch", missing)
         self.assertIn("disabled", missing["sched_switch"])
         self.assertGreaterEqual(rep["kernel"]["syscalls"]["recvfrom"]["count"], 500)
 
     def test_duration_mode(self):
-        r = run(["--server", "aiohttp", "-d", "1s", "-c", "10", "--warmup", "200ms"])
-        self.assertEqual(r.rc, 0, r.stderr)
+        r = self.runValid(["--server", "aiohttp", "-d", "1s", "-c", "10", "--warmup", "200ms"])
         rep = r.json
-        validate(rep)
         self.assertIsNone(rep["load"]["requests"])
         d = rep["load"]["duration_ns"]
         self.assertTrue(0.9e9 < d < 2.5e9, d)
@@ -105,20 +99,16 @@ class ServerRuns(BenchTest):
         self.assertCleanAfter(r)
 
     def test_no_ebpf(self):
-        r = run(["--server", "aiohttp", "-n", "500", "-c", "10", "--no-ebpf"])
-        self.assertEqual(r.rc, 0, r.stderr)
+        r = self.runValid(["--server", "aiohttp", "-n", "500", "-c", "10", "--no-ebpf"])
         rep = r.json
-        validate(rep)
         self.assertEqual(rep["kernel"]["probes"]["attached"], [])
         self.assertEqual(rep["kernel"]["syscalls"], {})
         self.assertFalse(rep["kernel"]["enabled"])
         self.assertCleanAfter(r)
 
     def test_overhead_pairs(self):
-        r = run(["--server", "aiohttp", "--overhead=2", "-n", "1500", "-c", "20"])
-        self.assertEqual(r.rc, 0, r.stderr)
+        r = self.runValid(["--server", "aiohttp", "--overhead=2", "-n", "1500", "-c", "20"])
         rep = r.json
-        validate(rep)
         o = rep["overhead"]
         self.assertEqual(o["pairs"], 2)
         self.assertEqual([p["order"] for p in o["runs"]], ["on,off", "off,on"])

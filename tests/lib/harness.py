@@ -150,6 +150,16 @@ def pid_gone(pid):
         return True
 
 
+def wait_port(port, listening=True, tries=100):
+    """Waits, 0.1 s a try, until port accepts connections (listening False:
+    refuses them); whether it came to that."""
+    for _ in range(tries):
+        if port_free(port) != listening:
+            return True
+        time.sleep(0.1)
+    return port_free(port) != listening
+
+
 def free_port():
     s = socket.socket()
     try:
@@ -226,6 +236,13 @@ class BenchTest(unittest.TestCase):
 
     def setUp(self):
         self.tmp_before = set(leftover_tmpdirs())
+
+    def runValid(self, args, rc=0, **kw):
+        """run(args): it exits rc with a report valid against the schema."""
+        r = run(args, **kw)
+        self.assertEqual(r.rc, rc, r.stderr)
+        validate(r.json)
+        return r
 
     def assertCleanAfter(self, result):
         for r in result.runs():

@@ -196,22 +196,28 @@ int main(int argc, char **argv)
 	test_urls();
 	test_limits();
 
-	expect_clean("keep-alive, 1 thread, 5 conns, -n 2000", KEEPALIVE,
-		     &(struct run_args){ .threads = 1, .conns = 5, .requests = 2000 }, 5);
-	expect_clean("keep-alive, 2 threads, 5 conns, -n 1001", KEEPALIVE,
-		     &(struct run_args){ .threads = 2, .conns = 5, .requests = 1001 }, 5);
-	expect_clean("keep-alive, more connections than requests", KEEPALIVE,
-		     &(struct run_args){ .threads = 2, .conns = 9, .requests = 5 }, 5);
-	expect_clean("chunked, 2 threads, 4 conns, -n 1000", CHUNKED,
-		     &(struct run_args){ .threads = 2, .conns = 4, .requests = 1000 }, 4);
-	expect_clean("close per response, 2 threads, 5 conns, -n 500", CLOSE,
-		     &(struct run_args){ .threads = 2, .conns = 5, .requests = 500 }, 500);
-	expect_clean("HTTP/1.0 EOF-delimited, 1 thread, 3 conns, -n 300", HTTP10,
-		     &(struct run_args){ .threads = 1, .conns = 3, .requests = 300 }, 300);
-	expect_clean("keep-alive closed by the server without notice, -n 300", SILENT_CLOSE,
-		     &(struct run_args){ .threads = 1, .conns = 3, .requests = 300 }, 0);
-	expect_clean("300 kB bodies, 2 threads, 4 conns, -n 200", BIG,
-		     &(struct run_args){ .threads = 2, .conns = 4, .requests = 200, .expect = "" }, 4);
+	/* Answers every request gets right; connects 0: any number. */
+	static const struct {
+		const char *name;
+		enum http_answer answer;
+		struct run_args args;
+		uint64_t connects;
+	} clean[] = {
+		{ "keep-alive, 1 thread, 5 conns, -n 2000", KEEPALIVE, { .threads = 1, .conns = 5, .requests = 2000 }, 5 },
+		{ "keep-alive, 2 threads, 5 conns, -n 1001", KEEPALIVE, { .threads = 2, .conns = 5, .requests = 1001 }, 5 },
+		{ "keep-alive, more connections than requests", KEEPALIVE, { .threads = 2, .conns = 9, .requests = 5 }, 5 },
+		{ "chunked, 2 threads, 4 conns, -n 1000", CHUNKED, { .threads = 2, .conns = 4, .requests = 1000 }, 4 },
+		{ "close per response, 2 threads, 5 conns, -n 500", CLOSE, { .threads = 2, .conns = 5, .requests = 500 }, 500 },
+		{ "HTTP/1.0 EOF-delimited, 1 thread, 3 conns, -n 300", HTTP10, { .threads = 1, .conns = 3, .requests = 300 }, 300 },
+		{ "keep-alive closed by the server without notice, -n 300", SILENT_CLOSE,
+		  { .threads = 1, .conns = 3, .requests = 300 }, 0 },
+		{ "300 kB bodies, 2 threads, 4 conns, -n 200", BIG,
+		  { .threads = 2, .conns = 4, .requests = 200, .expect = "" }, 4 },
+	};
+	for (size_t i = 0; i < sizeof(clean) / sizeof(clean[0]); i++) {
+		struct run_args a = clean[i].args;
+		expect_clean(clean[i].name, clean[i].answer, &a, clean[i].connects);
+	}
 
 	/* 500s: status errors, not completed, no latency samples */
 	http_server_start(&s, ERROR500);

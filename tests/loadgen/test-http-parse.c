@@ -125,57 +125,70 @@ static void check_error(const char *name, const char *buf, bool eof)
 	}
 }
 
+#define NGINX_HEAD "HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n" \
+	"Content-Type: application/json\r\nContent-Length: 27\r\nConnection: keep-alive\r\n\r\n"
+#define OK_27 "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n"
+#define CHUNKED "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
+
+/* Inputs of one response each: the body expected (NULL: any), the bytes,
+ * whether the connection closes after them, and what the response must be:
+ * { status, must close, body mismatch, body length }. */
+static const struct one_response {
+	const char *name, *expect_body, *bytes;
+	bool eof;
+	struct expect_resp want;
+} one_response[] = {
+	{ "keep-alive", BODY, NGINX_HEAD BODY, false, { 200, false, false, 27 } },
+	{ "keep-alive, no expected body", NULL, NGINX_HEAD BODY, false, { 200, false, false, 27 } },
+	{ "close", BODY, "HTTP/1.1 200 OK\r\nconnection: Close\r\ncontent-length: 27\r\n\r\n" BODY, false,
+	  { 200, true, false, 27 } },
+	{ "connection token list", BODY,
+	  "HTTP/1.1 200 OK\r\nConnection: Upgrade, close\r\nContent-Length: 27\r\n\r\n" BODY, false,
+	  { 200, true, false, 27 } },
+	{ "HTTP/1.0 closes", BODY,
+	  "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n" BODY, false,
+	  { 200, true, false, 27 } },
+	{ "HTTP/1.0 keep-alive", BODY,
+	  "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 27\r\n\r\n" BODY, false,
+	  { 200, false, false, 27 } },
+	{ "werkzeug HTTP/1.1 close", BODY,
+	  "HTTP/1.1 200 OK\r\nServer: Werkzeug/2.2.2 Python/3.11.2\r\nDate: x\r\n"
+	  "Content-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n" BODY, true,
+	  { 200, true, false, 27 } },
+	{ "chunked with trailers", BODY,
+	  CHUNKED "5\r\n{\"mes\r\n" "0000000A;ext=1;q=\"x\"\r\nsage\":\"Hel\r\n" "c\r\nlo, World!\"}\r\n"
+	  "0\r\nX-Checksum: abc\r\nX-Other: d\r\n\r\n", false, { 200, false, false, 27 } },
+	{ "chunked, bare LF", BODY,
+	  "HTTP/1.1 200 OK\nTransfer-Encoding: gzip, Chunked\n\n1b\n" BODY "\n0\n\n", false,
+	  { 200, false, false, 27 } },
+	{ "chunked wins over content-length", BODY,
+	  "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n1B\r\n" BODY "\r\n0\r\n\r\n",
+	  false, { 200, false, false, 27 } },
+	{ "EOF-delimited body", BODY, "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" BODY, true,
+	  { 200, true, false, 27 } },
+	{ "EOF-delimited, non-chunked coding", NULL, "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc", true,
+	  { 200, true, false, 3 } },
+	{ "EOF-delimited empty body", NULL, "HTTP/1.0 200 OK\r\n\r\n", true, { 200, true, false, 0 } },
+	{ "odd but valid headers", NULL,
+	  "HTTP/1.1 404 \r\nX-Empty:\r\nX-Folded: a\r\n  b\r\nContent-Length:   4  \r\n"
+	  "Content-Length: 4\r\nX-Long-Content-Length-Lookalike: 99\r\nContent-Lengthy: 7\r\n\r\nnope", false,
+	  { 404, false, false, 4 } },
+	/* body checks */
+	{ "body differs", BODY, OK_27 "{\"message\":\"Hello, World?\"}", false, { 200, false, true, 27 } },
+	{ "body shorter", BODY, "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{\"mes", false, { 200, false, true, 5 } },
+	{ "body longer", BODY, "HTTP/1.1 200 OK\r\nContent-Length: 28\r\n\r\n" BODY "\n", false,
+	  { 200, false, true, 28 } },
+	{ "chunked body differs", BODY, CHUNKED "1b\r\n{\"message\":\"Hello, World!\"]\r\n0\r\n\r\n", false,
+	  { 200, false, true, 27 } },
+	{ "204 with an expected body", BODY, "HTTP/1.1 204 No Content\r\n\r\n", false, { 204, false, true, 0 } },
+};
+
 int main(void)
 {
-	const char *nginx =
-		"HTTP/1.1 200 OK\r\nServer: nginx/1.22.1\r\nDate: Mon, 01 Jan 2024 00:00:00 GMT\r\n"
-		"Content-Type: application/json\r\nContent-Length: 27\r\nConnection: keep-alive\r\n\r\n"
-		BODY;
-	check("keep-alive", BODY, nginx, false,
-	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
-	check("keep-alive, no expected body", NULL, nginx, false,
-	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
-
-	check("close", BODY,
-	      "HTTP/1.1 200 OK\r\nconnection: Close\r\ncontent-length: 27\r\n\r\n" BODY, false,
-	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
-	check("connection token list", BODY,
-	      "HTTP/1.1 200 OK\r\nConnection: Upgrade, close\r\nContent-Length: 27\r\n\r\n" BODY, false,
-	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
-	check("HTTP/1.0 closes", BODY,
-	      "HTTP/1.0 200 OK\r\nContent-Type: application/json\r\nContent-Length: 27\r\n\r\n" BODY, false,
-	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
-	check("HTTP/1.0 keep-alive", BODY,
-	      "HTTP/1.0 200 OK\r\nConnection: Keep-Alive\r\nContent-Length: 27\r\n\r\n" BODY, false,
-	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
-	check("werkzeug HTTP/1.1 close", BODY,
-	      "HTTP/1.1 200 OK\r\nServer: Werkzeug/2.2.2 Python/3.11.2\r\nDate: x\r\n"
-	      "Content-Type: application/json\r\nContent-Length: 27\r\nConnection: close\r\n\r\n" BODY, true,
-	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
-
-	check("chunked with trailers", BODY,
-	      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n"
-	      "5\r\n{\"mes\r\n"
-	      "0000000A;ext=1;q=\"x\"\r\nsage\":\"Hel\r\n"
-	      "c\r\nlo, World!\"}\r\n"
-	      "0\r\nX-Checksum: abc\r\nX-Other: d\r\n\r\n", false,
-	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
-	check("chunked, bare LF", BODY,
-	      "HTTP/1.1 200 OK\nTransfer-Encoding: gzip, Chunked\n\n1b\n" BODY "\n0\n\n", false,
-	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
-	check("chunked wins over content-length", BODY,
-	      "HTTP/1.1 200 OK\r\nContent-Length: 3\r\nTransfer-Encoding: chunked\r\n\r\n"
-	      "1B\r\n" BODY "\r\n0\r\n\r\n", false,
-	      (struct expect_resp[]){ { 200, false, false, 27 } }, 1);
-
-	check("EOF-delimited body", BODY,
-	      "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\n\r\n" BODY, true,
-	      (struct expect_resp[]){ { 200, true, false, 27 } }, 1);
-	check("EOF-delimited, non-chunked coding", NULL,
-	      "HTTP/1.1 200 OK\r\nTransfer-Encoding: gzip\r\n\r\nabc", true,
-	      (struct expect_resp[]){ { 200, true, false, 3 } }, 1);
-	check("EOF-delimited empty body", NULL, "HTTP/1.0 200 OK\r\n\r\n", true,
-	      (struct expect_resp[]){ { 200, true, false, 0 } }, 1);
+	for (size_t i = 0; i < sizeof(one_response) / sizeof(one_response[0]); i++) {
+		const struct one_response *c = &one_response[i];
+		check(c->name, c->expect_body, c->bytes, c->eof, &c->want, 1);
+	}
 
 	check("pipelined: 204, 304, 100 + 200, 500, chunked, 200", NULL,
 	      "HTTP/1.1 204 No Content\r\nContent-Length: 5\r\n\r\n"
@@ -190,31 +203,9 @@ int main(void)
 				      { 500, false, false, 5 }, { 200, false, false, 2 },
 				      { 200, false, false, 0 } }, 7);
 	check("pipelined keep-alive x3", BODY,
-	      "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n" BODY
-	      "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n" BODY
-	      "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n" BODY, false,
+	      OK_27 BODY OK_27 BODY OK_27 BODY, false,
 	      (struct expect_resp[]){ { 200, false, false, 27 }, { 200, false, false, 27 },
 				      { 200, false, false, 27 } }, 3);
-	check("odd but valid headers", NULL,
-	      "HTTP/1.1 404 \r\nX-Empty:\r\nX-Folded: a\r\n  b\r\nContent-Length:   4  \r\n"
-	      "Content-Length: 4\r\nX-Long-Content-Length-Lookalike: 99\r\nContent-Lengthy: 7\r\n\r\nnope", false,
-	      (struct expect_resp[]){ { 404, false, false, 4 } }, 1);
-
-	/* body checks */
-	check("body differs", BODY,
-	      "HTTP/1.1 200 OK\r\nContent-Length: 27\r\n\r\n{\"message\":\"Hello, World?\"}", false,
-	      (struct expect_resp[]){ { 200, false, true, 27 } }, 1);
-	check("body shorter", BODY,
-	      "HTTP/1.1 200 OK\r\nContent-Length: 5\r\n\r\n{\"mes", false,
-	      (struct expect_resp[]){ { 200, false, true, 5 } }, 1);
-	check("body longer", BODY,
-	      "HTTP/1.1 200 OK\r\nContent-Length: 28\r\n\r\n" BODY "\n", false,
-	      (struct expect_resp[]){ { 200, false, true, 28 } }, 1);
-	check("chunked body differs", BODY,
-	      "HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\n\r\n1b\r\n{\"message\":\"Hello, World!\"]\r\n0\r\n\r\n",
-	      false, (struct expect_resp[]){ { 200, false, true, 27 } }, 1);
-	check("204 with an expected body", BODY, "HTTP/1.1 204 No Content\r\n\r\n", false,
-	      (struct expect_resp[]){ { 204, false, true, 0 } }, 1);
 
 	/* incomplete / clean close */
 	{

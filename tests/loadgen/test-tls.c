@@ -5,6 +5,7 @@
  * counts. nginx's access log says which protocol each request came in on.
  * Skips (77) when nginx or openssl is missing. */
 #include "tests/loadgen/test-server.h"
+#include "tests/loadgen/h2c.h"
 
 #include <curl/curl.h>
 #include <fcntl.h>
@@ -250,16 +251,7 @@ int main(void)
 	CHECK(n2 == 600, "nginx saw %d HTTP/2.0 requests", n2);
 	lg_result_free(&r);
 	snprintf(url, sizeof(url), "http://127.0.0.1:%u/", p_h2c);
-	char msg[600] = "";
-	double t = drive(0, &(struct run_args){ .threads = 1, .conns = 2, .requests = 400, .url = url,
-						.engine = LG_ENGINE_CURL, .http2 = true, .may_fail = true,
-						.fail_msg = msg }, &r);
-	if (t < 0) {
-		/* libcurl < 8.0.0 breaks reused h2c connections: refused up front */
-		printf("h2c refused: %s\n", msg);
-		CHECK(curl_version_info(CURLVERSION_NOW)->version_num < 0x080000 && strstr(msg, "libcurl 8.0.0"),
-		      "h2c refused: %s", msg);
-	} else {
+	if (drive_h2c(0, &(struct run_args){ .threads = 1, .conns = 2, .requests = 400, .url = url }, &r)) {
 		CHECK(r.requests_ok == 400 && r.errors_total == 0, "h2c: %llu ok, %llu errors (%s)",
 		      (unsigned long long)r.requests_ok, (unsigned long long)r.errors_total, r.first_error);
 		n2 = log_count("HTTP/2.0");

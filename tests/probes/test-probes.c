@@ -443,78 +443,37 @@ static void check_cost(const struct probes_cost *c, int requests)
 
 /* ---- scenarios ------------------------------------------------------------------------- */
 
-static void scenario_counts(void)
-{
-	struct run_cfg c = { .workers = 1, .conns = 4, .requests = 2000 };
-	int before = failures;
-	json_t *k = probed_run(&c);
+/* Each of these runs the table's configuration once with probes, then
+ * checks the kernel object it reported. */
 
-	check_full(k, &c);
+static void counts_checks(json_t *k, const struct run_cfg *c)
+{
+	check_full(k, c);
 	CHECK(has_named(json_path(k, "probes.attached"), "sys_exit", "mode", "tp_btf"), "sys_exit tp_btf");
-	check_cost(&last_cost, c.requests);
-	dump_on_failure(k, before);
-	json_decref(k);
+	check_cost(&last_cost, c->requests);
 }
 
-static void scenario_neighbour(void)
+/* The server's workers (3 in the table), forked before or after the probes attach. */
+static void workers_checks(json_t *k, const struct run_cfg *c)
 {
-	struct run_cfg c = { .workers = 1, .conns = 4, .requests = 2000, .neighbour = true };
-	int before = failures;
-	json_t *k = probed_run(&c);
-
-	check_full(k, &c);
-	dump_on_failure(k, before);
-	json_decref(k);
+	check_full(k, c);
+	CHECK(json_path_int(k, "tracked_processes") == c->workers, "tracked_processes %lld, want %d",
+	      json_path_int(k, "tracked_processes"), c->workers);
 }
 
-static void scenario_fork(void)
+static void accept_checks(json_t *k, const struct run_cfg *c)
 {
-	struct run_cfg c = { .workers = 3, .conns = 12, .requests = 1200 };
-	int before = failures;
-	json_t *k = probed_run(&c);
-
-	check_full(k, &c);
-	CHECK(json_path_int(k, "tracked_processes") == 3, "tracked_processes %lld, want 3",
-	      json_path_int(k, "tracked_processes"));
-	dump_on_failure(k, before);
-	json_decref(k);
-}
-
-static void scenario_external(void)
-{
-	struct run_cfg c = { .workers = 3, .conns = 12, .requests = 1200, .external = true };
-	int before = failures;
-	json_t *k = probed_run(&c);
-
-	check_full(k, &c);
-	CHECK(json_path_int(k, "tracked_processes") == 3, "tracked_processes %lld, want 3",
-	      json_path_int(k, "tracked_processes"));
-	dump_on_failure(k, before);
-	json_decref(k);
-}
-
-static void scenario_accept(void)
-{
-	struct run_cfg c = { .workers = 1, .conns = 0, .requests = 300, .neighbour = true };
-	int before = failures;
-	json_t *k = probed_run(&c);
-
-	check_full(k, &c);
-	CHECK(json_path_int(k, "syscalls.close.count") >= c.requests, "close count %lld",
+	check_full(k, c);
+	CHECK(json_path_int(k, "syscalls.close.count") >= c->requests, "close count %lld",
 	      json_path_int(k, "syscalls.close.count"));
-	dump_on_failure(k, before);
-	json_decref(k);
 }
 
-static void scenario_disable(void)
+/* Two probes switched off by name: missing, said why, and their figures null. */
+static void disable_checks(json_t *k, const struct run_cfg *c)
 {
-	struct run_cfg c = { .workers = 1, .conns = 4, .requests = 1000,
-			     .disable = "sched_wakeup, tcp_retransmit_skb" };
-	int before = failures;
-	json_t *k = probed_run(&c);
 	json_t *mis = json_path(k, "probes.missing"), *att = json_path(k, "probes.attached");
 
-	check_common(k, &c);
+	check_common(k, c);
 	CHECK(json_array_size(mis) == 2, "missing has %zu entries, want 2", json_array_size(mis));
 	CHECK(has_named(mis, "sched_wakeup", "reason", "disabled by user"), "sched_wakeup not missing");
 	CHECK(has_named(mis, "tcp_retransmit_skb", "reason", "disabled by user"),
@@ -523,57 +482,49 @@ static void scenario_disable(void)
 	CHECK(has_named(att, "sched_switch", "mode", NULL), "sched_switch not attached");
 	CHECK(json_is_null(json_path(k, "tcp.retransmits")), "tcp.retransmits not null");
 	CHECK(json_path_int(k, "tcp.resets_sent") == 0, "tcp.resets_sent");
-	CHECK(json_path_int(k, "accept.wait_ns.count") == c.conns, "accept waits");
-	dump_on_failure(k, before);
-	json_decref(k);
+	CHECK(json_path_int(k, "accept.wait_ns.count") == c->conns, "accept waits");
 
 	/* A mistyped probe name is an error, not a silent no-op. */
-	{
-		struct probes_opts o = { .server_tgid = getpid(), .client_tgid = getpid(),
-					 .server_port = 1, .disable = "sched_wakup" };
-		struct probes *p = NULL;
-		struct errbuf err = { { 0 } };
-		int rc = probes_open(&o, &p, &err);
+	struct probes_opts o = { .server_tgid = getpid(), .client_tgid = getpid(),
+				 .server_port = 1, .disable = "sched_wakup" };
+	struct probes *p = NULL;
+	struct errbuf err = { { 0 } };
+	int rc = probes_open(&o, &p, &err);
 
-		CHECK(rc == -EINVAL && strstr(err.msg, "sched_wakup"), "bad probe name: rc %d, '%s'",
-		      rc, err.msg);
-		probes_close(p);
-	}
+	CHECK(rc == -EINVAL && strstr(err.msg, "sched_wakup"), "bad probe name: rc %d, '%s'",
+	      rc, err.msg);
+	probes_close(p);
 }
 
 /* The raw_tp twins: switch the tp_btf ones off and the figures stay exact. */
-static void scenario_fallback(void)
+static void fallback_checks(json_t *k, const struct run_cfg *c)
 {
-	struct run_cfg c = { .workers = 1, .conns = 0, .requests = 300,
-			     .disable = "sys_enter:tp_btf,sys_exit:tp_btf,sched_switch:tp_btf,"
-					"sched_wakeup:tp_btf,sched_wakeup_new:tp_btf,"
-					"inet_sock_set_state:tp_btf,sched_process_fork:tp_btf" };
-	int before = failures;
-	json_t *k = probed_run(&c);
 	json_t *att = json_path(k, "probes.attached");
 
-	check_full(k, &c);
+	check_full(k, c);
 	CHECK(has_named(att, "sys_exit", "mode", "raw_tp"), "sys_exit not raw_tp");
 	CHECK(has_named(att, "sched_switch", "mode", "raw_tp"), "sched_switch not raw_tp");
 	CHECK(has_named(att, "inet_sock_set_state", "mode", "raw_tp"), "inet_sock_set_state not raw_tp");
 	CHECK(has_named(att, "tcp_send_reset", "mode", "tp_btf"), "tcp_send_reset not tp_btf");
-	dump_on_failure(k, before);
-	json_decref(k);
 }
 
 /* --probes tcp: only that group loads; the others report null, not zero. */
-static void scenario_groups(void)
+static void groups_checks(json_t *k, const struct run_cfg *c)
 {
-	struct run_cfg c = { .workers = 1, .conns = 0, .requests = 100, .groups = "tcp" };
-	int before = failures;
-	json_t *k = probed_run(&c);
-
 	CHECK(json_object_size(json_path(k, "syscalls")) == 0, "syscalls present without the group");
 	CHECK(json_is_null(json_path(k, "sched.oncpu_ns")), "sched.oncpu_ns not null");
-	CHECK(json_path_int(k, "tcp.established") == c.requests, "established %lld",
+	CHECK(json_path_int(k, "tcp.established") == c->requests, "established %lld",
 	      json_path_int(k, "tcp.established"));
 	CHECK(!has_named(json_path(k, "probes.attached"), "sys_exit", "mode", NULL), "sys_exit attached");
 	CHECK(json_array_size(json_path(k, "probes.missing")) == 0, "unselected groups are not missing");
+}
+
+static void probed_scenario(const struct run_cfg *c, void (*checks)(json_t *k, const struct run_cfg *c))
+{
+	int before = failures;
+	json_t *k = probed_run(c);
+
+	checks(k, c);
 	dump_on_failure(k, before);
 	json_decref(k);
 }
@@ -693,18 +644,24 @@ int main(int argc, char **argv)
 {
 	static const struct {
 		const char *name;
-		void (*fn)(void);
+		struct run_cfg cfg;	/* a probed run of it, and its checks; */
+		void (*checks)(json_t *k, const struct run_cfg *c);
+		void (*fn)(void);	/* or a scenario of its own */
 	} scenarios[] = {
-		{ "counts", scenario_counts },
-		{ "neighbour", scenario_neighbour },
-		{ "fork", scenario_fork },
-		{ "external", scenario_external },
-		{ "accept", scenario_accept },
-		{ "disable", scenario_disable },
-		{ "fallback", scenario_fallback },
-		{ "groups", scenario_groups },
-		{ "unprivileged", scenario_unprivileged },
-		{ "durations", scenario_durations },
+		{ "counts", { .workers = 1, .conns = 4, .requests = 2000 }, counts_checks },
+		{ "neighbour", { .workers = 1, .conns = 4, .requests = 2000, .neighbour = true }, check_full },
+		{ "fork", { .workers = 3, .conns = 12, .requests = 1200 }, workers_checks },
+		{ "external", { .workers = 3, .conns = 12, .requests = 1200, .external = true }, workers_checks },
+		{ "accept", { .workers = 1, .conns = 0, .requests = 300, .neighbour = true }, accept_checks },
+		{ "disable", { .workers = 1, .conns = 4, .requests = 1000,
+			       .disable = "sched_wakeup, tcp_retransmit_skb" }, disable_checks },
+		{ "fallback", { .workers = 1, .conns = 0, .requests = 300,
+				.disable = "sys_enter:tp_btf,sys_exit:tp_btf,sched_switch:tp_btf,"
+					   "sched_wakeup:tp_btf,sched_wakeup_new:tp_btf,"
+					   "inet_sock_set_state:tp_btf,sched_process_fork:tp_btf" }, fallback_checks },
+		{ "groups", { .workers = 1, .conns = 0, .requests = 100, .groups = "tcp" }, groups_checks },
+		{ "unprivileged", .fn = scenario_unprivileged },
+		{ "durations", .fn = scenario_durations },
 	};
 
 	if (argc < 3) {
@@ -726,7 +683,10 @@ int main(int argc, char **argv)
 				return 77;
 			}
 		}
-		scenarios[i].fn();
+		if (scenarios[i].fn)
+			scenarios[i].fn();
+		else
+			probed_scenario(&scenarios[i].cfg, scenarios[i].checks);
 		fprintf(stderr, "%s: %s\n", argv[1], failures ? "FAILED" : "ok");
 		return failures ? 1 : 0;
 	}

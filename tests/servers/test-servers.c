@@ -411,76 +411,83 @@ static int t_pymongoose_missing(void)
 	return failures ? 1 : 0;
 }
 
-static int t_custom_exits(void)
+/* A custom server that never becomes ready: how the wait ends, how long it
+ * takes, what the error says; then the stop leaves nothing. */
+struct not_ready_case {
+	const char *command;
+	double timeout_s;
+	int stop;		/* Ctrl-C came before the wait */
+	int want_rc;		/* what the wait returns; 0: any error */
+	double min_s, max_s;	/* bounds of the wait */
+	const char *needles[3];	/* in the error */
+	bool echoes_port;	/* the command prints port={port}: the error's log tail has it */
+	void (*before_stop)(const struct server *s);
+	void (*after_stop)(const struct server *s);
+};
+
+static int not_ready(const struct not_ready_case *c)
 {
 	if (!need_root())
 		return SKIP;
 	struct errbuf err = { "" };
 	struct server s;
-	struct waited w;
-	char tmpdir[sizeof(s.tmpdir)], want[64];
-	REQUIRE(custom_waited("sh -c 'echo boom; echo port={port}; exit 7'", 20.0, 0, &s, tmpdir, &w, &err),
+	struct waited w = { 0 };
+	char tmpdir[sizeof(s.tmpdir)], port[64];
+	REQUIRE(custom_waited(c->command, c->timeout_s, c->stop, &s, tmpdir, &w, &err),
 		"spawn and release: %s", err.msg);
 	CHECK(!s.builtin, "custom counted as built-in");
 	CHECK(!strstr(s.command, "{port}"), "command '%s'", s.command);
-	snprintf(want, sizeof(want), "port=%d", s.port);
-	CHECK(w.rc < 0, "ready?");
-	CHECK(w.took_s < 2.0, "took %.2fs", w.took_s);
-	CHECK(strstr(err.msg, "exited with status 7"), "msg: %s", err.msg);
-	CHECK(strstr(err.msg, "boom"), "no log tail: %s", err.msg);
-	CHECK(strstr(err.msg, want), "{port} not substituted: %s", err.msg);
+	CHECK(c->want_rc ? w.rc == c->want_rc : w.rc < 0, "wait returned %d, want %d", w.rc, c->want_rc);
+	CHECK(w.took_s >= c->min_s && w.took_s < c->max_s, "took %.2fs", w.took_s);
+	for (int i = 0; i < 3 && c->needles[i]; i++)
+		CHECK(strstr(err.msg, c->needles[i]), "no '%s' in: %s", c->needles[i], err.msg);
+	snprintf(port, sizeof(port), "port=%d", s.port);
+	if (c->echoes_port)
+		CHECK(strstr(err.msg, port), "{port} not substituted: %s", err.msg);
+	if (c->before_stop)
+		c->before_stop(&s);
 	server_stop(&s);
+	if (c->after_stop)
+		c->after_stop(&s);
 	check_cleaned(&s, tmpdir);
 	return failures ? 1 : 0;
 }
 
-static int t_custom_timeout(void)
+/* The pid is the shell that runs the command (or sleep, if the shell execs
+ * it); either way the stop must reach sleep. */
+static void sleep_running(const struct server *s)
 {
-	if (!need_root())
-		return SKIP;
-	struct errbuf err = { "" };
-	struct server s;
-	struct waited w;
-	char tmpdir[sizeof(s.tmpdir)];
-	REQUIRE(custom_waited("sleep 60", 1.0, 0, &s, tmpdir, &w, &err), "spawn and release: %s", err.msg);
-	CHECK(w.rc == -ETIMEDOUT, "no timeout");
-	CHECK(w.took_s >= 0.9 && w.took_s < 3.0, "took %.2fs", w.took_s);
-	CHECK(strstr(err.msg, "did not answer") && strstr(err.msg, "1s"), "msg: %s", err.msg);
-	/* The pid is the shell that runs the command (or sleep, if the shell
-	 * execs it); either way the stop must reach sleep. */
-	char comm[64] = "";
-	char path[64];
-	snprintf(path, sizeof(path), "/proc/%d/comm", (int)s.pid);
+	char comm[64] = "", path[64];
+	snprintf(path, sizeof(path), "/proc/%d/comm", (int)s->pid);
 	FILE *f = fopen(path, "r");
 	if (f) {
 		if (!fgets(comm, sizeof(comm), f))
 			comm[0] = 0;
 		fclose(f);
 	}
-	CHECK(!strncmp(comm, "sleep", 5) || !strncmp(comm, "sh", 2), "pid %d is '%s'", (int)s.pid, comm);
-	server_stop(&s);
-	CHECK(WIFSIGNALED(s.wait_status) && WTERMSIG(s.wait_status) == SIGTERM, "status 0x%x",
-	      s.wait_status);
-	CHECK(system("pgrep -x -f 'sleep 60' >/dev/null") != 0, "sleep 60 outlived the stop");
-	check_cleaned(&s, tmpdir);
-	return failures ? 1 : 0;
+	CHECK(!strncmp(comm, "sleep", 5) || !strncmp(comm, "sh", 2), "pid %d is '%s'", (int)s->pid, comm);
 }
 
-static int t_interrupt(void)
+static void sleep_terminated(const struct server *s)
 {
-	if (!need_root())
-		return SKIP;
-	struct errbuf err = { "" };
-	struct server s;
-	struct waited w;
-	char tmpdir[sizeof(s.tmpdir)];
-	REQUIRE(custom_waited("sleep 60", 30.0, 1, &s, tmpdir, &w, &err), "spawn and release: %s", err.msg);
-	CHECK(w.rc == -EINTR, "not interrupted");
-	CHECK(w.took_s < 0.5, "took %.2fs", w.took_s);
-	server_stop(&s);
-	check_cleaned(&s, tmpdir);
-	return failures ? 1 : 0;
+	CHECK(WIFSIGNALED(s->wait_status) && WTERMSIG(s->wait_status) == SIGTERM, "status 0x%x",
+	      s->wait_status);
+	CHECK(system("pgrep -x -f 'sleep 60' >/dev/null") != 0, "sleep 60 outlived the stop");
 }
+
+static const struct not_ready_case custom_exits = {
+	"sh -c 'echo boom; echo port={port}; exit 7'", 20.0, 0, 0, 0.0, 2.0,
+	{ "exited with status 7", "boom" }, .echoes_port = true,
+};
+static const struct not_ready_case custom_timeout = {
+	"sleep 60", 1.0, 0, -ETIMEDOUT, 0.9, 3.0, { "did not answer", "1s" },
+	.before_stop = sleep_running, .after_stop = sleep_terminated,
+};
+static const struct not_ready_case interrupted = { "sleep 60", 30.0, 1, -EINTR, 0.0, 0.5 };
+
+static int t_custom_exits(void) { return not_ready(&custom_exits); }
+static int t_custom_timeout(void) { return not_ready(&custom_timeout); }
+static int t_interrupt(void) { return not_ready(&interrupted); }
 
 /* Nothing runs before release; a server never released leaves quietly. */
 static int t_gate(void)
