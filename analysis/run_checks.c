@@ -2,8 +2,10 @@
 #include "analysis/run_checks.h"
 
 #include <math.h>
+#include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/checks_trend.h"
 #include "analysis/compare_stats.h"
 
 #include "analysis/json_num.h"
@@ -48,69 +50,45 @@ static size_t series(json_t *tl, const char *stat, double *out, size_t cap)
 	return n;
 }
 
-/* Ranks 1..n (ties averaged) of v into r. */
-static void ranks(const double *v, size_t n, double *r)
+/* One series' figures in the check: null when it has too few intervals. */
+static void put_trend(json_t *c, const char *name, const struct trend *t, bool have)
 {
-	for (size_t i = 0; i < n; i++) {
-		double below = 0, same = 0;
-		for (size_t j = 0; j < n; j++) {
-			below += v[j] < v[i];
-			same += v[j] == v[i];
-		}
-		r[i] = below + (same + 1) / 2;
+	char key[64];
+	const char *fields[] = { "rank_correlation", "p", "change", "spread" };
+	double vals[] = { t->rho, t->p, t->change, t->spread };
+	for (int i = 0; i < 4; i++) {
+		snprintf(key, sizeof(key), "%s_%s", name, fields[i]);
+		json_object_set_new(c, key, json_num_or_null(vals[i], have));
 	}
 }
 
-/* Spearman's rank correlation of v against time (its index). */
-static double spearman_vs_time(const double *v, size_t n)
+static json_t *stationary_message(const struct trend *rps, const struct trend *p99, bool warn, size_t n)
 {
-	double r[CHECK_MAX_INTERVALS], mean = (double)(n + 1) / 2, sxy = 0, sxx = 0, syy = 0;
-	ranks(v, n, r);
-	for (size_t i = 0; i < n; i++) {
-		double x = (double)i + 1 - mean, y = r[i] - mean;
-		sxy += x * y;
-		sxx += x * x;
-		syy += y * y;
-	}
-	return sxx > 0 && syy > 0 ? sxy / sqrt(sxx * syy) : 0;
-}
-
-/* A trend is a rank correlation with time that chance gives less than 1 %
- * of the time (t > 2.9 with n - 2 degrees of freedom, near enough for n >= 6)
- * and second-half median off the first half's by more than CHECK_DRIFT. */
-static bool trend(const double *v, size_t n, double *rho, double *change)
-{
-	double a[CHECK_MAX_INTERVALS], b[CHECK_MAX_INTERVALS];
-	size_t h = n / 2;
-	for (size_t i = 0; i < h; i++) {
-		a[i] = v[i];
-		b[i] = v[n - h + i];
-	}
-	double ma = stats_median(a, h), mb = stats_median(b, h);
-	*rho = spearman_vs_time(v, n);
-	*change = ma != 0 ? mb / ma - 1 : 0;
-	double t = fabs(*rho) < 1 ? fabs(*rho) * sqrt((double)(n - 2) / (1 - *rho * *rho)) : INFINITY;
-	return t > 2.9 && fabs(*change) > CHECK_DRIFT;
+	if (warn)
+		return json_sprintf("not stationary: over the run req/s changed %+.0f %% and p99 %+.0f %% "
+				    "(second half against the first), a trend in time", 100 * rps->change,
+				    100 * p99->change);
+	const struct trend *t = rps->p < TREND_P_MAX ? rps : p99->p < TREND_P_MAX ? p99 : NULL;
+	if (t)	/* a trend by rank, but too small to matter */
+		return json_sprintf("stationary: %s moved %+.0f %% between the halves, within 10 %% or "
+				    "twice one interval's spread (%.0f %%)", t == rps ? "req/s" : "p99",
+				    100 * t->change, 100 * t->spread);
+	return json_sprintf("stationary: no trend in req/s or p99 over %zu intervals", n);
 }
 
 static json_t *check_stationary(json_t *tl)
 {
-	double v[CHECK_MAX_INTERVALS], rho_rps, rho_p99, ch_rps, ch_p99;
+	double v[CHECK_MAX_INTERVALS];
 	size_t n = series(tl, NULL, v, CHECK_MAX_INTERVALS);
-	bool drift_rps = n >= CHECK_MIN_INTERVALS && trend(v, n, &rho_rps, &ch_rps);
+	struct trend rps = n >= CHECK_MIN_INTERVALS ? trend_of(v, n) : (struct trend){ 0 };
 	size_t m = series(tl, "p99", v, CHECK_MAX_INTERVALS);
-	bool drift_p99 = m >= CHECK_MIN_INTERVALS && trend(v, m, &rho_p99, &ch_p99);
-	if (n < CHECK_MIN_INTERVALS)
-		rho_rps = ch_rps = NAN;
-	if (m < CHECK_MIN_INTERVALS)
-		rho_p99 = ch_p99 = NAN;
-	bool warn = drift_rps || drift_p99;
-	return json_pack("{s:s, s:o, s:o, s:o, s:o, s:o}", "status", warn ? "warn" : "pass",
-		"rps_rank_correlation", json_num_or_null(rho_rps, true), "rps_change", json_num_or_null(ch_rps, true),
-		"p99_rank_correlation", json_num_or_null(rho_p99, true), "p99_change", json_num_or_null(ch_p99, true),
-		"message", warn ? json_sprintf("not stationary: over the run req/s changed %+.0f %% and p99 %+.0f %% "
-					       "(second half against the first), a trend in time", 100 * ch_rps, 100 * ch_p99) :
-		json_sprintf("stationary: no trend in req/s or p99 over %zu intervals", n));
+	struct trend p99 = m >= CHECK_MIN_INTERVALS ? trend_of(v, m) : (struct trend){ 0 };
+	bool warn = rps.found || p99.found;
+	json_t *c = json_pack("{s:s, s:o}", "status", warn ? "warn" : "pass",
+			      "message", stationary_message(&rps, &p99, warn, n));
+	put_trend(c, "rps", &rps, n >= CHECK_MIN_INTERVALS);
+	put_trend(c, "p99", &p99, m >= CHECK_MIN_INTERVALS);
+	return c;
 }
 
 /* Warm-up inside the window: the first interval far from the rest. */

@@ -10,6 +10,5 @@
 #define CHECK_RATE_HELD_MIN 0.95
 #define CHECK_MIN_INTERVALS 6	/* fewer: no trend can be told from noise */
 #define CHECK_MAX_INTERVALS 10000
-#define CHECK_DRIFT 0.10	/* second half against the first: a trend that matters */
 
 json_t *run_checks(json_t *run);

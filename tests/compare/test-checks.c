@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "analysis/checks_trend.h"
 #include "analysis/run_checks.h"
 #include "analysis/saved_report.h"
 #include "tests/lib/check.h"
@@ -35,8 +36,69 @@ static const char *status(json_t *checks, const char *name)
 	return jstr(json_object_get(checks, name), "status", "absent");
 }
 
+static double sliding_rps(size_t i) { return 400 / (1 + 0.25 * ((double)i + 0.5)); }
+
+/* A timeline of the given req/s, p99 flat. */
+static json_t *run_of(const double *rps, size_t n)
+{
+	json_t *list = json_array();
+	for (size_t i = 0; i < n; i++)
+		json_array_append_new(list, json_pack("{s:I, s:f, s:I, s:{s:f}}", "start_ns", (json_int_t)i * 1000000000,
+			"rps", rps[i], "errors", (json_int_t)0, "latency_ns", "p99", 5e6));
+	return json_pack("{s:{s:f}, s:{s:o}}", "client", "busy_fraction", 0.5, "timeline", "intervals", list);
+}
+
+/* Student's t p-values against the tables: two-sided 1 % and 5 %. */
+static void test_t_table(void)
+{
+	CHECK(fabs(student_t_p(4.604, 4) - 0.01) < 2e-4, "t 4.604, 4 df: p %g", student_t_p(4.604, 4));
+	CHECK(fabs(student_t_p(2.086, 20) - 0.05) < 5e-4, "t 2.086, 20 df: p %g", student_t_p(2.086, 20));
+	CHECK(fabs(student_t_p(2.576, 1e6) - 0.01) < 2e-4, "t 2.576, many df: p %g", student_t_p(2.576, 1e6));
+	CHECK(student_t_p(0, 10) == 1 && student_t_p(INFINITY, 10) == 0, "t 0 and infinity");
+}
+
+/* A trend by rank that is smaller than the run's own noise is no trend: a
+ * steady, noisy server whose halves differ by 10-20 % passes. */
+static void test_within_noise(void)
+{
+	/* a Flask run here: -22 % between halves, rank correlation -0.71 */
+	static const double flask[] = { 2377, 2170, 2703, 2401, 1858, 1831, 2376, 1968, 1844, 1741 };
+	json_t *run = run_of(flask, 10), *c = run_checks(run);
+	CHECK(!strcmp(status(c, "stationary"), "pass"), "a noisy steady Flask passes: %s",
+	      jstr(json_object_get(c, "stationary"), "message", ""));
+	json_decref(c);
+	json_decref(run);
+	/* 60 intervals, 25 % down over the run under +-25 % noise: significant by
+	 * rank, over 10 % apart, but within twice one interval's spread */
+	double v[60];
+	srand(11);
+	for (size_t i = 0; i < 60; i++)
+		v[i] = 20000 * (1 - 0.25 * (double)i / 59) * (1 + 0.25 * (2.0 * rand() / RAND_MAX - 1));
+	run = run_of(v, 60);
+	c = run_checks(run);
+	CHECK(jnum(c, "stationary.rps_p") < 0.01 && jnum(c, "stationary.rps_change") < -0.10,
+	      "the premise: a significant trend over 10 %% (p %g, change %.3f)", jnum(c, "stationary.rps_p"),
+	      jnum(c, "stationary.rps_change"));
+	CHECK(!strcmp(status(c, "stationary"), "pass") && strstr(jstr(c, "stationary.message", ""), "spread"),
+	      "within the noise: %s", jstr(c, "stationary.message", ""));
+	json_decref(c);
+	json_decref(run);
+	/* the drifting test server: each answer waits 25 % longer each second, 7 s */
+	for (size_t i = 0; i < 7; i++)
+		v[i] = sliding_rps(i) * (1 + 0.03 * (2.0 * rand() / RAND_MAX - 1));
+	run = run_of(v, 7);
+	c = run_checks(run);
+	CHECK(!strcmp(status(c, "stationary"), "warn"), "the drifting server in 7 intervals is flagged: %s",
+	      jstr(c, "stationary.message", ""));
+	json_decref(c);
+	json_decref(run);
+}
+
+
 int main(void)
 {
+	test_t_table();
+	test_within_noise();
 	for (int seed_noise = 0; seed_noise < 3; seed_noise++) {
 		json_t *run = run_with(20, flat_rps, flat_p99, 0.03 * (seed_noise + 1)), *c = run_checks(run);
 		CHECK(!strcmp(status(c, "stationary"), "pass"), "steady (noise %d %%): stationary passes: %s",

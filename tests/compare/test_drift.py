@@ -1,6 +1,9 @@
-"""The self-checks on real runs (probes off, no root needed): a server that
-answers a little slower each second is flagged not stationary, the same
-server without the drift passes; the timeline adds up to the run."""
+"""The self-checks on real runs (probes off, no root needed): a server whose
+answers wait 25 % longer each second is flagged not stationary, the same
+server without the drift passes; the timeline adds up to the run. The
+server sleeps (20 ms an answer, 8 connections: about 400 req/s), so the
+verdicts hold on a slow or busy machine: only they are asserted, no
+timings."""
 import json
 import os
 import subprocess
@@ -15,12 +18,12 @@ BIN = os.environ['BENCH_EBPF']
 SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drift_server.py')
 
 
-def measure(tmp, drift_ms):
-    out = os.path.join(tmp, 'drift%s.json' % drift_ms)
-    cmd = '/usr/bin/python3 %s {port} %s 2' % (SERVER, drift_ms)
+def measure(tmp, growth):
+    out = os.path.join(tmp, 'drift%s.json' % growth)
+    cmd = '/usr/bin/python3 %s {port} %s 20' % (SERVER, growth)
     p = subprocess.run([BIN, '--server-cmd', cmd, '-d', '7s', '-c', '8', '--no-ebpf', '-q', '-o', out],
                        capture_output=True, text=True, timeout=120)
-    check(p.returncode == 0, 'drift %s: exit %d: %s' % (drift_ms, p.returncode, p.stderr.strip()))
+    check(p.returncode == 0, 'growth %s: exit %d: %s' % (growth, p.returncode, p.stderr.strip()))
     with open(out) as f:
         rep = json.load(f)
     validate(rep)  # timeline and checks as the schema has them
@@ -28,16 +31,16 @@ def measure(tmp, drift_ms):
 
 
 def test_drift(tmp):
-    for drift, want in (('5', 'warn'), ('0', 'pass')):
-        rep = measure(tmp, drift)
+    for growth, want in (('0.25', 'warn'), ('0', 'pass')):
+        rep = measure(tmp, growth)
         iv = rep['timeline']['intervals']
-        check(len(iv) == 7, 'drift %s: one interval per second (%d)' % (drift, len(iv)))
+        check(len(iv) >= 6, 'growth %s: %d intervals, the check needs 6' % (growth, len(iv)))
         check(sum(i['requests'] for i in iv) == rep['client']['requests_completed'] and
               sum(i['latency_ns']['count'] for i in iv) == rep['client']['latency_ns']['count'],
-              'drift %s: the intervals add up to the run' % drift)
+              'growth %s: the intervals add up to the run' % growth)
         st = rep['checks']['stationary']
-        check(st['status'] == want, 'drift %s ms/s: stationary %s, want %s (%s; req/s %s)' %
-              (drift, st['status'], want, st['message'], [round(i['rps']) for i in iv]))
+        check(st['status'] == want, 'growth %s/s: stationary %s, want %s (%s; req/s %s)' %
+              (growth, st['status'], want, st['message'], [round(i['rps']) for i in iv]))
 
 
 def main():
