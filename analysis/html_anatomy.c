@@ -98,4 +98,5 @@ void html_anatomy(FILE *f, const struct saved_run *r)
 	size_t m = 1 + tail_rows(b, names, n, rows + 1, labels, 4);
 	svg_stacked_shares(f, "anatomy-stack", "latency by component, per percentile", names, n, rows, m, HTML_WIDTH);
 	component_table(f, comp);
+	html_anatomy_timeline(f, r, names, n);
 }

@@ -1,5 +1,5 @@
 #define _GNU_SOURCE
-/* What the client saw: the latency spectrum and the timeline. */
+/* What the client saw: the latency spectrum (over time: html_timeline.c). */
 #include "analysis/html_sections.h"
 
 #include <math.h>
@@ -105,89 +105,4 @@ void html_spectrum(FILE *f, const struct saved_run *runs, size_t n, const char *
 			    .y_log = true };
 	svg_line_chart(f, &c, s, m);
 	free(l);
-}
-
-static json_t *timeline_entries(json_t *run)
-{
-	json_t *t = json_object_get(run, "timeline");
-	if (json_is_object(t))
-		t = json_object_get(t, "intervals");
-	return json_is_array(t) && json_array_size(t) ? t : NULL;
-}
-
-/* Seconds since the window's start at each interval's end, and one figure per interval. */
-struct tl_series {
-	double *x, *y[4];
-	bool *err;
-	size_t n;
-};
-
-static int tl_fill(json_t *tl, struct tl_series *t, const char *unit_stat[3], double *max_ns)
-{
-	t->n = json_array_size(tl);
-	t->x = calloc(t->n, sizeof(double));
-	t->err = calloc(t->n, sizeof(bool));
-	for (int k = 0; k < 4; k++)
-		t->y[k] = calloc(t->n, sizeof(double));
-	if (!t->x || !t->err || !t->y[0] || !t->y[1] || !t->y[2] || !t->y[3])
-		return -1;
-	size_t i;
-	json_t *e;
-	*max_ns = 0;
-	json_array_foreach(tl, i, e) {
-		double start = jnum(e, "start_ns"), len = jnum(e, "duration_ns");
-		t->x[i] = (start + (isfinite(len) ? len : 0)) / 1e9;
-		for (int k = 0; k < 3; k++) {
-			t->y[k][i] = dist_stat(e, "latency", unit_stat[k]);
-			*max_ns = fmax(*max_ns, isfinite(t->y[k][i]) ? t->y[k][i] : 0);
-		}
-		double rps = jnum(e, "rps");
-		t->y[3][i] = isfinite(rps) ? rps : jnum(e, "requests") / (len / 1e9);
-		t->err[i] = jnum(e, "errors") > 0;
-	}
-	return 0;
-}
-
-static void tl_free(struct tl_series *t)
-{
-	free(t->x);
-	free(t->err);
-	for (int k = 0; k < 4; k++)
-		free(t->y[k]);
-}
-
-void html_timeline(FILE *f, const struct saved_run *r)
-{
-	json_t *tl = timeline_entries(r->run);
-	if (!tl)
-		return;
-	const char *stats[3] = { "p50", "p99", "max" };
-	struct tl_series t = { 0 };
-	double max_ns;
-	if (tl_fill(tl, &t, stats, &max_ns)) {
-		tl_free(&t);
-		return;
-	}
-	fprintf(f, "<h3>Over time (%zu intervals%s)</h3>\n", t.n, "; ! marks an interval with errors");
-	const char *unit;
-	double div = svg_ns_unit(max_ns, &unit);
-	for (int k = 0; k < 3; k++)
-		for (size_t i = 0; i < t.n; i++)
-			t.y[k][i] /= div;
-	struct svg_series lat[3];
-	for (int k = 0; k < 3; k++)
-		lat[k] = (struct svg_series){ .name = stats[k], .x = t.x, .y = t.y[k], .n = t.n, .style = k,
-					      .point_class = "tl-point", .flag = k == 0 ? t.err : NULL };
-	char yt[64];
-	snprintf(yt, sizeof(yt), "latency (%s)", unit);
-	struct svg_xy c = { .cls = "timeline-latency", .title = "latency over time", .x_title = "time since the start (s)",
-			    .y_title = yt, .x_min = 0, .x_max = NAN, .width = HTML_WIDTH, .height = 300 };
-	svg_line_chart(f, &c, lat, 3);
-	struct svg_series rps = { .name = "req/s", .x = t.x, .y = t.y[3], .n = t.n, .style = 0,
-				  .point_class = "tl-rps-point", .flag = t.err };
-	struct svg_xy c2 = { .cls = "timeline-rps", .title = "requests per second over time",
-			     .x_title = "time since the start (s)", .y_title = "requests per second (req/s)",
-			     .x_min = 0, .x_max = NAN, .width = HTML_WIDTH, .height = 260 };
-	svg_line_chart(f, &c2, &rps, 1);
-	tl_free(&t);
 }

@@ -144,7 +144,8 @@ void svg_histogram(FILE *f, const char *cls, const char *title, const struct svg
 			"stroke='#333' stroke-width='0.5'><title>%s to %s: %.0f</title></rect>\n", x + gap / 2,
 			fy(&fr, b[i].count), bw - gap, fr.bottom - fy(&fr, b[i].count),
 			fmt_duration(b[i].lo_ns, lo, sizeof(lo)), fmt_duration(b[i].hi_ns, hi, sizeof(hi)), b[i].count);
-		if (i % (size_t)(every > 0 ? every : 1) == 0)
+		/* a label that would run past the chart's edge is left out */
+		if (i % (size_t)(every > 0 ? every : 1) == 0 && x + 1 + svg_text_px(lo) * 11 / 12 <= width - 2)
 			fprintf(f, "<text font-size='11' x='%.1f' y='%.1f' text-anchor='start'>%s</text>\n",
 				x + 1, fr.bottom + 16, lo);
 	}

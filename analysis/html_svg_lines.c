@@ -128,7 +128,7 @@ void svg_line_chart(FILE *f, const struct svg_xy *c, const struct svg_series *s,
 {
 	double label_w = 40;
 	for (size_t i = 0; i < n; i++)
-		label_w = fmax(label_w, svg_text_px(s[i].name) + 16);
+		label_w = fmax(label_w, 1.15 * svg_text_px(s[i].name) + 16);	/* labels are bold */
 	label_w = fmin(label_w, 0.4 * c->width);
 	struct svg_frame fr = { .left = 72, .right = c->width - label_w, .top = 16, .bottom = c->height - 48 };
 	data_range(c, s, n, &fr);

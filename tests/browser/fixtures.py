@@ -97,7 +97,7 @@ def run(server='nginx', rps=20000.0, median_ns=2e6, n=4000, seed=1, schema=1, in
         'interrupted': False, 'error': None, 'command_line': 'bench-ebpf --server ' + server, 'notes': [],
     }
     if intervals:
-        r['timeline'] = timeline(lat, intervals, rps, schema)
+        r['timeline'] = timeline(lat, intervals, rps, schema, parts, rng)
     return r
 
 
@@ -133,17 +133,41 @@ def tail(lat, parts):
     return out
 
 
-def timeline(lat, intervals, rps, schema):
+def no_hist(samples):
+    d = dist(samples, 2)
+    del d['hist']
+    return d
+
+
+def interval_kernel(rng, requests, end_ns, spike):
+    """An interval's kernel figures: run-queue waits around 50 us, ten
+    times that in the spike interval."""
+    runq = [max(1, int(rng.lognormvariate(math.log(50_000 * (10 if spike else 1)), 0.7)))
+            for _ in range(200)]
+    return {'read_ns': end_ns + 300_000,
+            'syscalls': {'recvfrom': {'count': requests}, 'writev': {'count': requests}},
+            'syscalls_total': 2 * requests,
+            'sched': {'runq_delay_ns': no_hist(runq), 'oncpu_ns': end_ns // 2},
+            'tcp': {'retransmits': 0}}
+
+
+def timeline(lat, intervals, rps, schema, parts, rng):
+    """Intervals as the tool writes them: the client's figures, the
+    kernel's and the anatomy's (its components per interval)."""
     per = len(lat) // intervals
     step = int(per / rps * 1e9)
     out = []
     for i in range(intervals):
-        chunk = lat[i * per:(i + 1) * per if i + 1 < intervals else len(lat)]
+        end = (i + 1) * per if i + 1 < intervals else len(lat)
+        chunk = lat[i * per:end]
         d = dist(chunk, schema)
         del d['hist']
+        comps = {c + '_ns': no_hist(v[i * per:end]) for c, v in parts.items()}
         out.append({'start_ns': i * step, 'duration_ns': step, 'requests': len(chunk),
                     'errors': 1 if i == intervals // 2 else 0, 'rps': len(chunk) / (step / 1e9),
-                    'latency_ns': d})
+                    'latency_ns': d,
+                    'kernel': interval_kernel(rng, len(chunk), (i + 1) * step, i == intervals // 3),
+                    'anatomy': {'matched': len(chunk), 'late': 0, 'components': comps}})
     return out
 
 

@@ -20,6 +20,8 @@ from checks import check, run  # noqa: E402
 BIN = os.environ['BENCH_EBPF']
 HERE = os.path.dirname(os.path.abspath(__file__))
 INTERVALS = 9
+# components drawn over time: net_in, wait_runq, wait_other, app, net_out, client
+ANAT_LINES = 6
 
 
 def chromium():
@@ -146,6 +148,13 @@ def look_real_run(exe, tmp):
     check(pg.count('svg', 'spectrum') == 1 and pg.count('g', 'stack-row') >= 1,
           'real run: spectrum and anatomy drawn')
     check(('%.1f' % report['client']['rps']) in dom, 'real run: the headline shows client.rps')
+    iv = report['timeline']['intervals']
+    runq = sum(1 for e in iv if e['kernel']['sched']['runq_delay_ns']['p99'] is not None)
+    check(pg.count(None, 'tl-runq-point') == runq,
+          'real run: a run-queue point per interval with waits (%d of %d)' % (pg.count(None, 'tl-runq-point'), runq))
+    wait = sum(1 for e in iv if e['anatomy']['components']['wait_ns']['mean'] is not None)
+    check(pg.count(None, 'anat-mean-point') >= wait and pg.count(None, 'anat-p99-point') >= wait,
+          'real run: the components drawn per interval')
     cost = report['kernel']['probes'].get('cost') or {}
     if cost.get('available'):
         check(pg.count('tr', 'cost-row') == len(cost['programs']),
@@ -165,13 +174,20 @@ def main():
             ('svg', 'spectrum'): 1, ('svg', 'timeline-latency'): 1,
             (None, 'tl-rps-point'): INTERVALS, (None, 'tl-point'): 3 * INTERVALS,
             ('g', 'stack-row'): 3, ('svg', 'ranking-bars'): 0,
+            # the kernel's and the anatomy's view per interval: a point each
+            ('svg', 'timeline-runq'): 1, (None, 'tl-runq-point'): INTERVALS,
+            (None, 'tl-lat-p99-point'): INTERVALS,
+            ('svg', 'anatomy-timeline-mean'): 1, ('svg', 'anatomy-timeline-p99'): 1,
+            (None, 'anat-mean-point'): ANAT_LINES * INTERVALS, (None, 'anat-p99-point'): ANAT_LINES * INTERVALS,
         }),
         lambda tmp: look(exe, tmp, 'four-servers', [fixtures.multi(runs)], {
             ('rect', 'bar'): 4, ('svg', 'spectrum-overlay'): 1, ('svg', 'spectrum'): 4,
             ('svg', 'timeline-latency'): 0,
         }),
         lambda tmp: look(exe, tmp, 'open-loop', [fixtures.run(mode='open', rps=5000, intervals=4, schema=2)], {
-            ('g', 'series'): 2 + 3 + 1,
+            # spectrum (corrected, uncorrected), latency, req/s, run-queue beside
+            # latency p99, each component's mean and p99
+            ('g', 'series'): 2 + 3 + 1 + 2 + 2 * ANAT_LINES,
         }),
         lambda tmp: look_real_run(exe, tmp),
     ])
