@@ -7,6 +7,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "loader/anatomy.h"
@@ -22,6 +24,11 @@ struct chunk {
 struct anatomy {
 	struct anatomy_src src;
 	struct ring_buffer *rb;
+	/* The ring's consumer and producer positions (its first two pages,
+	 * mapped read-only): how full it got, seen at each poll. */
+	const volatile unsigned long *ring_pos;
+	size_t page;
+	uint64_t ring_peak;
 	struct chunk *head, *tail;	/* oldest first */
 	size_t n;
 	size_t n_first;			/* of them, first requests of their connection */
@@ -123,9 +130,25 @@ out:
 	free(v);
 }
 
+/* Bytes the ring holds now (records not yet consumed, headers included). */
+static void note_ring_fill(struct anatomy *a)
+{
+	unsigned long cons, prod;
+
+	if (!a->ring_pos)
+		return;
+	cons = __atomic_load_n(&a->ring_pos[0], __ATOMIC_ACQUIRE);
+	prod = __atomic_load_n(&a->ring_pos[a->page / sizeof(unsigned long)], __ATOMIC_ACQUIRE);
+	if (prod - cons > a->ring_peak)
+		a->ring_peak = prod - cons;
+}
+
 int anatomy_poll(struct anatomy *a)
 {
-	return a && a->rb ? ring_buffer__consume(a->rb) : 0;
+	if (!a || !a->rb)
+		return 0;
+	note_ring_fill(a);
+	return ring_buffer__consume(a->rb);
 }
 
 void anatomy_set_sink(struct anatomy *a, anatomy_sink_fn fn, void *arg)
@@ -209,6 +232,16 @@ const char *anatomy_arrival(const struct anatomy *a)
 
 /* ---- new / free ------------------------------------------------------------- */
 
+/* Without the mapping the peak is not known (reported as 0), nothing else. */
+static void map_ring_pos(struct anatomy *a)
+{
+	void *m;
+
+	a->page = (size_t)sysconf(_SC_PAGESIZE);
+	m = mmap(NULL, 2 * a->page, PROT_READ, MAP_SHARED, a->src.ring_fd, 0);
+	a->ring_pos = m == MAP_FAILED ? NULL : m;
+}
+
 int anatomy_new(const struct anatomy_src *src, struct anatomy **out)
 {
 	struct anatomy *a = calloc(1, sizeof(*a));
@@ -224,6 +257,7 @@ int anatomy_new(const struct anatomy_src *src, struct anatomy **out)
 		if (!a->rb && !a->unusable[0])
 			snprintf(a->unusable, sizeof(a->unusable),
 				 "failed to open the anatomy ring buffer: %s", strerror(errno));
+		map_ring_pos(a);
 	}
 	*out = a;
 	return 0;
@@ -236,6 +270,8 @@ void anatomy_free(struct anatomy *a)
 	if (!a)
 		return;
 	ring_buffer__free(a->rb);
+	if (a->ring_pos)
+		munmap((void *)a->ring_pos, 2 * a->page);
 	for (c = a->head; c; c = next) {
 		next = c->next;
 		free(c);
@@ -257,6 +293,8 @@ void anatomy_results(const struct anatomy *a, struct anatomy_results *out)
 	out->drained = a->n;
 	out->ring_lost = a->stats[ANAT_ST_LOST];
 	out->oom_lost = a->oom;
+	out->ring_bytes = a->src.ring_bytes;
+	out->ring_peak = a->ring_peak;
 }
 
 bool anatomy_have_accept(const struct anatomy *a)

@@ -36,6 +36,7 @@ bool anatomy_have_accept(const struct anatomy *a);
 /* What the loaded object gives the consumer. */
 struct anatomy_src {
 	int ring_fd;		/* the ring buffer `records` */
+	uint64_t ring_bytes;	/* its size */
 	int batch_fd;		/* the per-CPU batches */
 	int stats_fd;		/* the per-CPU counters (enum anat_stat) */
 	int flush_prog_fd;	/* anat_flush, run on each CPU at the end */

@@ -107,4 +107,6 @@ struct anatomy_results {
 	uint64_t drained;	/* records read from the ring buffer */
 	uint64_t ring_lost;	/* records the ring buffer could not take */
 	uint64_t oom_lost;	/* drained but not kept: no memory */
+	uint64_t ring_bytes;	/* the ring buffer's size */
+	uint64_t ring_peak;	/* the most it held at a poll (bytes, record headers included) */
 };

@@ -31,8 +31,9 @@
 #define CAP_BPF 39
 #endif
 
-/* The anatomy's ring buffer: about 500k records of slack for the poller. */
-#define ANAT_RING_BYTES (32u << 20)
+/* The anatomy's ring buffer (user space maps its data twice: it counts
+ * double in RSS). */
+#define ANAT_RING_BYTES (4u << 20)
 /* The anatomy's accept mark is dropped once this many records show that
  * fewer than 1 in 20 opened a connection (probes_trim). */
 #define ANAT_ACCEPT_PROOF 2000
@@ -460,6 +461,7 @@ static int anatomy_start(struct probes *p, struct errbuf *err)
 	char why[200];
 	struct anatomy_src src = {
 		.ring_fd = loaded ? bpf_map__fd(p->skel->maps.records) : -1,
+		.ring_bytes = loaded ? bpf_map__max_entries(p->skel->maps.records) : 0,
 		.batch_fd = loaded ? bpf_map__fd(p->skel->maps.batch) : -1,
 		.stats_fd = loaded ? bpf_map__fd(p->skel->maps.anat_stats) : -1,
 		.flush_prog_fd = loaded ? bpf_program__fd(p->skel->progs.anat_flush) : -1,

@@ -81,6 +81,9 @@ class Anatomy(BenchTest):
                                 % (b["unmatched_reasons"], r.stderr))
         self.assertEqual(r.json["kernel"]["records_lost"], 0, "records lost")
         self.assertEqual(b["records_lost"], 0)
+        ring = r.json["kernel"]["anatomy"]["ring"]
+        self.assertGreater(ring["peak_used"], 0, "the poller saw records waiting")
+        self.assertLess(ring["peak_used"], ring["bytes"], "the ring filled up")
         total = sum(b["components"][c + "_ns"]["mean"] for c in TELESCOPING if c + "_ns" in b["components"]
                     and c not in ("connect", "accept_wait"))
         if "connect_ns" in b["components"]:
