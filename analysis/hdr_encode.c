@@ -69,28 +69,42 @@ static size_t put_zigzag(uint8_t *p, int64_t v)
 	return n;
 }
 
+/* Non-empty buckets in, zigzag counts and runs of empty ones out. */
+struct payload {
+	uint8_t *buf;
+	size_t n;
+	uint32_t next;	/* the index after the last one written */
+};
+
+static void put_bucket(uint32_t index, uint64_t count, void *arg)
+{
+	struct payload *p = arg;
+
+	if (index > p->next)
+		p->n += put_zigzag(p->buf + p->n, -(int64_t)(index - p->next));
+	p->n += put_zigzag(p->buf + p->n, (int64_t)count);
+	p->next = index + 1;
+}
+
+static void count_bucket(uint32_t index, uint64_t count, void *arg)
+{
+	(void)index;
+	(void)count;
+	(*(size_t *)arg)++;
+}
+
 /* The uncompressed V2 payload; *len is its size. */
 static uint8_t *encode_payload(const struct hist *h, size_t *len)
 {
-	uint32_t limit = h->n_counts;
-	while (limit > 0 && !h->counts[limit - 1])
-		limit--;
-	uint8_t *buf = malloc(PAYLOAD_HEADER + (size_t)LEB128_MAX * limit + 1);
+	size_t used = 0;
+	hist_foreach_index(h, count_bucket, &used);
+	/* a count and a run of empty buckets before it, per non-empty bucket */
+	struct payload out = { malloc(PAYLOAD_HEADER + (size_t)LEB128_MAX * 2 * used + 1), PAYLOAD_HEADER, 0 };
+	uint8_t *buf = out.buf;
 	if (!buf)
 		return NULL;
-	size_t n = PAYLOAD_HEADER;
-	for (uint32_t i = 0; i < limit;) {
-		if (h->counts[i]) {
-			n += put_zigzag(buf + n, (int64_t)h->counts[i++]);
-			continue;
-		}
-		int64_t zeros = 0;
-		while (i < limit && !h->counts[i]) {
-			zeros++;
-			i++;
-		}
-		n += put_zigzag(buf + n, -zeros);
-	}
+	hist_foreach_index(h, put_bucket, &out);
+	size_t n = out.n;
 	double ratio = 1.0;
 	uint64_t ratio_bits;
 	memcpy(&ratio_bits, &ratio, sizeof(ratio_bits));

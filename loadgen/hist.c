@@ -8,7 +8,11 @@
  *
  * Index of v >= 2048: with k = msb(v) and s = k - 10, v >> s lies in
  * [1024, 2048) and index = s * 1024 + (v >> s), which continues the linear
- * part without a gap (v = 2048: s = 1, index 2048). */
+ * part without a gap (v = 2048: s = 1, index 2048).
+ *
+ * Packed form (hist_pack): the buckets in index order as LEB128 varints of
+ * zigzag values, a count > 0 for one bucket or minus a run of empty ones;
+ * the empty tail is left out. */
 #include "loadgen/hist.h"
 
 #include <errno.h>
@@ -45,6 +49,107 @@ static inline void bucket_range(uint32_t i, uint64_t *lo, uint64_t *hi)
 	*hi = *lo + (1ull << s) - 1;
 }
 
+/* ---- non-empty buckets of either form ---- */
+
+struct bucket_it {
+	const struct hist *h;
+	uint32_t i;	/* next index */
+	size_t pos;	/* packed: next byte */
+};
+
+static int64_t get_zigzag(const uint8_t *p, size_t len, size_t *pos)
+{
+	uint64_t z = 0;
+	for (unsigned shift = 0; *pos < len && shift < 64; shift += 7) {
+		uint8_t b = p[(*pos)++];
+		z |= (uint64_t)(b & 0x7f) << shift;
+		if (!(b & 0x80))
+			break;
+	}
+	return (int64_t)(z >> 1) ^ -(int64_t)(z & 1);
+}
+
+static size_t put_zigzag(uint8_t *p, int64_t v)
+{
+	uint64_t z = ((uint64_t)v << 1) ^ (uint64_t)(v >> 63);
+	size_t n = 0;
+	while (z >= 0x80) {
+		p[n++] = (uint8_t)(z | 0x80);
+		z >>= 7;
+	}
+	p[n++] = (uint8_t)z;
+	return n;
+}
+
+static bool next_bucket(struct bucket_it *it, uint32_t *index, uint64_t *count)
+{
+	const struct hist *h = it->h;
+
+	if (h->counts) {
+		while (it->i < h->n_counts && !h->counts[it->i])
+			it->i++;
+		if (it->i >= h->n_counts)
+			return false;
+		*index = it->i;
+		*count = h->counts[it->i++];
+		return true;
+	}
+	while (it->pos < h->packed_len) {
+		int64_t v = get_zigzag(h->packed, h->packed_len, &it->pos);
+		if (v < 0) {
+			it->i += (uint32_t)-v;
+			continue;
+		}
+		*index = it->i++;
+		*count = (uint64_t)v;
+		if (*index < h->n_counts && *count)
+			return true;
+	}
+	return false;
+}
+
+int hist_pack(struct hist *dst, const struct hist *src)
+{
+	struct bucket_it it = { .h = src };
+	uint32_t i, next = 0;
+	uint64_t c;
+	size_t n = 0, cap = 64;
+	uint8_t *buf = malloc(cap), *grown;
+
+	if (!buf)
+		return -ENOMEM;
+	while (next_bucket(&it, &i, &c)) {
+		if (n + 20 > cap) {	/* two varints at most */
+			if (!(grown = realloc(buf, cap *= 2))) {
+				free(buf);
+				return -ENOMEM;
+			}
+			buf = grown;
+		}
+		if (i > next)
+			n += put_zigzag(buf + n, -(int64_t)(i - next));
+		n += put_zigzag(buf + n, (int64_t)c);
+		next = i + 1;
+	}
+	*dst = *src;
+	dst->counts = NULL;
+	dst->packed = realloc(buf, n ? n : 1) ?: buf;
+	dst->packed_len = n;
+	return 0;
+}
+
+void hist_foreach_index(const struct hist *h, hist_index_fn fn, void *arg)
+{
+	struct bucket_it it = { .h = h };
+	uint32_t i;
+	uint64_t c;
+
+	while (next_bucket(&it, &i, &c))
+		fn(i, c, arg);
+}
+
+/* ---- life ---- */
+
 int hist_init(struct hist *h)
 {
 	memset(h, 0, sizeof(*h));
@@ -72,7 +177,10 @@ void hist_init_at(struct hist *h, uint64_t *counts)
 void hist_free(struct hist *h)
 {
 	free(h->counts);
+	free(h->packed);
 	h->counts = NULL;
+	h->packed = NULL;
+	h->packed_len = 0;
 	h->n_counts = 0;
 	h->total = 0;
 	h->min = UINT64_MAX;
@@ -82,8 +190,13 @@ void hist_free(struct hist *h)
 
 void hist_reset(struct hist *h)
 {
-	if (h->counts)
-		memset(h->counts, 0, (size_t)h->n_counts * sizeof(*h->counts));
+	/* only the buckets that can hold samples: min's to max's */
+	if (h->counts && h->total)
+		memset(h->counts + bucket_of(h->min), 0,
+		       (size_t)(bucket_of(h->max) - bucket_of(h->min) + 1) * sizeof(*h->counts));
+	free(h->packed);
+	h->packed = NULL;
+	h->packed_len = 0;
 	h->total = 0;
 	h->min = UINT64_MAX;
 	h->max = 0;
@@ -105,15 +218,18 @@ void hist_record(struct hist *h, uint64_t value)
 
 int hist_merge(struct hist *dst, const struct hist *src)
 {
+	struct bucket_it it = { .h = src };
+	uint32_t i;
+	uint64_t c;
+
 	if (!src->total)
 		return 0;
-	if (!dst->counts || !src->counts || dst->n_counts != src->n_counts)
+	if (!dst->counts || dst->n_counts != src->n_counts)
 		return -EINVAL;
 	/* only where src has samples: a sparse histogram (one interval's)
 	 * leaves the rest of dst's pages untouched, so never resident */
-	for (uint32_t i = 0; i < src->n_counts; i++)
-		if (src->counts[i])
-			dst->counts[i] += src->counts[i];
+	while (next_bucket(&it, &i, &c))
+		dst->counts[i] += c;
 	dst->total += src->total;
 	if (src->min < dst->min)
 		dst->min = src->min;
@@ -145,7 +261,11 @@ double hist_stdev(const struct hist *h)
 
 uint64_t hist_percentile(const struct hist *h, double pct)
 {
-	if (!h->total || !h->counts)
+	struct bucket_it it = { .h = h };
+	uint32_t i;
+	uint64_t c;
+
+	if (!h->total)
 		return 0;
 	if (pct <= 0)
 		return h->min;
@@ -162,8 +282,8 @@ uint64_t hist_percentile(const struct hist *h, double pct)
 	if (rank == 1)
 		return h->min;
 	uint64_t seen = 0;
-	for (uint32_t i = 0; i < h->n_counts; i++) {
-		seen += h->counts[i];
+	while (next_bucket(&it, &i, &c)) {
+		seen += c;
 		if (seen >= rank) {
 			uint64_t lo, hi;
 			bucket_range(i, &lo, &hi);
@@ -214,15 +334,17 @@ void hist_summary_fold(struct hist_summary *a, const struct hist_summary *b, uin
 
 void hist_foreach(const struct hist *h, hist_bucket_fn fn, void *arg)
 {
-	if (!h->total || !h->counts)
+	struct bucket_it it = { .h = h };
+	uint32_t i;
+	uint64_t c;
+
+	if (!h->total)
 		return;
-	for (uint32_t i = 0; i < h->n_counts; i++) {
-		if (!h->counts[i])
-			continue;
+	while (next_bucket(&it, &i, &c)) {
 		uint64_t lo, hi;
 		bucket_range(i, &lo, &hi);
 		if (i == h->n_counts - 1 && h->max > hi)
 			hi = h->max;	/* clamped values live here too */
-		fn(lo, hi, h->counts[i], arg);
+		fn(lo, hi, c, arg);
 	}
 }

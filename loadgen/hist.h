@@ -6,7 +6,9 @@
 #include <stdint.h>
 
 struct hist {
-	uint64_t *counts;	/* n_counts buckets, allocated once by hist_init */
+	uint64_t *counts;	/* n_counts buckets, allocated once by hist_init; NULL when packed */
+	uint8_t *packed;	/* hist_pack's read-only form of the counts */
+	size_t packed_len;
 	uint32_t n_counts;
 	uint64_t total;		/* samples recorded */
 	uint64_t min, max;	/* exact; min is UINT64_MAX when empty */
@@ -22,7 +24,15 @@ void hist_init_at(struct hist *h, uint64_t *counts);
 void hist_free(struct hist *h);
 void hist_reset(struct hist *h);
 void hist_record(struct hist *h, uint64_t value);
+/* dst (unpacked) += src (either form). */
 int hist_merge(struct hist *dst, const struct hist *src);
+/* *dst becomes a read-only copy of src in a few bytes per non-empty bucket
+ * (a finished interval's), for percentiles, foreach, merging from and
+ * hist_free only. 0 or -ENOMEM. */
+int hist_pack(struct hist *dst, const struct hist *src);
+/* Non-empty buckets by index, ascending (the layout HdrHistogram shares). */
+typedef void (*hist_index_fn)(uint32_t index, uint64_t count, void *arg);
+void hist_foreach_index(const struct hist *h, hist_index_fn fn, void *arg);
 double hist_mean(const struct hist *h);		/* 0 when empty */
 double hist_stdev(const struct hist *h);	/* population stdev, 0 when empty */
 /* Value v with at least pct % of samples <= v, within 0.1 % of the exact

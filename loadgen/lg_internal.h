@@ -163,6 +163,7 @@ struct lg_worker {
 	struct lg_slot *slots;	/* NULL: no interval_ns */
 	uint32_t nslots, cur;
 	uint32_t slot_pub;	/* atomic: slots before it are complete (nslots: all) */
+	uint32_t packed;	/* slots before it are packed (main thread's, lg_timeline_pack) */
 	uint64_t slot_end;	/* UINT64_MAX: the last slot (or none) */
 	void *slot_mem;		/* the slots' histogram counts, touched only where used */
 	size_t slot_mem_bytes;

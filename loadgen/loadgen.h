@@ -226,6 +226,11 @@ bool lg_live_interval(struct lg_run *r, struct lg_live *out);
 /* How many intervals a run with these options can have (0: none): the
  * timeline's size, for what keeps figures per interval beside it. */
 uint32_t lg_intervals_planned(const struct lg_options *o);
+/* With interval_ns: packs the intervals the workers have finished, so a
+ * run's timeline costs a few KB per interval, not pages of counts; call it
+ * from the main loop (the thread of lg_live_interval). 0 or -ENOMEM (then
+ * they stay unpacked, and the next call tries again). */
+int lg_timeline_pack(struct lg_run *r);
 /* stream_records: calls fn on every record the workers completed since the
  * last call, and returns how many. Lock-free; call it from one thread. */
 typedef void (*lg_record_fn)(const struct lg_record *rec, void *arg);

@@ -7,8 +7,11 @@
  *
  * Memory: a histogram is 254 KB of counts; one interval uses a few of its
  * pages. The slots' counts are one anonymous mapping per worker with no
- * swap reserved, so only the pages an interval touches become resident
- * (and merging skips empty buckets, so the result's stay sparse too). */
+ * swap reserved, so only the pages an interval touches become resident.
+ * Once a worker has left an interval, lg_timeline_pack (from the main loop)
+ * packs it into a few bytes per non-empty bucket and gives its pages back,
+ * and the merged result is packed too: a run holds one worker's current
+ * interval at full size, and about 10 KB per interval. */
 #define _GNU_SOURCE
 #include "loadgen/lg_internal.h"
 
@@ -61,12 +64,35 @@ void lg_slots_done(struct lg_worker *w)
 
 void lg_slots_free(struct lg_worker *w)
 {
+	for (uint32_t i = 0; i < w->nslots; i++)
+		free(w->slots[i].lat.packed);	/* the unpacked ones are in slot_mem */
 	if (w->slot_mem)
 		munmap(w->slot_mem, w->slot_mem_bytes);
 	free(w->slots);
 	w->slot_mem = NULL;
 	w->slots = NULL;
 	w->nslots = 0;
+}
+
+/* ---- finished intervals, packed ------------------------------------------------ */
+
+int lg_timeline_pack(struct lg_run *r)
+{
+	size_t bytes = hist_counts_bytes();
+	for (int i = 0; i < r->nworkers; i++) {
+		struct lg_worker *w = r->workers[i];
+		uint32_t done = __atomic_load_n(&w->slot_pub, __ATOMIC_ACQUIRE);
+		for (; w->packed < done && w->packed < w->nslots; w->packed++) {
+			struct lg_slot *s = &w->slots[w->packed];
+			struct hist p;
+			if (hist_pack(&p, &s->lat))
+				return -ENOMEM;	/* it stays as it is, and is tried again */
+			s->lat = p;
+			/* the worker never comes back to it: its pages can go */
+			madvise((char *)w->slot_mem + (size_t)w->packed * bytes, bytes, MADV_DONTNEED);
+		}
+	}
+	return 0;
 }
 
 /* ---- after the run ----------------------------------------------------------- */
@@ -95,25 +121,29 @@ int lg_timeline_merge(const struct lg_run *r, struct lg_result *res, bool whole_
 	if (!res->timeline)
 		return -ENOMEM;
 	res->n_intervals = n;
-	int ret = 0;
+	struct hist sum;	/* one interval's, over the workers, then packed */
+	int ret = hist_init(&sum);
 	for (uint32_t k = 0; k < n; k++) {
 		struct lg_interval *t = &res->timeline[k];
 		t->start_ns = (uint64_t)k * iv;
 		t->duration_ns = k + 1 < n || window_ns <= t->start_ns ? iv : window_ns - t->start_ns;
-		if (hist_init(&t->latency))
-			ret = -ENOMEM;
+		hist_init_at(&t->latency, NULL);
+		hist_reset(&sum);
 		for (int i = 0; i < r->nworkers; i++) {
 			const struct lg_slot *s = &r->workers[i]->slots[k];
 			t->requests += s->completed;
 			t->ok += s->completed;
 			t->errors += s->errors;
 			t->sent += s->sent;
-			if (!ret && hist_merge(&t->latency, &s->lat))
+			if (!ret && hist_merge(&sum, &s->lat))
 				ret = -EINVAL;
 		}
+		if (!ret)
+			ret = hist_pack(&t->latency, &sum);
 		t->rps = (double)t->requests * 1e9 / (double)t->duration_ns;
 		t->send_rate = (double)t->sent * 1e9 / (double)t->duration_ns;
 	}
+	hist_free(&sum);
 	/* without a duration the last interval may have taken the rest */
 	res->timeline_truncated = !r->opts.duration_ns && n == LG_MAX_INTERVALS &&
 				  window_ns > (uint64_t)LG_MAX_INTERVALS * iv;

@@ -184,6 +184,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		progress_update(&live, lg);
 		if (r->stream)
 			lg_drain_records(lg, to_stream_client, r->stream);
+		lg_timeline_pack(lg);	/* finished intervals: a few KB each (else retried) */
 		probes_poll(r->probes);	/* drain the per-request records */
 		probes_trim(r->probes);
 		if (!r->server_exit.seen && server_died(r, lg, watch, measure_start))

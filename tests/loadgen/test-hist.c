@@ -108,6 +108,26 @@ static void check_dist(const char *name, uint64_t (*gen)(void), size_t n)
 	CHECK(!f.bad && f.total == n, "%s foreach: %d bad, %llu of %zu", name, f.bad,
 	      (unsigned long long)f.total, n);
 
+	/* packed: the same figures from a few bytes per non-empty bucket */
+	struct hist p, unpacked;
+	size_t used = 0;
+	for (uint32_t i = 0; i < h.n_counts; i++)
+		used += h.counts[i] != 0;
+	CHECK(hist_pack(&p, &h) == 0 && !p.counts && p.packed_len <= 6 * used,
+	      "%s packed: %zu bytes for %zu buckets", name, p.packed_len, used);
+	for (size_t i = 0; i < sizeof(pcts) / sizeof(pcts[0]); i++)
+		CHECK(hist_percentile(&p, pcts[i]) == hist_percentile(&h, pcts[i]), "%s packed p%g", name, pcts[i]);
+	struct fe fp = { 0 };
+	hist_foreach(&p, fe_cb, &fp);
+	CHECK(!fp.bad && fp.total == n, "%s packed foreach", name);
+	CHECK(!hist_init(&unpacked) && !hist_merge(&unpacked, &p) && unpacked.total == n &&
+	      !memcmp(unpacked.counts, h.counts, h.n_counts * sizeof(*h.counts)), "%s packed merges back", name);
+	hist_reset(&unpacked);	/* only min's to max's buckets: all of them zero again */
+	for (uint32_t i = 0; i < unpacked.n_counts; i++)
+		CHECK(!unpacked.counts[i], "%s reset: bucket %u", name, i);
+	hist_free(&unpacked);
+	hist_free(&p);
+
 	hist_free(&h);
 	hist_free(&merged);
 	for (int i = 0; i < 3; i++)

@@ -4,6 +4,9 @@
  * p99; records carry the intended send times; impossible option
  * combinations are refused with one-line errors. */
 #include "tests/loadgen/test-server.h"
+#include "loadgen/lg_internal.h"
+
+#include <sys/mman.h>
 
 static double ms(uint64_t ns)
 {
@@ -330,7 +333,21 @@ static void test_live(void)
 			last = l;
 			seen++;
 		}
+		CHECK(lg_timeline_pack(run) == 0, "pack");
 		usleep(5000);
+	}
+	/* every interval packed, and its counts' pages given back */
+	CHECK(lg_timeline_pack(run) == 0, "pack");
+	for (int i = 0; i < run->nworkers; i++) {
+		struct lg_worker *w = run->workers[i];
+		size_t pages = w->slot_mem_bytes / (size_t)getpagesize(), resident = 0;
+		unsigned char *vec = calloc(pages, 1);
+		CHECK(vec && !mincore(w->slot_mem, w->slot_mem_bytes, vec), "mincore");
+		for (size_t k = 0; vec && k < pages; k++)
+			resident += vec[k] & 1;
+		CHECK(w->packed == w->nslots && resident == 0, "worker %d: %u of %u intervals packed, %zu pages resident",
+		      i, w->packed, w->nslots, resident);
+		free(vec);
 	}
 	CHECK(lg_live_interval(run, &l) && l.index == 5, "after the run: the last interval (%llu)",
 	      (unsigned long long)l.index);
