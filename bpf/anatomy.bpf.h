@@ -62,19 +62,9 @@ struct {
 	__type(value, struct anat_conn);
 } conns SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, ANAT_THREADS);
-	__type(key, __u32);
-	__type(value, struct anat_thread);
-} thr SEC(".maps");
+BPF_MAP(thr, BPF_MAP_TYPE_ARRAY, ANAT_THREADS, __u32, struct anat_thread);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, ANAT_ST_NR);
-	__type(key, __u32);
-	__type(value, __u64);
-} anat_stats SEC(".maps");
+BPF_MAP(anat_stats, BPF_MAP_TYPE_PERCPU_ARRAY, ANAT_ST_NR, __u32, __u64);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -107,37 +97,21 @@ static __always_inline struct anat_conn *conn_of(__u16 port)
  * (a softirq's state change inside a read): the interrupting one writes
  * its record straight to the ring. What is left in a batch at the end is
  * handed over by anat_flush, run on each CPU by the loader. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct anat_batch);
-} batch SEC(".maps");
+BPF_MAP(batch, BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct anat_batch);
 
 static __always_inline void fill(struct anat_rec *e, struct anat_conn *c, struct anat_req *r,
 				 __u16 port, __u16 why)
 {
-	e->s1 = r->s1;
-	e->s2 = r->s2;
-	e->s3 = r->s3;
-	e->c4 = r->c4;
-	if (r->seq == 0) {
-		e->ce = c->ce;
-		e->se = c->se;
-		e->acc = c->acc;
-	} else {
-		e->ce = e->se = e->acc = 0;
-	}
-	e->runq_ns = r->runq_ns;
-	e->send_ns = r->send_ns;
-	e->bytes_in = r->bytes_in;
-	e->bytes_out = r->bytes_out;
-	e->seq = r->seq;
-	e->tid = r->tid;
-	e->port = port;
-	e->sends = r->sends;
-	e->recvs = r->recvs;
-	e->flags = r->flags | why;
+	bool first = r->seq == 0;	/* the connection's marks go with it */
+
+	*e = (struct anat_rec){
+		.s1 = r->s1, .s2 = r->s2, .s3 = r->s3, .c4 = r->c4,
+		.ce = first ? c->ce : 0, .se = first ? c->se : 0, .acc = first ? c->acc : 0,
+		.runq_ns = r->runq_ns, .send_ns = r->send_ns,
+		.bytes_in = r->bytes_in, .bytes_out = r->bytes_out,
+		.seq = r->seq, .tid = r->tid, .port = port,
+		.sends = r->sends, .recvs = r->recvs, .flags = r->flags | why,
+	};
 }
 
 /* Hand the CPU's batch (n records) to the ring buffer; a batch the ring

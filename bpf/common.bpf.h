@@ -39,13 +39,17 @@ static __always_inline bool in_window(__u64 ts)
 			*c_ += (v);					\
 	} while (0)
 
+/* A map `name` of n entries (the loader may resize it) from K to V. */
+#define BPF_MAP(name, kind, n, K, V)				\
+	struct {						\
+		__uint(type, kind);				\
+		__uint(max_entries, n);				\
+		__type(key, K);					\
+		__type(value, V);				\
+	} name SEC(".maps")
+
 /* Per-CPU counters of records that could not be kept. */
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, DROP_KINDS);
-	__type(key, __u32);
-	__type(value, __u64);
-} drops SEC(".maps");
+BPF_MAP(drops, BPF_MAP_TYPE_PERCPU_ARRAY, DROP_KINDS, __u32, __u64);
 
 static __always_inline void count_drop(__u32 kind)
 {
@@ -54,19 +58,9 @@ static __always_inline void count_drop(__u32 kind)
 
 /* The tracked tgids (the server and what it forks) and their direct-mapped
  * filter. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, TRACKED_MAX);
-	__type(key, __u32);
-	__type(value, __u32);
-} tracked SEC(".maps");
+BPF_MAP(tracked, BPF_MAP_TYPE_HASH, TRACKED_MAX, __u32, __u32);
 
-struct {
-	__uint(type, BPF_MAP_TYPE_ARRAY);
-	__uint(max_entries, TGID_TBL_SIZE);
-	__type(key, __u32);
-	__type(value, __u32);
-} tgid_tbl SEC(".maps");
+BPF_MAP(tgid_tbl, BPF_MAP_TYPE_ARRAY, TGID_TBL_SIZE, __u32, __u32);
 
 static __always_inline bool is_tracked(__u32 tgid)
 {

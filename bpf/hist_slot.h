@@ -11,27 +11,19 @@
 #define barrier_var(x) ((void)0)
 #endif
 
-/* floor(log2(v)) without branches or loops (v = 0 gives 0), the usual
- * shift-and-or ladder: each step halves the remaining width. */
+/* floor(log2(v)) without branches (v = 0 gives 0): the usual shift-and-or
+ * ladder, unrolled. */
 static __always_inline __u32 log2_u64(__u64 v)
 {
-	__u32 r, s;
+	__u32 r = 0, s;
 
-	r = (v > 0xffffffffULL) << 5;
-	v >>= r;
-	s = (v > 0xffff) << 4;
-	v >>= s;
-	r |= s;
-	s = (v > 0xff) << 3;
-	v >>= s;
-	r |= s;
-	s = (v > 0xf) << 2;
-	v >>= s;
-	r |= s;
-	s = (v > 0x3) << 1;
-	v >>= s;
-	r |= s;
-	r |= (__u32)(v >> 1);
+	/* each step halves the remaining width: 32, 16, 8, 4, 2, 1 bits */
+#pragma GCC unroll 6
+	for (__u32 b = 32; b; b >>= 1) {
+		s = (__u32)(v >> b != 0) * b;
+		v >>= s;
+		r |= s;
+	}
 	return r;
 }
 

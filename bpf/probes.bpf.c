@@ -341,12 +341,7 @@ struct call_args {
 	int flags;
 };
 
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);
-	__type(key, __u64);
-	__type(value, struct call_args);
-} kret_args SEC(".maps");
+BPF_MAP(kret_args, BPF_MAP_TYPE_LRU_HASH, 4096, __u64, struct call_args);
 
 static __always_inline void call_enter(struct socket *sock, int flags)
 {
@@ -376,43 +371,38 @@ static __always_inline const struct sock *call_return(int *flags)
 	return sk;
 }
 
-SEC("kprobe/sock_recvmsg")
-int BPF_KPROBE(sock_recv_length_kprobe, struct socket *sock, struct msghdr *msg, int flags)
-{
-	if (USE(U_ANAT_RECV))
-		call_enter(sock, flags);
-	return 0;
-}
-
-SEC("kretprobe/sock_recvmsg")
-int BPF_KRETPROBE(sock_recv_length_kretprobe, int ret)
+/* The kretprobes' shared half: the entry's socket, then the length mark. */
+static __always_inline void length_return(int ret, bool recv)
 {
 	int flags;
 	const struct sock *sk = call_return(&flags);
 
-	if (sk)
+	if (sk && recv)
 		on_recv_length(sk, ret, flags, false);
-	return 0;
-}
-
-SEC("kprobe/sock_sendmsg")
-int BPF_KPROBE(sock_send_length_kprobe, struct socket *sock)
-{
-	if (USE(U_ANAT_SEND))
-		call_enter(sock, 0);
-	return 0;
-}
-
-SEC("kretprobe/sock_sendmsg")
-int BPF_KRETPROBE(sock_send_length_kretprobe, int ret)
-{
-	int flags;
-	const struct sock *sk = call_return(&flags);
-
-	if (sk)
+	else if (sk)
 		on_send_length(sk, ret, false);
-	return 0;
 }
+
+/* The kprobe pair of one length mark on fn: the entry keeps the server's
+ * socket (and a read's flags; sock_sendmsg has none, its third register is
+ * not read), the return gives the length to the mark. */
+#define LENGTH_KPROBES(name, fn, use, recv)					\
+	SEC("kprobe/" #fn)							\
+	int BPF_KPROBE(name##_kprobe, struct socket *sock, struct msghdr *msg, int flags) \
+	{									\
+		if (USE(use))							\
+			call_enter(sock, (recv) ? flags : 0);			\
+		return 0;							\
+	}									\
+	SEC("kretprobe/" #fn)							\
+	int BPF_KRETPROBE(name##_kretprobe, int ret)				\
+	{									\
+		length_return(ret, recv);					\
+		return 0;							\
+	}
+
+LENGTH_KPROBES(sock_recv_length, sock_recvmsg, U_ANAT_RECV, true)
+LENGTH_KPROBES(sock_send_length, sock_sendmsg, U_ANAT_SEND, false)
 
 /* Run by the loader on each CPU at the end of a run (BPF_PROG_TEST_RUN,
  * BPF_F_TEST_RUN_ON_CPU): hands over what the CPU's anatomy batch still

@@ -6,21 +6,11 @@
 #pragma once
 #include "sched.h"
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sched_stat);
-} sched_stats SEC(".maps");
+BPF_MAP(sched_stats, BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct sched_stat);
 
 /* LRU: a thread-per-connection server (Flask) makes a thread per request;
  * the threads that are gone are the ones evicted. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 16384);	/* the loader may shrink it */
-	__type(key, __u32);	/* tid */
-	__type(value, struct sched_thread);
-} threads SEC(".maps");
+BPF_MAP(threads, BPF_MAP_TYPE_LRU_HASH, 16384, __u32, struct sched_thread);	/* by tid; the loader may shrink it */
 
 static __always_inline struct sched_thread *thread_get(__u32 tid, __u32 tgid)
 {

@@ -19,29 +19,14 @@ const volatile bool accept_wait_on = false;
 /* In .bss: the loader reads it through the skeleton's mmap. */
 struct sc_inflight inflight[INFLIGHT_SLOTS] = {};
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SC_NR);
-	__type(key, __u32);
-	__type(value, struct sc_stat);
-} sc_stats SEC(".maps");
+BPF_MAP(sc_stats, BPF_MAP_TYPE_PERCPU_ARRAY, SC_NR, __u32, struct sc_stat);
 
 /* LRU: a server that makes a thread per connection and polls in each
  * (Python sockets with a timeout do) would otherwise fill it with dead
  * threads; a live event loop refreshes its record at every wait. */
-struct {
-	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 4096);	/* the loader may shrink it */
-	__type(key, __u32);	/* tid */
-	__type(value, struct loop_thread);
-} loop_threads SEC(".maps");
+BPF_MAP(loop_threads, BPF_MAP_TYPE_LRU_HASH, 4096, __u32, struct loop_thread);	/* by tid; the loader may shrink it */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct dist);
-} accept_stats SEC(".maps");
+BPF_MAP(accept_stats, BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct dist);
 
 /* Slot + 1 of syscall id, 0 when it is not traced. */
 static __always_inline __u32 slot_of(long id)

@@ -11,21 +11,11 @@
 
 const volatile __u16 server_port = 0;	/* host order */
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct tcp_stat);
-} tcp_stats SEC(".maps");
+BPF_MAP(tcp_stats, BPF_MAP_TYPE_PERCPU_ARRAY, 1, __u32, struct tcp_stat);
 
 /* Server-side sockets that reached ESTABLISHED and were not accepted yet,
  * key = struct sock address, value = when. Used only when accept_wait_on. */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);	/* the loader may shrink it */
-	__type(key, __u64);
-	__type(value, __u64);
-} estab SEC(".maps");
+BPF_MAP(estab, BPF_MAP_TYPE_HASH, 16384, __u64, __u64);	/* the loader may shrink it */
 
 static __always_inline struct tcp_stat *tcp_stat_now(void)
 {
