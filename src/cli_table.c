@@ -236,109 +236,106 @@ _Static_assert(sizeof(arrival_words) / sizeof(*arrival_words) == LG_ARRIVAL__COU
 #define HELP_OPT(type, section)								\
 	{ "help", 'h', CLI_ARG_NONE, NULL, section, "this text",			\
 	  .parse = parse_flag, .offset = offsetof(type, help) }
+/* An option of the benchmark that takes no value. */
+#define FLAG_OPT(long_name, short_name, section, field, help_text)			\
+	{ long_name, short_name, CLI_ARG_NONE, NULL, section, help_text,		\
+	  .parse = parse_flag, .offset = AT(field) }
+/* A comma list of names (words), completed name by name. */
+#define LIST_OPT(long_name, section, parser, field, word_list, help_text)		\
+	{ long_name, 0, CLI_ARG_REQUIRED, "LIST", section, help_text,			\
+	  .parse = parser, .offset = AT(field), .words = word_list,			\
+	  .complete = CLI_COMPLETE_WORD_LIST }
+/* A whole number N in [lo, hi], default def (NULL: 0). */
+#define NUMBER_OPT(long_name, short_name, section, field, lo, hi, default_value, help_text)	\
+	{ long_name, short_name, CLI_ARG_REQUIRED, "N", section, help_text,			\
+	  .def = default_value, .parse = parse_number, .offset = AT(field), .min = lo, .max = hi }
+/* A duration T of at least lo ns, default def (NULL: 0). */
+#define DURATION_OPT(long_name, short_name, section, field, lo, default_value, help_text)	\
+	{ long_name, short_name, CLI_ARG_REQUIRED, "T", section, help_text,			\
+	  .def = default_value, .parse = parse_duration, .offset = AT(field), .min = lo }
+/* Any other option with a value: its parser, and what else it needs (words,
+ * bounds, a default, how to complete it) as designated initializers. */
+#define VALUE_OPT(long_name, metavar, section, parser, field, help_text, ...)		\
+	{ long_name, 0, CLI_ARG_REQUIRED, metavar, section, help_text,			\
+	  .parse = parser, .offset = AT(field), __VA_ARGS__ }
 #define S_SERVER "SERVER"
 #define S_LOAD "LOAD (closed loop by default, HTTP/1.1 keep-alive)"
 #define S_OUT "PROBES AND OUTPUT"
 
 const struct cli_opt cli_opts[OPT__COUNT] = {
-	[OPT_SERVER] = { "server", 0, CLI_ARG_REQUIRED, "LIST", S_SERVER,
+	[OPT_SERVER] = LIST_OPT("server", S_SERVER, parse_servers, server_list, server_words,
 		"built-in servers: flask, aiohttp, fastapi, pymongoose, nginx,\n"
 		"or 'all' (every one usable here); several run one after another\n"
-		"and end with a ranking",
-		.parse = parse_servers, .offset = AT(server_list), .words = server_words,
-		.complete = CLI_COMPLETE_WORD_LIST },
-	[OPT_SERVER_CMD] = { "server-cmd", 0, CLI_ARG_REQUIRED, "CMD", S_SERVER,
+		"and end with a ranking"),
+	[OPT_SERVER_CMD] = VALUE_OPT("server-cmd", "CMD", S_SERVER, parse_text, server_cmd,
 		"any server command; {port} and $PORT are the chosen port",
-		.parse = parse_text, .offset = AT(server_cmd), .complete = CLI_COMPLETE_COMMAND },
-	[OPT_URL] = { "url", 0, CLI_ARG_REQUIRED, "URL", S_SERVER,
-		"a server already running (not started or stopped)",
-		.parse = parse_url, .offset = AT(url) },
-	[OPT_PID] = { "pid", 0, CLI_ARG_REQUIRED, "PID", S_SERVER,
+		.complete = CLI_COMPLETE_COMMAND),
+	[OPT_URL] = VALUE_OPT("url", "URL", S_SERVER, parse_url, url,
+		"a server already running (not started or stopped)"),
+	[OPT_PID] = VALUE_OPT("pid", "PID", S_SERVER, parse_number, pid,
 		"with --url: its process, for the probes",
-		.parse = parse_number, .offset = AT(pid), .min = 1, .max = 4194304 },
-	[OPT_PYTHON] = { "python", 0, CLI_ARG_REQUIRED, "PATH", S_SERVER,
-		"interpreter for the Python servers", .def = "/usr/bin/python3",
-		.parse = parse_text, .offset = AT(python), .complete = CLI_COMPLETE_FILE },
-	[OPT_PORT] = { "port", 0, CLI_ARG_REQUIRED, "N", S_SERVER,
-		"port for the server (default: a free one)",
-		.parse = parse_number, .offset = AT(port), .min = 1, .max = 65535 },
-	[OPT_READY_TIMEOUT] = { "ready-timeout", 0, CLI_ARG_REQUIRED, "T", S_SERVER,
-		"give up if GET / does not answer within T", .def = "20s",
-		.parse = parse_seconds, .offset = AT(ready_timeout_s) },
-	[OPT_EXPECT_STATUS] = { "expect-status", 0, CLI_ARG_REQUIRED, "N", S_SERVER,
+		.min = 1, .max = 4194304),
+	[OPT_PYTHON] = VALUE_OPT("python", "PATH", S_SERVER, parse_text, python,
+		"interpreter for the Python servers",
+		.def = "/usr/bin/python3", .complete = CLI_COMPLETE_FILE),
+	[OPT_PORT] = NUMBER_OPT("port", 0, S_SERVER, port, 1, 65535, NULL,
+		"port for the server (default: a free one)"),
+	[OPT_READY_TIMEOUT] = VALUE_OPT("ready-timeout", "T", S_SERVER, parse_seconds, ready_timeout_s,
+		"give up if GET / does not answer within T",
+		.def = "20s"),
+	[OPT_EXPECT_STATUS] = NUMBER_OPT("expect-status", 0, S_SERVER, expect_status, 100, 599, NULL,
 		"with --server-cmd or --url: a good answer has HTTP status N\n"
-		"(default: any 2xx)",
-		.parse = parse_number, .offset = AT(expect_status), .min = 100, .max = 599 },
-	[OPT_EXPECT_BODY] = { "expect-body", 0, CLI_ARG_REQUIRED, "TEXT|@FILE", S_SERVER,
+		"(default: any 2xx)"),
+	[OPT_EXPECT_BODY] = VALUE_OPT("expect-body", "TEXT|@FILE", S_SERVER, parse_body, expect_body,
 		"with --server-cmd or --url: every answer must have exactly this\n"
 		"body (or FILE's contents); default: any 2xx body counts",
-		.parse = parse_body, .offset = AT(expect_body), .complete = CLI_COMPLETE_FILE },
-	[OPT_SERVER_CPU] = { "server-cpu", 0, CLI_ARG_REQUIRED, "LIST", S_SERVER,
-		"CPUs for the server (default 0)",
-		.parse = parse_cpus, .offset = AT(server_cpus) },
-	[OPT_CLIENT_CPU] = { "client-cpu", 0, CLI_ARG_REQUIRED, "LIST", S_SERVER,
-		"CPUs for the load generator (default: all others)",
-		.parse = parse_cpus, .offset = AT(load.cpus) },
-	[OPT_LIST_SERVERS] = { "list-servers", 0, CLI_ARG_NONE, NULL, S_SERVER,
-		"list the built-in servers and whether each can run here",
-		.parse = parse_flag, .offset = AT(list_servers) },
+		.complete = CLI_COMPLETE_FILE),
+	[OPT_SERVER_CPU] = VALUE_OPT("server-cpu", "LIST", S_SERVER, parse_cpus, server_cpus,
+		"CPUs for the server (default 0)"),
+	[OPT_CLIENT_CPU] = VALUE_OPT("client-cpu", "LIST", S_SERVER, parse_cpus, load.cpus,
+		"CPUs for the load generator (default: all others)"),
+	[OPT_LIST_SERVERS] = FLAG_OPT("list-servers", 0, S_SERVER, list_servers,
+		"list the built-in servers and whether each can run here"),
 
-	[OPT_CONNECTIONS] = { "connections", 'c', CLI_ARG_REQUIRED, "N", S_LOAD,
-		"concurrent connections", .def = "100",
-		.parse = parse_number, .offset = AT(load.connections), .min = 1, .max = 1000000 },
-	[OPT_REPEAT] = { "repeat", 0, CLI_ARG_REQUIRED, "N", S_LOAD,
+	[OPT_CONNECTIONS] = NUMBER_OPT("connections", 'c', S_LOAD, load.connections, 1, 1000000, "100",
+		"concurrent connections"),
+	[OPT_REPEAT] = NUMBER_OPT("repeat", 0, S_LOAD, repeat, 1, 100, "1",
 		"run each server N times, interleaved (a b a b ...), each run\n"
 		"against a fresh server process; the report adds per server the\n"
-		"median and confidence interval of its figures (\"summary\")",
-		.def = "1", .parse = parse_number, .offset = AT(repeat), .min = 1, .max = 100 },
-	[OPT_INTERVAL] = { "interval", 0, CLI_ARG_REQUIRED, "T", S_LOAD,
-		"the report's timeline: figures per interval of T (at least 100ms)",
-		.def = "1s", .parse = parse_duration, .offset = AT(load.interval_ns), .min = 100000000 },
-	[OPT_REQUESTS] = { "requests", 'n', CLI_ARG_REQUIRED, "N", S_LOAD,
-		"requests to measure, k and M suffixes allowed", .def = "50000",
-		.parse = parse_number, .offset = AT(load.requests), .min = 1, .max = LLONG_MAX },
-	[OPT_DURATION] = { "duration", 'd', CLI_ARG_REQUIRED, "T", S_LOAD,
-		"measure for T instead (10s, 500ms, 1m); with -n, whichever ends first",
-		.parse = parse_duration, .offset = AT(load.duration_ns), .min = 1 },
-	[OPT_THREADS] = { "threads", 't', CLI_ARG_REQUIRED, "N", S_LOAD,
-		"load generator threads (default: one per client CPU)",
-		.parse = parse_number, .offset = AT(load.threads), .min = 1, .max = 1024 },
-	[OPT_WARMUP] = { "warmup", 0, CLI_ARG_REQUIRED, "T", S_LOAD,
-		"load before measuring, not counted", .def = "0",
-		.parse = parse_duration, .offset = AT(load.warmup_ns) },
-	[OPT_TIMEOUT] = { "timeout", 0, CLI_ARG_REQUIRED, "T", S_LOAD,
-		"a request not answered within T is an error", .def = "10s",
-		.parse = parse_duration, .offset = AT(load.timeout_ns), .min = 1000000 },
-	[OPT_RATE] = { "rate", 0, CLI_ARG_REQUIRED, "R", S_LOAD,
+		"median and confidence interval of its figures (\"summary\")"),
+	[OPT_INTERVAL] = DURATION_OPT("interval", 0, S_LOAD, load.interval_ns, 100000000, "1s",
+		"the report's timeline: figures per interval of T (at least 100ms)"),
+	[OPT_REQUESTS] = NUMBER_OPT("requests", 'n', S_LOAD, load.requests, 1, LLONG_MAX, "50000",
+		"requests to measure, k and M suffixes allowed"),
+	[OPT_DURATION] = DURATION_OPT("duration", 'd', S_LOAD, load.duration_ns, 1, NULL,
+		"measure for T instead (10s, 500ms, 1m); with -n, whichever ends first"),
+	[OPT_THREADS] = NUMBER_OPT("threads", 't', S_LOAD, load.threads, 1, 1024, NULL,
+		"load generator threads (default: one per client CPU)"),
+	[OPT_WARMUP] = DURATION_OPT("warmup", 0, S_LOAD, load.warmup_ns, 0, "0",
+		"load before measuring, not counted"),
+	[OPT_TIMEOUT] = DURATION_OPT("timeout", 0, S_LOAD, load.timeout_ns, 1000000, "10s",
+		"a request not answered within T is an error"),
+	[OPT_RATE] = VALUE_OPT("rate", "R", S_LOAD, parse_rate, load.rate,
 		"open loop: R requests/s in total, latency from each request's\n"
-		"scheduled time (no coordinated omission); k suffix allowed",
-		.parse = parse_rate, .offset = AT(load.rate) },
-	[OPT_ARRIVAL] = { "arrival", 0, CLI_ARG_REQUIRED, "KIND", S_LOAD,
-		"open loop spacing: constant or poisson", .def = "constant",
-		.parse = parse_name, .offset = AT(load.arrival), .words = arrival_words,
-		.complete = CLI_COMPLETE_WORDS },
-	[OPT_ENGINE] = { "engine", 0, CLI_ARG_REQUIRED, "NAME", S_LOAD,
+		"scheduled time (no coordinated omission); k suffix allowed"),
+	[OPT_ARRIVAL] = VALUE_OPT("arrival", "KIND", S_LOAD, parse_name, load.arrival,
+		"open loop spacing: constant or poisson",
+		.def = "constant", .words = arrival_words, .complete = CLI_COMPLETE_WORDS),
+	[OPT_ENGINE] = VALUE_OPT("engine", "NAME", S_LOAD, parse_engine, load.engine,
 		"epoll (HTTP/1.1), curl (https, HTTP/2), uring\n"
 		"(default: epoll; curl for an https URL)",
-		.parse = parse_engine, .offset = AT(load.engine), .words = engine_words,
-		.complete = CLI_COMPLETE_WORDS },
-	[OPT_INSECURE] = { "insecure", 0, CLI_ARG_NONE, NULL, S_LOAD,
-		"curl engine: accept self-signed TLS certificates",
-		.parse = parse_flag, .offset = AT(load.insecure) },
-	[OPT_HTTP2] = { "http2", 0, CLI_ARG_NONE, NULL, S_LOAD,
-		"curl engine: HTTP/2 (over https)",
-		.parse = parse_flag, .offset = AT(load.http2) },
+		.words = engine_words, .complete = CLI_COMPLETE_WORDS),
+	[OPT_INSECURE] = FLAG_OPT("insecure", 0, S_LOAD, load.insecure,
+		"curl engine: accept self-signed TLS certificates"),
+	[OPT_HTTP2] = FLAG_OPT("http2", 0, S_LOAD, load.http2, "curl engine: HTTP/2 (over https)"),
 
-	[OPT_NO_EBPF] = { "no-ebpf", 0, CLI_ARG_NONE, NULL, S_OUT,
-		"run without eBPF probes (no root needed)",
-		.parse = parse_flag, .offset = AT(no_ebpf) },
-	[OPT_PROBES] = { "probes", 0, CLI_ARG_REQUIRED, "LIST", S_OUT,
-		"probe groups to load: syscalls,sched,tcp,anatomy (default all)",
-		.parse = parse_text, .offset = AT(probes), .words = group_words,
-		.complete = CLI_COMPLETE_WORD_LIST },
-	[OPT_DISABLE_PROBE] = { "disable-probe", 0, CLI_ARG_REQUIRED, "LIST", S_OUT,
+	[OPT_NO_EBPF] = FLAG_OPT("no-ebpf", 0, S_OUT, no_ebpf,
+		"run without eBPF probes (no root needed)"),
+	[OPT_PROBES] = LIST_OPT("probes", S_OUT, parse_text, probes, group_words,
+		"probe groups to load: syscalls,sched,tcp,anatomy (default all)"),
+	[OPT_DISABLE_PROBE] = VALUE_OPT("disable-probe", "LIST", S_OUT, parse_text, disable_probes,
 		"switch off these probes by name (to test the degraded path)",
-		.parse = parse_text, .offset = AT(disable_probes), .complete = CLI_COMPLETE_PROBE_LIST },
+		.complete = CLI_COMPLETE_PROBE_LIST),
 	[OPT_OVERHEAD] = { "overhead", 0, CLI_ARG_OPTIONAL, "N", S_OUT,
 		"measure the probes' cost: N pairs (default 3) of the same load\n"
 		"with probes off and on, interleaved; the report gains \"overhead\"",
@@ -359,15 +356,12 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 	[OPT_HDR_LOG] = OUTPUT_FILE("hdr-log", 0, hdr_log,
 		"also write the client latency per interval as an HdrHistogram\n"
 		"interval log (HistogramLogWriter's format)"),
-	[OPT_QUIET] = { "quiet", 'q', CLI_ARG_NONE, NULL, S_OUT,
-		"no human summary on stderr",
-		.parse = parse_flag, .offset = AT(quiet) },
-	[OPT_VERBOSE] = { "verbose", 'v', CLI_ARG_NONE, NULL, S_OUT,
-		"libbpf and server start-up details on stderr",
-		.parse = parse_flag, .offset = AT(verbose) },
-	[OPT_VERSION] = { "version", 'V', CLI_ARG_NONE, NULL, S_OUT,
-		"print the version",
-		.parse = parse_flag, .offset = AT(version) },
+	[OPT_QUIET] = FLAG_OPT("quiet", 'q', S_OUT, quiet,
+		"no human summary on stderr"),
+	[OPT_VERBOSE] = FLAG_OPT("verbose", 'v', S_OUT, verbose,
+		"libbpf and server start-up details on stderr"),
+	[OPT_VERSION] = FLAG_OPT("version", 'V', S_OUT, version,
+		"print the version"),
 	[OPT_HELP] = HELP_OPT(struct cli_options, S_OUT),
 };
 
