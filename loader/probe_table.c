@@ -45,6 +45,9 @@ const struct hook_fallback probes_hook_fallbacks[H_NR][FALLBACK_LINKS] = {
 			{ "kprobe", "tcp_sendmsg_locked", "tcp_sendmsg_locked_kprobe", NULL } },
 };
 
+/* An anatomy mark's use of a hook: "anatomy/HOOK", and what it gives. */
+#define ANATOMY(hook_name, hook, what) { "anatomy/" hook_name, hook, GROUP_ANATOMY, what }
+
 /* Indexed by enum probe_use (bpf/probes.h), in report order. */
 const struct probe_def probes_defs[U_NR] = {
 	[U_FORK] = { "sched_process_fork", H_FORK, GROUP_TRACK, NULL },
@@ -59,26 +62,16 @@ const struct probe_def probes_defs[U_NR] = {
 	[U_TCP_SYNACK] = { "tcp_retransmit_synack", H_SYNACK, GROUP_TCP, NULL },
 	[U_TCP_SEND_RESET] = { "tcp_send_reset", H_SEND_RESET, GROUP_TCP, NULL },
 	[U_TCP_RECV_RESET] = { "tcp_receive_reset", H_RECV_RESET, GROUP_TCP, NULL },
-	[U_ANAT_DATA_READY] = { "anatomy/sk_data_ready", H_DATA_READY, GROUP_ANATOMY,
-				"S1 and C4 (bytes queued on a socket)" },
-	[U_ANAT_TCP_PROBE] = { "anatomy/tcp_probe", H_TCP_PROBE, GROUP_ANATOMY,
-			       "fallback for S1 and C4" },
-	[U_ANAT_RECV] = { "anatomy/sock_recv_length", H_RECV, GROUP_ANATOMY,
-			  "S2 (the server's read returns)" },
-	[U_ANAT_SENDMSG] = { "anatomy/tcp_sendmsg_locked", H_SENDMSG, GROUP_ANATOMY,
-			     "S3 (the server's send begins)" },
-	[U_ANAT_SEND] = { "anatomy/sock_send_length", H_SEND, GROUP_ANATOMY,
-			  "send time and bytes out" },
-	[U_ANAT_SET_STATE] = { "anatomy/inet_sock_set_state", H_SET_STATE, GROUP_ANATOMY,
-			       "connect, accept_wait and record emission at close" },
-	[U_ANAT_SYS_EXIT] = { "anatomy/sys_exit", H_SYS_EXIT, GROUP_ANATOMY,
-			      "accept() return (accept_wait)" },
-	[U_ANAT_SWITCH] = { "anatomy/sched_switch", H_SWITCH, GROUP_ANATOMY,
-			    "run-queue part of wait" },
-	[U_ANAT_WAKEUP] = { "anatomy/sched_wakeup", H_WAKEUP, GROUP_ANATOMY,
-			    "run-queue part of wait" },
-	[U_ANAT_WAKEUP_NEW] = { "anatomy/sched_wakeup_new", H_WAKEUP_NEW, GROUP_ANATOMY,
-				"run-queue part of wait (new threads)" },
+	[U_ANAT_DATA_READY] = ANATOMY("sk_data_ready", H_DATA_READY, "S1 and C4 (bytes queued on a socket)"),
+	[U_ANAT_TCP_PROBE] = ANATOMY("tcp_probe", H_TCP_PROBE, "fallback for S1 and C4"),
+	[U_ANAT_RECV] = ANATOMY("sock_recv_length", H_RECV, "S2 (the server's read returns)"),
+	[U_ANAT_SENDMSG] = ANATOMY("tcp_sendmsg_locked", H_SENDMSG, "S3 (the server's send begins)"),
+	[U_ANAT_SEND] = ANATOMY("sock_send_length", H_SEND, "send time and bytes out"),
+	[U_ANAT_SET_STATE] = ANATOMY("inet_sock_set_state", H_SET_STATE, "connect, accept_wait and record emission at close"),
+	[U_ANAT_SYS_EXIT] = ANATOMY("sys_exit", H_SYS_EXIT, "accept() return (accept_wait)"),
+	[U_ANAT_SWITCH] = ANATOMY("sched_switch", H_SWITCH, "run-queue part of wait"),
+	[U_ANAT_WAKEUP] = ANATOMY("sched_wakeup", H_WAKEUP, "run-queue part of wait"),
+	[U_ANAT_WAKEUP_NEW] = ANATOMY("sched_wakeup_new", H_WAKEUP_NEW, "run-queue part of wait (new threads)"),
 };
 const size_t probes_ndefs = U_NR;
 

@@ -47,19 +47,33 @@ static void *percpu_get(struct bpf_map *m, uint32_t key, size_t vsz, int *ncpu)
 
 #define PERCPU_AT(buf, vsz, cpu) ((char *)(buf) + (size_t)(cpu) * (((vsz) + 7) & ~(size_t)7))
 
+/* Adds one CPU's value of key into r. */
+typedef void percpu_add_fn(struct kernel_results *r, uint32_t key, const void *value);
+
+/* Every CPU's value of key in m (of vsz bytes) through add; nothing when m
+ * is NULL or unreadable. */
+static void sum_percpu(struct bpf_map *m, uint32_t key, size_t vsz, percpu_add_fn *add,
+		       struct kernel_results *r)
+{
+	int n = 0;
+	void *v = percpu_get(m, key, vsz, &n);
+
+	for (int c = 0; v && c < n; c++)
+		add(r, key, PERCPU_AT(v, vsz, c));
+	free(v);
+}
+
+static void add_drop(struct kernel_results *r, uint32_t kind, const void *value)
+{
+	r->drops[kind] += *(const uint64_t *)value;
+}
 
 static void sum_drops(struct probes *p, struct kernel_results *r)
 {
 	struct bpf_map *m = probes_map(p, "drops");
 
-	for (uint32_t k = 0; m && k < DROP_KINDS; k++) {
-		int n = 0;
-		uint64_t *v = percpu_get(m, k, sizeof(uint64_t), &n);
-
-		for (int c = 0; v && c < n; c++)
-			r->drops[k] += v[c];
-		free(v);
-	}
+	for (uint32_t k = 0; m && k < DROP_KINDS; k++)
+		sum_percpu(m, k, sizeof(uint64_t), add_drop, r);
 	for (int k = 0; k < DROP_KINDS; k++)
 		r->records_lost += r->drops[k];
 }
@@ -81,64 +95,59 @@ void probes_results_free(struct kernel_results *r)
 	r->nprobes = 0;
 }
 
+static void add_syscall(struct kernel_results *r, uint32_t sc, const void *value)
+{
+	const struct sc_stat *st = value;
+
+	r->sc[sc].count += st->lat.count;
+	r->sc[sc].errors += st->errors;
+	r->sc[sc].eagain += st->eagain;
+	probes_dist_add(&r->sc[sc].h, &st->lat);
+}
+
+static void add_accept(struct kernel_results *r, uint32_t key, const void *value)
+{
+	probes_dist_add(&r->accept, value);
+}
+
+static void add_sched(struct kernel_results *r, uint32_t key, const void *value)
+{
+	const struct sched_stat *st = value;
+
+	r->oncpu_ns += st->oncpu_ns;
+	r->voluntary += st->voluntary;
+	r->involuntary += st->involuntary;
+	probes_dist_add(&r->runq, &st->runq);
+}
+
+static void add_tcp(struct kernel_results *r, uint32_t key, const void *value)
+{
+	const struct tcp_stat *st = value;
+
+	r->tcp.established += st->established;
+	r->tcp.retransmits += st->retransmits;
+	r->tcp.synack_retransmits += st->synack_retransmits;
+	r->tcp.resets_sent += st->resets_sent;
+	r->tcp.resets_received += st->resets_received;
+}
+
 static void collect_syscalls(struct probes *p, struct kernel_results *r)
 {
 	struct bpf_map *m = probes_map(p, "sc_stats");
-	void *v;
-	int n = 0;
 
-	for (uint32_t s = 0; m && s < SC_NR; s++) {
-		v = percpu_get(m, s, sizeof(struct sc_stat), &n);
-		for (int c = 0; v && c < n; c++) {
-			const struct sc_stat *st = (void *)PERCPU_AT(v, sizeof(struct sc_stat), c);
-
-			r->sc[s].count += st->lat.count;
-			r->sc[s].errors += st->errors;
-			r->sc[s].eagain += st->eagain;
-			probes_dist_add(&r->sc[s].h, &st->lat);
-		}
-		free(v);
-	}
-	m = probes_map(p, "accept_stats");
-	v = percpu_get(m, 0, sizeof(struct dist), &n);
-	for (int c = 0; v && c < n; c++)
-		probes_dist_add(&r->accept, (void *)PERCPU_AT(v, sizeof(struct dist), c));
-	free(v);
+	for (uint32_t s = 0; m && s < SC_NR; s++)
+		sum_percpu(m, s, sizeof(struct sc_stat), add_syscall, r);
+	sum_percpu(probes_map(p, "accept_stats"), 0, sizeof(struct dist), add_accept, r);
 }
 
 static void collect_sched(struct probes *p, struct kernel_results *r)
 {
-	struct bpf_map *m = probes_map(p, "sched_stats");
-	int n = 0;
-	void *v = percpu_get(m, 0, sizeof(struct sched_stat), &n);
-
-	for (int c = 0; v && c < n; c++) {
-		const struct sched_stat *st = (void *)PERCPU_AT(v, sizeof(struct sched_stat), c);
-
-		r->oncpu_ns += st->oncpu_ns;
-		r->voluntary += st->voluntary;
-		r->involuntary += st->involuntary;
-		probes_dist_add(&r->runq, &st->runq);
-	}
-	free(v);
+	sum_percpu(probes_map(p, "sched_stats"), 0, sizeof(struct sched_stat), add_sched, r);
 }
 
 static void collect_tcp(struct probes *p, struct kernel_results *r)
 {
-	struct bpf_map *m = probes_map(p, "tcp_stats");
-	int n = 0;
-	void *v = percpu_get(m, 0, sizeof(struct tcp_stat), &n);
-
-	for (int c = 0; v && c < n; c++) {
-		const struct tcp_stat *st = (void *)PERCPU_AT(v, sizeof(struct tcp_stat), c);
-
-		r->tcp.established += st->established;
-		r->tcp.retransmits += st->retransmits;
-		r->tcp.synack_retransmits += st->synack_retransmits;
-		r->tcp.resets_sent += st->resets_sent;
-		r->tcp.resets_received += st->resets_received;
-	}
-	free(v);
+	sum_percpu(probes_map(p, "tcp_stats"), 0, sizeof(struct tcp_stat), add_tcp, r);
 	if (p->ns_start.ok) {
 		struct netstat_snap end = p->ns_end;
 

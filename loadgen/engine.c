@@ -314,16 +314,12 @@ static void free_worker(struct lg_worker *bw)
 	struct worker *w = (struct worker *)bw;
 	if (w->epfd >= 0)
 		close(w->epfd);
-	lg_worker_fini(&w->b);
-	free(w->conns);
-	free(w->bufs);
-	free(w->events);
-	free(w);
+	lg_worker_delete(&w->b, (void *[]){ w->conns, w->bufs, w->events }, 3);
 }
 
 static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struct errbuf *err)
 {
-	struct worker *w = lg_worker_alloc(sizeof(*w), err);
+	struct worker *w = lg_worker_new(sizeof(*w), r, idx, nconns, &epoll_conn_ops, err);
 	if (!w)
 		return NULL;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -331,8 +327,8 @@ static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struc
 	w->bufs = aligned_alloc(64, (size_t)nconns * RECV_BUF);
 	w->events = calloc((size_t)nconns + 1, sizeof(*w->events));
 	struct epoll_event ev = { .events = EPOLLIN, .data.ptr = NULL };
-	if (lg_worker_init(&w->b, r, idx, nconns, &epoll_conn_ops) || w->epfd < 0 || !w->conns ||
-	    !w->bufs || !w->events || epoll_ctl(w->epfd, EPOLL_CTL_ADD, r->evfd, &ev)) {
+	if (w->epfd < 0 || !w->conns || !w->bufs || !w->events ||
+	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, r->evfd, &ev)) {
 		errbuf_set(err, "failed to set up load generator thread %d: %s", idx,
 			   w->epfd < 0 ? "epoll failed" : "out of memory");
 		free_worker(&w->b);

@@ -352,11 +352,7 @@ static void free_worker(struct lg_worker *bw)
 	cleanup_curl(w);
 	if (w->epfd >= 0)
 		close(w->epfd);
-	lg_worker_fini(&w->b);
-	free(w->x);
-	free(w->events);
-	free(w->port_seq);
-	free(w);
+	lg_worker_delete(&w->b, (void *[]){ w->x, w->events, w->port_seq }, 3);
 }
 
 /* "host:port:address" so that curl connects where lg_target_from_url
@@ -395,7 +391,7 @@ static struct curl_slist *resolve_entry(const struct lg_target *t)
 static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struct errbuf *err)
 {
 	const struct lg_options *o = &r->opts;
-	struct cworker *w = lg_worker_alloc(sizeof(*w), err);
+	struct cworker *w = lg_worker_new(sizeof(*w), r, idx, nconns, &curl_conn_ops, err);
 	if (!w)
 		return NULL;
 	w->epfd = epoll_create1(EPOLL_CLOEXEC);
@@ -406,8 +402,7 @@ static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struc
 	if (o->record_requests)
 		w->port_seq = calloc(65536, sizeof(*w->port_seq));
 	struct epoll_event ev = { .events = EPOLLIN, .data.u64 = EV_STOP };
-	if (lg_worker_init(&w->b, r, idx, nconns, &curl_conn_ops) || w->epfd < 0 || !w->x || !w->events ||
-	    !w->multi || (o->record_requests && !w->port_seq) ||
+	if (w->epfd < 0 || !w->x || !w->events || !w->multi || (o->record_requests && !w->port_seq) ||
 	    epoll_ctl(w->epfd, EPOLL_CTL_ADD, r->evfd, &ev)) {
 		errbuf_set(err, "failed to set up load generator thread %d (curl): %s", idx,
 			   w->epfd < 0 ? "epoll failed" : "out of memory");

@@ -364,15 +364,12 @@ static void free_worker(struct lg_worker *bw)
 {
 	struct uworker *w = (struct uworker *)bw;
 	teardown_ring(w);
-	lg_worker_fini(&w->b);
-	free(w->conns);
-	free(w->bufs);
-	free(w);
+	lg_worker_delete(&w->b, (void *[]){ w->conns, w->bufs }, 2);
 }
 
 static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struct errbuf *err)
 {
-	struct uworker *w = lg_worker_alloc(sizeof(*w), err);
+	struct uworker *w = lg_worker_new(sizeof(*w), r, idx, nconns, &uring_conn_ops, err);
 	if (!w)
 		return NULL;
 	w->nbufs = 16;
@@ -381,7 +378,7 @@ static struct lg_worker *new_worker(struct lg_run *r, int idx, int nconns, struc
 	w->br_bytes = ((size_t)w->nbufs * sizeof(struct io_uring_buf) + 4095) & ~(size_t)4095;
 	w->conns = calloc((size_t)nconns, sizeof(*w->conns));
 	w->bufs = aligned_alloc(4096, (size_t)w->nbufs * BUF_SIZE);
-	if (lg_worker_init(&w->b, r, idx, nconns, &uring_conn_ops) || !w->conns || !w->bufs) {
+	if (!w->conns || !w->bufs) {
 		errbuf_set(err, "failed to set up load generator thread %d: out of memory", idx);
 		free_worker(&w->b);
 		return NULL;

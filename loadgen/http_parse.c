@@ -289,6 +289,19 @@ static inline void start_value(struct http_parser *p)
 	}
 }
 
+/* A line ends in CRLF or a bare LF: CR (or, with space_too, a space
+ * before the CR) moves to at_cr, LF to at_lf; anything else is an error. */
+STEP line_end(struct http_parser *p, unsigned char c, bool space_too, uint8_t at_cr, uint8_t at_lf)
+{
+	if (c == '\r' || (space_too && c == ' '))
+		p->state = at_cr;
+	else if (c == '\n')
+		p->state = at_lf;
+	else
+		return STEP_ERROR;
+	return STEP_ON;
+}
+
 STEP head_done(struct http_parser *p)
 {
 	return end_head(p) ? STEP_DONE : STEP_ON;
@@ -463,13 +476,7 @@ STEP byte_status(struct http_parser *p, unsigned char c)
 		}
 		return STEP_ON;
 	default:	/* S_STATUS_END */
-		if (c == ' ' || c == '\r')
-			p->state = S_REASON;
-		else if (c == '\n')
-			p->state = S_LINE_START;
-		else
-			return STEP_ERROR;
-		return STEP_ON;
+		return line_end(p, c, true, S_REASON, S_LINE_START);
 	}
 }
 
@@ -564,13 +571,7 @@ STEP byte_chunk(struct http_parser *p, unsigned char c)
 		}
 		return c == '\n' ? chunk_size_done(p) : STEP_ERROR;
 	case S_CHUNK_DATA_CR:
-		if (c == '\r')
-			p->state = S_CHUNK_DATA_LF;
-		else if (c == '\n')
-			p->state = S_CHUNK_SIZE0;
-		else
-			return STEP_ERROR;
-		return STEP_ON;
+		return line_end(p, c, false, S_CHUNK_DATA_LF, S_CHUNK_SIZE0);
 	case S_CHUNK_DATA_LF:
 		if (c != '\n')
 			return STEP_ERROR;

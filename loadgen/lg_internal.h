@@ -50,7 +50,7 @@ struct lg_worker;
 struct lg_engine_ops {
 	/* Once per run, before the workers are made (may be NULL). */
 	int (*prepare)(struct lg_run *r, struct errbuf *err);
-	/* A worker with nconns connections; lg_worker_init() done inside.
+	/* A worker with nconns connections; lg_worker_new() made it.
 	 * NULL with err set on failure. */
 	struct lg_worker *(*new_worker)(struct lg_run *r, int idx, int nconns, struct errbuf *err);
 	void (*free_worker)(struct lg_worker *w);
@@ -153,7 +153,7 @@ struct lg_worker {
 	uint64_t connect_fails;	/* of which connect errors */
 
 	/* the connection core's state */
-	struct lg_conn **conns;	/* nconns, set by the engine after lg_worker_init */
+	struct lg_conn **conns;	/* nconns, set by the engine after lg_worker_new */
 	struct lg_conn **free;	/* open loop: free[0..nfree) are LG_C_FREE, the last freed on top */
 	int nfree;
 	int active;		/* connections in flight or backing off */
@@ -195,7 +195,7 @@ struct lg_worker {
 	char pad[48];
 };
 
-/* Connection i of the worker's core (after lg_worker_init). */
+/* Connection i of the worker's core (after lg_worker_new). */
 static inline void lg_worker_set_conn(struct lg_worker *w, int i, struct lg_conn *c)
 {
 	w->conns[i] = c;
@@ -239,12 +239,14 @@ void lg_conn_closed(struct lg_worker *w, struct lg_conn *c, struct http_parser *
 
 /* ---- worker lifecycle (run.c) ---------------------------------------------- */
 
-/* An engine's worker struct (size bytes, zeroed, on its own cache lines). */
-void *lg_worker_alloc(size_t size, struct errbuf *err);
-/* Also allocates the core's tables for nconns connections. */
-int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns,
-		   const struct lg_conn_ops *ops);
-void lg_worker_fini(struct lg_worker *w);
+/* An engine's worker struct (size bytes, beginning with struct lg_worker,
+ * zeroed, on its own cache lines), with the core's tables for nconns
+ * connections; NULL with the reason in err. */
+void *lg_worker_new(size_t size, struct lg_run *r, int idx, int nconns, const struct lg_conn_ops *ops,
+		    struct errbuf *err);
+/* Frees what lg_worker_new made, the n allocations the engine made for it
+ * (allocs; NULL ones are skipped by free) and the worker. */
+void lg_worker_delete(struct lg_worker *w, void *const *allocs, size_t n);
 void lg_worker_begin(struct lg_worker *w);	/* first thing in the thread */
 void lg_worker_end(struct lg_worker *w);	/* last thing in the thread */
 void lg_keep_record(struct lg_worker *w, uint64_t due, uint64_t now, uint32_t seq,
@@ -255,7 +257,7 @@ uint16_t lg_local_port(int fd);
 
 /* ---- per-interval figures (timeline.c) ------------------------------------- */
 
-int lg_slots_init(struct lg_worker *w);		/* in lg_worker_init */
+int lg_slots_init(struct lg_worker *w);		/* in lg_worker_new */
 void lg_slots_start(struct lg_worker *w);	/* in the thread, once the window is known */
 void lg_slots_done(struct lg_worker *w);	/* the thread's last: all slots complete */
 void lg_slots_free(struct lg_worker *w);

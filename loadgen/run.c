@@ -86,20 +86,16 @@ void lg_sched_advance(struct lg_sched *s)
 
 /* ---- workers --------------------------------------------------------------- */
 
-void *lg_worker_alloc(size_t size, struct errbuf *err)
+/* The three latency histograms a worker and a result each hold. */
+static void free_hists(struct hist *latency, struct hist *uncorrected, struct hist *send_lag)
 {
-	size_t rounded = (size + 63) & ~(size_t)63;
-	void *w = aligned_alloc(64, rounded);
-	if (!w) {
-		errbuf_set(err, "out of memory");
-		return NULL;
-	}
-	memset(w, 0, rounded);
-	return w;
+	hist_free(latency);
+	hist_free(uncorrected);
+	hist_free(send_lag);
 }
 
-int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns,
-		   const struct lg_conn_ops *ops)
+static int worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns,
+		       const struct lg_conn_ops *ops)
 {
 	w->run = r;
 	w->ops = ops;
@@ -118,15 +114,13 @@ int lg_worker_init(struct lg_worker *w, struct lg_run *r, int idx, int nconns,
 	return 0;
 }
 
-void lg_worker_fini(struct lg_worker *w)
+static void worker_fini(struct lg_worker *w)
 {
 	free(w->conns);
 	free(w->free);
 	w->conns = w->free = NULL;
 	lg_slots_free(w);
-	hist_free(&w->lat);
-	hist_free(&w->lat_unc);
-	hist_free(&w->lag);
+	free_hists(&w->lat, &w->lat_unc, &w->lag);
 	free(w->ring);
 	w->ring = NULL;
 	while (w->recs) {	/* left only when lg_join did not collect them */
@@ -134,6 +128,30 @@ void lg_worker_fini(struct lg_worker *w)
 		w->recs = k->next;
 		free(k);
 	}
+}
+
+void *lg_worker_new(size_t size, struct lg_run *r, int idx, int nconns, const struct lg_conn_ops *ops,
+		    struct errbuf *err)
+{
+	size_t rounded = (size + 63) & ~(size_t)63;
+	struct lg_worker *w = aligned_alloc(64, rounded);
+	if (w) {
+		memset(w, 0, rounded);
+		if (!worker_init(w, r, idx, nconns, ops))
+			return w;
+		worker_fini(w);
+		free(w);
+	}
+	errbuf_set(err, "failed to set up load generator thread %d: out of memory", idx);
+	return NULL;
+}
+
+void lg_worker_delete(struct lg_worker *w, void *const *allocs, size_t n)
+{
+	worker_fini(w);
+	for (size_t i = 0; i < n; i++)
+		free(allocs[i]);
+	free(w);
 }
 
 void lg_worker_begin(struct lg_worker *w)
@@ -519,9 +537,7 @@ int lg_join(struct lg_run *r, struct lg_result *res)
 void lg_result_free(struct lg_result *res)
 {
 	lg_timeline_free(res);
-	hist_free(&res->latency);
-	hist_free(&res->latency_uncorrected);
-	hist_free(&res->send_lag);
+	free_hists(&res->latency, &res->latency_uncorrected, &res->send_lag);
 	free(res->records);
 	res->records = NULL;
 	res->n_records = 0;
