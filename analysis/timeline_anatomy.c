@@ -27,6 +27,7 @@ struct tl_anat {
 	uint64_t open_lo;	/* intervals below it are summarised */
 	uint64_t seen;		/* one past the highest interval matched */
 	bool new_conn;
+	bool failed;		/* out of memory once: no per-interval anatomy at all */
 	struct tl_anat_interval *done;	/* summaries, grown as intervals close */
 	size_t done_cap;
 };
@@ -193,8 +194,10 @@ void tl_anat_add(struct tl_anat *t, uint64_t c0, const struct anat_comp *x)
 	uint64_t k = c0 > t->start_ns ? (c0 - t->start_ns) / t->interval_ns : 0;
 	if (k >= t->max)
 		k = t->max - 1;
-	if (grow_done(t, k + 1))
-		return;	/* no memory: that request is missing here (the sums say so) */
+	if (t->failed || grow_done(t, k + 1)) {
+		t->failed = true;	/* never a timeline with requests missing */
+		return;
+	}
 	t->new_conn |= x->new_conn;
 	if (k < t->open_lo) {
 		add_late(&t->done[k], x);
@@ -224,7 +227,7 @@ static void fold_into(struct tl_anat_interval *a, const struct tl_anat_interval 
 
 const struct tl_anat_interval *tl_anat_finish(struct tl_anat *t, size_t n)
 {
-	if (!t || !n || grow_done(t, n > t->seen ? n : t->seen))
+	if (!t || !n || t->failed || grow_done(t, n > t->seen ? n : t->seen))
 		return NULL;
 	for (; t->open_lo < t->seen; t->open_lo++)
 		close_interval(t, t->open_lo);

@@ -55,9 +55,12 @@ static void snap_syscalls(struct probes *p, struct probes_intervals *pi, struct 
 {
 	struct bpf_map *m = p->group_loaded[GROUP_SYSCALLS] ? probes_map(p, "sc_stats") : NULL;
 
-	for (uint32_t k = 0; m && k < SC_NR; k++)
-		for (int c = 0; read_percpu(pi, m, k, sizeof(struct sc_stat)) && c < pi->ncpu; c++)
+	for (uint32_t k = 0; m && k < SC_NR; k++) {
+		if (!read_percpu(pi, m, k, sizeof(struct sc_stat)))
+			continue;
+		for (int c = 0; c < pi->ncpu; c++)
 			s->sc[k] += CPU_VALUE(pi, struct sc_stat, c)->lat.count;
+	}
 }
 
 static void snap_sched(struct probes *p, struct probes_intervals *pi, struct snapshot *s)
@@ -86,7 +89,9 @@ static void snap_tcp(struct probes *p, struct probes_intervals *pi, struct snaps
 {
 	struct bpf_map *m = p->group_loaded[GROUP_TCP] ? probes_map(p, "tcp_stats") : NULL;
 
-	for (int c = 0; read_percpu(pi, m, 0, sizeof(struct tcp_stat)) && c < pi->ncpu; c++)
+	if (!read_percpu(pi, m, 0, sizeof(struct tcp_stat)))
+		return;
+	for (int c = 0; c < pi->ncpu; c++)
 		s->retransmits += CPU_VALUE(pi, struct tcp_stat, c)->retransmits;
 }
 
@@ -203,8 +208,10 @@ void probes_timeline_poll(struct probes *p)
 		return;
 	take_snapshot(p, pi, &pi->cur);
 	while (pi->n < ended)	/* behind by several: the first gets it all */
-		if (close_interval(pi, now))
+		if (close_interval(pi, now)) {
+			probes_timeline_free(p);	/* no memory: no timeline, never a partial one */
 			return;
+		}
 }
 
 int probes_timeline_due_ms(const struct probes *p)
@@ -226,12 +233,17 @@ void probes_timeline_finish(struct probes *p)
 
 	if (!pi)
 		return;
+	if (!p->have_res) {	/* the run's figures could not be read: nothing to add up to */
+		probes_timeline_free(p);
+		return;
+	}
 	take_snapshot(p, pi, &pi->cur);
 	for (int s = 0; s < SC_NR; s++)
 		pi->cur.sc[s] = p->res.sc[s].count;
 	pi->cur.oncpu_ns = p->res.oncpu_ns;
 	pi->cur.retransmits = p->res.tcp.retransmits;
-	close_interval(pi, mono_ns());
+	if (close_interval(pi, mono_ns()))
+		probes_timeline_free(p);
 }
 
 /* Interval x's figures added into k (its run-queue percentiles as
