@@ -31,9 +31,17 @@ json_t *report_client(const struct report_load *l, const struct lg_result *r);
 
 /* The parts of one server's run, each already a JSON object built here in
  * analysis/ (report_client, report_kernel, anat_breakdown, report_overhead). */
+/* The server's CPU time over the measuring window, from its cgroup. */
+struct report_cgroup_cpu {
+	uint64_t usage_ns, user_ns, system_ns;
+	int64_t nr_throttled, throttled_ns;	/* -1: not kept (no cpu controller) */
+	uint64_t window_ns;	/* between the two reads of cpu.stat */
+};
+
 struct report_run_parts {
 	const struct server *server;
 	const char *server_cpus;	/* where it was pinned; NULL: not pinned */
+	const struct report_cgroup_cpu *server_cgroup;	/* NULL: no cgroup of its own */
 	json_t *load, *client, *kernel, *breakdown;	/* borrowed */
 	json_t *overhead;		/* borrowed; NULL: no --overhead */
 	bool interrupted;

@@ -42,6 +42,25 @@ static const char *errors_in_words(json_t *run)
 	return error_text(errors, status, NULL, buf, sizeof(buf));
 }
 
+/* ", CPU 1.91 s in the window (user 1.80 s, system 0.11 s; 0.95 CPUs)" from
+ * the server's cgroup; "" without one. */
+static const char *server_cpu_words(json_t *run)
+{
+	static char buf[224];
+	char b[4][32], extra[48] = "";
+	double usage = num(run, "server.cgroup.cpu_usage_ns"), throttled = num(run, "server.cgroup.nr_throttled");
+	if (!isfinite(usage))
+		return "";
+	if (throttled > 0)	/* a cpu.max limit held it back */
+		snprintf(extra, sizeof(extra), "; throttled %.0f times", throttled);
+	snprintf(buf, sizeof(buf), ", CPU %s in the window (user %s, system %s; %s CPUs%s)",
+		 fmt_duration(usage, b[0], 32), fmt_duration(num(run, "server.cgroup.cpu_user_ns"), b[1], 32),
+		 fmt_duration(num(run, "server.cgroup.cpu_system_ns"), b[2], 32),
+		 fmt_fixed(num(run, "server.cgroup.cpus_used"), 2, b[3], 32),
+		 extra);
+	return buf;
+}
+
 void summary_print_run(FILE *out, json_t *run)
 {
 	char b[6][32];
@@ -51,10 +70,10 @@ void summary_print_run(FILE *out, json_t *run)
 	double errs = num(run, "client.errors.total");
 	double secs = num(run, "load.duration_ns") / 1e9;
 
-	fprintf(out, "\n%s%s%s%s, pid %s, port %s\n", str(run, "server", "name"),
+	fprintf(out, "\n%s%s%s%s, pid %s, port %s%s\n", str(run, "server", "name"),
 		*version ? " (" : "", version, *version ? ")" : "",
 		fmt_fixed(num(run, "server.pid"), 0, b[0], 32),
-		fmt_fixed(num(run, "server.port"), 0, b[1], 32));
+		fmt_fixed(num(run, "server.port"), 0, b[1], 32), server_cpu_words(run));
 	const char *mode = str(run, "load", "mode");
 	fprintf(out, "  Load:                 %.0f connections, %.0f thread(s), %s loop, %s engine",
 		num(run, "load.connections"), num(run, "load.threads"), mode, str(run, "load", "engine"));

@@ -102,3 +102,28 @@ int cgroup_enter(const char *dir, pid_t pid)
 	snprintf(num, sizeof(num), "%d", (int)pid);
 	return write_file(dir, "cgroup.procs", num);
 }
+
+int cgroup_cpu_read(const char *dir, struct cgroup_cpu *out)
+{
+	char path[1100], buf[1024], key[32];
+	unsigned long long v;
+	int at;
+	snprintf(path, sizeof(path), "%s/cpu.stat", dir);
+	ssize_t n = read_small_file(path, buf, sizeof(buf));
+	if (n < 0)
+		return (int)n;
+	*out = (struct cgroup_cpu){ .usage_usec = UINT64_MAX, .nr_throttled = -1, .throttled_usec = -1 };
+	/* the signed fields take the same bits: -1 stays where a key is absent */
+	const struct { const char *key; uint64_t *to; } keys[] = {
+		{ "usage_usec", &out->usage_usec }, { "user_usec", &out->user_usec },
+		{ "system_usec", &out->system_usec }, { "nr_throttled", (uint64_t *)&out->nr_throttled },
+		{ "throttled_usec", (uint64_t *)&out->throttled_usec },
+	};
+	for (const char *p = buf; sscanf(p, "%31s %llu%n", key, &v, &at) == 2; p += at)
+		for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++)
+			if (!strcmp(key, keys[i].key))
+				*keys[i].to = v;
+	if (out->usage_usec == UINT64_MAX)
+		return -ENODATA;	/* not a cpu.stat */
+	return 0;
+}

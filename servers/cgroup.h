@@ -4,6 +4,7 @@
 #pragma once
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdint.h>
 #include <sys/types.h>
 
 /* A new cgroup below this process's own, into DIR (removing those dead
@@ -16,3 +17,12 @@ bool cgroup_populated(const char *dir);
 /* Kills everything in DIR (cgroup.kill), waits a little for it to empty,
  * and removes it. Allocates nothing (the keeper calls it after fork). */
 void cgroup_kill_and_remove(const char *dir);
+
+/* The CPU time of everything that ran in a cgroup (its cpu.stat), in µs as
+ * the kernel keeps it; processes that left or ended count too. */
+struct cgroup_cpu {
+	uint64_t usage_usec, user_usec, system_usec;
+	int64_t nr_throttled, throttled_usec;	/* -1: not kept here (no cpu controller) */
+};
+/* Reads DIR's cpu.stat into OUT; -errno when it cannot (no cgroup, no file). */
+int cgroup_cpu_read(const char *dir, struct cgroup_cpu *out);

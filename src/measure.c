@@ -171,6 +171,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 		return RUN_FAILED;
 	if (r->probes && o->load.warmup_ns)
 		probes_window_open(r->probes, measure_start);
+	server_cpu_start(&r->server_cpu, r->srv.cgroup, measure_start);
 	if (r->stream)
 		anat_stream_window_start(r->stream, measure_start);
 	start_timeline(r, &lo, measure_start);
@@ -182,6 +183,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 			lg_stop(lg);
 		}
 		progress_update(&live, lg);
+		server_cpu_poll(&r->server_cpu);
 		if (r->stream)
 			lg_drain_records(lg, to_stream_client, r->stream);
 		lg_timeline_pack(lg);	/* finished intervals: a few KB each (else retried) */
@@ -195,6 +197,7 @@ enum run_status run_drive_load(struct run *r, struct errbuf *err)
 	/* Close the kernel window as soon as the load is over, so the server's
 	 * idle time afterwards is not counted. */
 	probes_window_close(r->probes);
+	server_cpu_close(&r->server_cpu);
 	if (r->have_res)
 		lg_result_free(&r->res);
 	lg_join(lg, &r->res);

@@ -77,9 +77,11 @@ static json_t *build_run(struct run *r, const char *error)
 	if (!r->breakdown)
 		r->breakdown = anat_breakdown_unavailable(error ? "the run failed" : "no load ran");
 	json_t *load = report_load(&r->load, &r->res), *client = report_client(&r->load, &r->res);
+	struct report_cgroup_cpu cg;
 	struct report_run_parts parts = {
 		.server = &r->srv,
 		.server_cpus = r->o->load.pin ? r->server_cpus : NULL,
+		.server_cgroup = server_cpu_result(&r->server_cpu, &cg) ? &cg : NULL,
 		.load = load, .client = client, .kernel = r->kernel, .breakdown = r->breakdown,
 		.overhead = r->overhead,
 		.interrupted = r->interrupted,

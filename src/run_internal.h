@@ -12,6 +12,7 @@
 #include "servers/server.h"
 #include "src/cli.h"
 #include "src/run.h"
+#include "src/server_cpu.h"
 #include "src/server_exit.h"
 
 struct run {
@@ -32,6 +33,7 @@ struct run {
 	bool have_res;
 	bool interrupted;
 	struct server_exit server_exit;	/* the server died during the load */
+	struct server_cpu server_cpu;	/* its cgroup's CPU time over the last load's window */
 	struct report_load load;
 	char client_cpus[64];
 	char server_cpus[64];
