@@ -1,14 +1,19 @@
 """A test server whose every answer waits longer each second:
 drift_server.py PORT GROWTH BASE_MS: each answer sleeps BASE_MS x (1 +
-GROWTH x seconds since start). It sleeps, never spins, so its req/s is set
-by the clock, not by how fast or busy the machine is. GROWTH 0: steady."""
+GROWTH x seconds since the first request), times a random factor in [0.5, 1.5] so the
+connections do not move in lockstep. It sleeps, never spins: its req/s
+and latency are set by the clock, its own CPU time is a few percent of
+one CPU, so neither depends much on how fast or busy the machine is.
+GROWTH 0: steady."""
 import http.server
+import random
 import sys
 import time
 
 PORT, GROWTH, BASE = int(sys.argv[1]), float(sys.argv[2]), float(sys.argv[3])
-START = time.monotonic()
+FIRST = []  # when the first request came (readiness's GET /)
 BODY = b'{"message":"Hello, World!"}'
+random.seed(7)
 
 
 class Handler(http.server.BaseHTTPRequestHandler):
@@ -16,7 +21,10 @@ class Handler(http.server.BaseHTTPRequestHandler):
     disable_nagle_algorithm = True  # the body, written after the headers, goes at once
 
     def do_GET(self):
-        time.sleep(BASE * (1 + GROWTH * (time.monotonic() - START)) / 1000)
+        now = time.monotonic()
+        FIRST[:] = FIRST or [now]
+        drift = 1 + GROWTH * (now - FIRST[0])
+        time.sleep(BASE * drift * random.uniform(0.5, 1.5) / 1000)
         self.send_response(200)
         self.send_header('Content-Type', 'application/json')
         self.send_header('Content-Length', str(len(BODY)))

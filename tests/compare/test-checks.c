@@ -83,7 +83,7 @@ static void test_within_noise(void)
 	      "within the noise: %s", jstr(c, "stationary.message", ""));
 	json_decref(c);
 	json_decref(run);
-	/* the drifting test server: each answer waits 25 % longer each second, 7 s */
+	/* a server whose answers wait 25 % longer each second, over 7 intervals */
 	for (size_t i = 0; i < 7; i++)
 		v[i] = sliding_rps(i) * (1 + 0.03 * (2.0 * rand() / RAND_MAX - 1));
 	run = run_of(v, 7);

@@ -1,9 +1,9 @@
 """The self-checks on real runs (probes off, no root needed): a server whose
-answers wait 25 % longer each second is flagged not stationary, the same
+answers wait 50 % longer each second is flagged not stationary, the same
 server without the drift passes; the timeline adds up to the run. The
-server sleeps (20 ms an answer, 8 connections: about 400 req/s), so the
-verdicts hold on a slow or busy machine: only they are asserted, no
-timings."""
+server sleeps (100 ms an answer, jittered, 16 connections: 160 req/s at
+most, a few percent of a CPU), so the verdicts hold on a slow or busy
+machine: only they are asserted, no timings."""
 import json
 import os
 import subprocess
@@ -20,8 +20,8 @@ SERVER = os.path.join(os.path.dirname(os.path.abspath(__file__)), 'drift_server.
 
 def measure(tmp, growth):
     out = os.path.join(tmp, 'drift%s.json' % growth)
-    cmd = '/usr/bin/python3 %s {port} %s 20' % (SERVER, growth)
-    p = subprocess.run([BIN, '--server-cmd', cmd, '-d', '7s', '-c', '8', '--no-ebpf', '-q', '-o', out],
+    cmd = '/usr/bin/python3 %s {port} %s 100' % (SERVER, growth)
+    p = subprocess.run([BIN, '--server-cmd', cmd, '-d', '8s', '--warmup', '1s', '-c', '16', '--no-ebpf', '-q', '-o', out],
                        capture_output=True, text=True, timeout=120)
     check(p.returncode == 0, 'growth %s: exit %d: %s' % (growth, p.returncode, p.stderr.strip()))
     with open(out) as f:
@@ -31,7 +31,7 @@ def measure(tmp, growth):
 
 
 def test_drift(tmp):
-    for growth, want in (('0.25', 'warn'), ('0', 'pass')):
+    for growth, want in (('0.5', 'warn'), ('0', 'pass')):
         rep = measure(tmp, growth)
         iv = rep['timeline']['intervals']
         check(len(iv) >= 6, 'growth %s: %d intervals, the check needs 6' % (growth, len(iv)))
