@@ -24,10 +24,12 @@ class ServerCpu(BenchTest):
         report = self.measure("(while :; do :; done) & exec %s --port {port}" % HS, "-d", "2s", "-c", "2")
         cg = at(report, "server.cgroup")
         self.assertIsNotNone(cg, "no server.cgroup (no writable cgroup v2 here?)")
-        window = at(report, "load.duration_ns")
-        self.assertAlmostEqual(cg["window_ns"], window, delta=0.1 * window)
-        # one single-threaded loop and a mostly idle server: some of a CPU, never more than one
-        self.assertGreater(cg["cpus_used"], 0.3, cg)
+        # cpu.stat is read as the window opens and after the load ends
+        self.assertGreater(cg["window_ns"], 0.5 * at(report, "load.duration_ns"), cg)
+        self.assertAlmostEqual(cg["cpus_used"], cg["cpu_usage_ns"] / cg["window_ns"], places=6)
+        # a loop and a mostly idle server, both pinned to one CPU: some of it
+        # (however busy the machine is), never more than all of it
+        self.assertGreater(cg["cpus_used"], 0.1, cg)
         self.assertLess(cg["cpus_used"], 1.1, cg)
         self.assertGreater(cg["cpu_user_ns"], 0.8 * cg["cpu_usage_ns"], "a shell loop runs in user mode")
         self.assertAlmostEqual(cg["cpu_user_ns"] + cg["cpu_system_ns"], cg["cpu_usage_ns"],
