@@ -67,6 +67,12 @@ static void collect_kernel(struct run *r, bool failed)
 					   failed ? "the run failed before probes ran" : "not run");
 }
 
+/* The server died before the measuring window opened: nothing was measured. */
+static bool died_in_warmup(const struct run *r)
+{
+	return r->server_exit.seen && r->server_exit.at_ns < 0;
+}
+
 static json_t *build_run(struct run *r, const char *error)
 {
 	if (!r->have_res) {	/* no load ran: report zeros, not garbage */
@@ -96,8 +102,10 @@ static json_t *build_run(struct run *r, const char *error)
 		.anatomy_connections = tl_anat_new_connections(ta),
 	};
 	json_t *timeline = report_timeline(&r->res, &tp);
-	if (timeline)
+	if (timeline && !died_in_warmup(r))
 		json_object_set_new(run, "timeline", timeline);
+	else
+		json_decref(timeline);	/* no window opened: no intervals of it */
 	json_decref(load);
 	json_decref(client);
 	return run;
@@ -277,7 +285,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 
 	*run_out = build_run(&r, st == RUN_OK || st == RUN_INTERRUPTED ? NULL : err->msg);
 	hdr_log_write_run(sinks->hdr, &r.res, sinks->hdr_tag);	/* a failure fails the export */
-	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED || r.server_exit.seen)) {
+	if (!o->quiet && (st == RUN_OK || st == RUN_INTERRUPTED || (r.server_exit.seen && !died_in_warmup(&r)))) {
 		summary_print_run(stderr, *run_out);
 		anat_summary(stderr, r.breakdown);
 		summary_print_kernel(stderr, r.kres);

@@ -100,6 +100,24 @@ class Faults(BenchTest):
         self.assertIsNone(ex["signal"])
         self.assertNothingLeft(r)
 
+    def test_server_dies_in_warmup(self):
+        """Dead before the window opens: exit 1, server.exit, and no figure
+        of a window that never was (no rate, no timeline, no summary)."""
+        r = harness.run(["--server-cmd", self.server("--exit-after", "20"), "--port", str(self.port),
+                         "--warmup", "20s", "-d", "5s", "-c", "2"])
+        report = self.assertFailedRun(r, "exited with status 3 during the warmup")
+        ex = at(report, "server.exit")
+        self.assertEqual(ex["status"], 3)
+        self.assertLess(ex["at_ns"], 0, "noticed before the window")
+        self.assertEqual(ex["requests_completed"], 0)
+        self.assertIsNone(at(report, "client.rps"))
+        self.assertEqual(at(report, "client.requests_completed"), 0)
+        self.assertEqual(at(report, "load.duration_ns"), 0)
+        self.assertNotIn("timeline", report)
+        self.assertNotIn("Requests per second", r.stderr)
+        self.assertLess(r.elapsed, 15, "the warm-up went on after the death")
+        self.assertNothingLeft(r)
+
     def test_server_killed_mid_run(self):
         """The server's first process killed by SIGKILL 1 s into -d 20s."""
         cmd = "exec sh -c '%s & sleep 1; kill -9 $$'" % self.server().replace("{port}", str(self.port))
