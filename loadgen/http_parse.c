@@ -293,7 +293,7 @@ static inline void start_value(struct http_parser *p)
  * before the CR) moves to at_cr, LF to at_lf; anything else is an error. */
 STEP line_end(struct http_parser *p, unsigned char c, bool space_too, uint8_t at_cr, uint8_t at_lf)
 {
-	if (c == '\r' || (space_too && c == ' '))
+	if ((space_too && c == ' ') || c == '\r')
 		p->state = at_cr;
 	else if (c == '\n')
 		p->state = at_lf;
