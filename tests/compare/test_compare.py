@@ -10,6 +10,8 @@ import sys
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'browser'))
 import fixtures  # noqa: E402
 from checks import check, run  # noqa: E402
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), '..', 'lib'))
+import harness  # noqa: E402
 
 BIN = os.environ['BENCH_EBPF']
 
@@ -24,6 +26,7 @@ def compare(tmp, a, b, *args):
         with open(out) as f:
             doc = json.load(f)
         os.unlink(out)
+        harness.validate(doc, harness.COMPARE_SCHEMA)  # every -o the tests make
     return p, doc
 
 

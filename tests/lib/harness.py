@@ -113,10 +113,14 @@ def run(args, timeout=120, user=None, sigint_after=None, env=None, sigint_when=N
     return Result(p, out, err, time.monotonic() - t0)
 
 
-def validate(report):
+COMPARE_SCHEMA = os.path.join(SOURCE_ROOT, "schema", "compare.schema.json")
+
+
+def validate(report, schema_path=SCHEMA):
+    """report against the report schema (or the one at schema_path)."""
     if jsonschema is None:
         raise AssertionError("python3-jsonschema is missing: run ./bootstrap.sh install")
-    with open(SCHEMA) as f:
+    with open(schema_path) as f:
         schema = json.load(f)
     errors = sorted(jsonschema.Draft202012Validator(schema).iter_errors(report),
                     key=lambda e: e.path)

@@ -9,17 +9,17 @@ import unittest
 
 ROOT = os.environ.get("SOURCE_ROOT", os.path.join(os.path.dirname(__file__), "../.."))
 SCHEMA = os.path.join(ROOT, "schema", "report.schema.json")
+COMPARE_SCHEMA = os.path.join(ROOT, "schema", "compare.schema.json")
 TABLE = os.path.join(ROOT, "analysis", "README.md")
 DIST_KEYS = ["count", "min", "mean", "stdev", "p50", "p90", "p99", "p999", "p9999", "max",
              "hist[].lo", "hist[].hi", "hist[].count"]
 
 
-def schema_paths(schema):
-    """Leaf paths: '.'-joined keys, <name> for any key, [] for array items.
-    A distribution (dist_ns) is one path ending in '.*'; the runs of a
-    multi-server report are one path (each is a run, walked already)."""
-    defs = schema["$defs"]
-
+def leaf_paths(defs, root):
+    """Leaf paths below root: '.'-joined keys, <name> for any key, [] for
+    array items. A distribution (dist_ns) is one path ending in '.*'; the
+    runs of a multi-server report are one path (each is a run, walked
+    already)."""
     def resolve(node):
         while "$ref" in node:
             rest = {k: v for k, v in node.items() if k != "$ref"}
@@ -49,10 +49,20 @@ def schema_paths(schema):
         if not props and not alts and not isinstance(extra, dict) and not isinstance(items, dict):
             out.add(path)
 
-    run, multi = set(), set()
-    walk(defs["run"], "", run)
-    walk(defs["multi"], "", multi)
-    return run | {"multi:" + p for p in multi}
+    out = set()
+    walk(root, "", out)
+    return out
+
+
+def schema_paths(schema):
+    """The report's paths; a multi-server report's as 'multi:PATH'."""
+    defs = schema["$defs"]
+    return leaf_paths(defs, defs["run"]) | {"multi:" + p for p in leaf_paths(defs, defs["multi"])}
+
+
+def compare_paths(schema):
+    """The paths of compare's -o (its own schema), as 'compare:PATH'."""
+    return {"compare:" + p for p in leaf_paths(schema["$defs"], schema)}
 
 
 def expand(path):
@@ -80,6 +90,8 @@ class JsonPathTable(unittest.TestCase):
     def setUp(self):
         with open(SCHEMA) as f:
             self.schema = schema_paths(json.load(f))
+        with open(COMPARE_SCHEMA) as f:
+            self.schema |= compare_paths(json.load(f))
         with open(TABLE) as f:
             self.table = table_paths(f.read())
 
