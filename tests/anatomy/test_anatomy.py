@@ -1,4 +1,4 @@
-"""Anatomy of each request (issue 4), on the real kernel with the real binary.
+"""Anatomy of each request, on the real kernel with the real binary.
 
 A server whose work per request is known (the test library's http-server
 with --work-us: single-threaded, spins W on the CPU per request) must come out as app = W, and in a closed
