@@ -31,22 +31,24 @@ static const char *fmt_rate_bytes(double bps, char *buf, size_t len)
 void html_headline(FILE *f, const struct saved_run *r)
 {
 	json_t *c = json_object_get(r->run, "client");
-	char v[64], sub[128], a[24], b[24], m[24];
+	char v[64], sub[128], a[24], b[24], m[24], n[3][24];
 	fputs("<div class='headline'>\n", f);
-	snprintf(v, sizeof(v), "%.1f", jnum(c, "rps"));
-	snprintf(sub, sizeof(sub), "%.0f requests in %s", jnum(c, "requests_completed"),
+	fmt_fixed(jnum(c, "rps"), 1, v, sizeof(v));	/* null when no window opened */
+	snprintf(sub, sizeof(sub), "%s requests in %s", fmt_fixed(jnum(c, "requests_completed"), 0, n[0], sizeof(n[0])),
 		 fmt_duration(jnum(r->run, "load.duration_ns"), a, sizeof(a)));
 	card(f, "rps", "Requests per second", v, sub);
 	fmt_duration(dist_stat(c, "latency", "p50"), a, sizeof(a));
 	snprintf(sub, sizeof(sub), "p99 %s, max %s", fmt_duration(dist_stat(c, "latency", "p99"), b, sizeof(b)),
 		 fmt_duration(dist_stat(c, "latency", "max"), m, sizeof(m)));
 	card(f, "latency", "Latency p50", a, sub);
-	snprintf(sub, sizeof(sub), "%.0f bytes received", jnum(c, "bytes_read"));
+	snprintf(sub, sizeof(sub), "%s bytes received", fmt_fixed(jnum(c, "bytes_read"), 0, n[0], sizeof(n[0])));
 	card(f, "transfer", "Transfer rate", fmt_rate_bytes(jnum(c, "transfer_bytes_per_s"), v, sizeof(v)), sub);
 	double failed = jnum(c, "errors.total");
 	snprintf(v, sizeof(v), "%.0f", isfinite(failed) ? failed : 0);
-	snprintf(sub, sizeof(sub), "timeout %.0f, status %.0f, connect %.0f", jnum(c, "errors.timeout"),
-		 jnum(c, "errors.status"), jnum(c, "errors.connect"));
+	snprintf(sub, sizeof(sub), "timeout %s, status %s, connect %s",
+		 fmt_fixed(jnum(c, "errors.timeout"), 0, n[0], sizeof(n[0])),
+		 fmt_fixed(jnum(c, "errors.status"), 0, n[1], sizeof(n[1])),
+		 fmt_fixed(jnum(c, "errors.connect"), 0, n[2], sizeof(n[2])));
 	card(f, failed > 0 ? "failed bad" : "failed", "Failed requests", v, sub);
 	fputs("</div>\n", f);
 }
@@ -155,23 +157,24 @@ static void row(FILE *f, const char *k, const char *v)
 
 void html_context(FILE *f, const struct saved_run *r)
 {
-	char buf[512], t[24];
+	char buf[512], t[24], n[2][24];	/* a missing number (no --pid) is "-" */
 	json_t *run = r->run;
 	fputs("<details class='context' open><summary>Server, load, host</summary><table class='kv'>\n", f);
-	snprintf(buf, sizeof(buf), "%s (%s), pid %.0f, port %.0f, CPUs %s", jstr(run, "server.name", "?"),
-		 jstr(run, "server.version", "version unknown"), jnum(run, "server.pid"), jnum(run, "server.port"),
-		 jstr(run, "server.cpus", "any"));
+	snprintf(buf, sizeof(buf), "%s (%s), pid %s, port %s, CPUs %s", jstr(run, "server.name", "?"),
+		 jstr(run, "server.version", "version unknown"), fmt_fixed(jnum(run, "server.pid"), 0, n[0], sizeof(n[0])),
+		 fmt_fixed(jnum(run, "server.port"), 0, n[1], sizeof(n[1])), jstr(run, "server.cpus", "any"));
 	row(f, "server", buf);
 	row(f, "server command", jstr(run, "server.command", jstr(run, "server.url", "-")));
 	row(f, "command line", jstr(run, "command_line", "-"));
-	snprintf(buf, sizeof(buf), "%s loop, %s engine, %.0f connections, %.0f thread(s) on CPUs %s, timeout %s",
-		 jstr(run, "load.mode", "?"), jstr(run, "load.engine", "?"), jnum(run, "load.connections"),
-		 jnum(run, "load.threads"), jstr(run, "load.client_cpus", "any"),
+	snprintf(buf, sizeof(buf), "%s loop, %s engine, %s connections, %s thread(s) on CPUs %s, timeout %s",
+		 jstr(run, "load.mode", "?"), jstr(run, "load.engine", "?"),
+		 fmt_fixed(jnum(run, "load.connections"), 0, n[0], sizeof(n[0])),
+		 fmt_fixed(jnum(run, "load.threads"), 0, n[1], sizeof(n[1])), jstr(run, "load.client_cpus", "any"),
 		 fmt_duration(jnum(run, "load.timeout_ns"), t, sizeof(t)));
 	row(f, "load", buf);
-	snprintf(buf, sizeof(buf), "%s, kernel %s, %s, %s, %.0f CPUs", jstr(run, "host.hostname", "?"),
+	snprintf(buf, sizeof(buf), "%s, kernel %s, %s, %s, %s CPUs", jstr(run, "host.hostname", "?"),
 		 jstr(run, "host.kernel", "?"), jstr(run, "host.arch", "?"), jstr(run, "host.cpu_model", "?"),
-		 jnum(run, "host.cpus"));
+		 fmt_fixed(jnum(run, "host.cpus"), 0, n[0], sizeof(n[0])));
 	row(f, "host", buf);
 	snprintf(buf, sizeof(buf), "%s %s, report schema %.0f", jstr(run, "tool.name", "bench-ebpf"),
 		 jstr(run, "tool.version", "?"), jnum(run, "schema_version"));

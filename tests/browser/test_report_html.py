@@ -3,6 +3,7 @@ the charts the data implies, the JSON embedded, nothing fetched, and bad
 input refused with one line and exit 2."""
 import json
 import os
+import re
 import subprocess
 import sys
 
@@ -131,9 +132,23 @@ def test_bad_input(tmp):
     check(p.returncode == 1 and 'no-such-dir' in p.stderr, 'unwritable output: exit 1 naming it')
 
 
+def test_missing_figures(tmp):
+    """A figure the report does not have (no --pid with --url; no window when
+    the server died in the warm-up) reads "-" on the page, never "nan"."""
+    doc = fixtures.run()
+    doc['server']['pid'] = None
+    doc['client']['rps'] = None
+    page_of(tmp, 'missing', doc)
+    with open(os.path.join(tmp, 'missing.html')) as f:
+        html = f.read()
+    printed = re.findall(r'.{30}\bnan\b.{10}', html)
+    check(not printed, 'no "nan" printed: %s' % printed)
+    check('pid -,' in html, 'the missing pid reads "-"')
+
+
 def main():
     return run([test_single_run, test_several_servers, test_two_files_and_schema2, test_repeats_and_comparison,
-                test_bad_input])
+                test_bad_input, test_missing_figures])
 
 
 if __name__ == '__main__':
