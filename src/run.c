@@ -217,10 +217,14 @@ static enum run_status start_server(struct run *r, const struct server_opts *so,
 	}
 	if (e)
 		return RUN_FAILED;
-	if (!r->o->quiet)
-		fprintf(stderr, "bench-ebpf: %s ready at %s (pid %d); %d connections, %s\n",
-			r->srv.name, r->srv.url, (int)r->srv.pid, r->o->load.connections,
+	if (!r->o->quiet) {
+		char pid[24] = "no pid given";	/* --url without --pid */
+		if (r->srv.pid > 0)
+			snprintf(pid, sizeof(pid), "pid %d", (int)r->srv.pid);
+		fprintf(stderr, "bench-ebpf: %s ready at %s (%s); %d connections, %s\n",
+			r->srv.name, r->srv.url, pid, r->o->load.connections,
 			r->o->load.requests ? "measuring requests" : "measuring for a duration");
+	}
 	return RUN_OK;
 }
 
