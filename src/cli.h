@@ -48,6 +48,7 @@ struct cli_options {
 	const char *probes;	/* groups */
 	const char *disable_probes;
 	int repeat;		/* --repeat N: rounds over the servers (1: each once) */
+	bool same_process;	/* --same-process: a server's repeats share one process */
 	int overhead_pairs;	/* --overhead[=N]: N interleaved off/on pairs; 0 = off */
 	const char *output;	/* NULL: stdout */
 	const char *html;	/* --html FILE: the report as an HTML page too; NULL: none */

@@ -303,6 +303,9 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 		"run each server N times, interleaved (a b a b ...), each run\n"
 		"against a fresh server process; the report adds per server the\n"
 		"median and confidence interval of its figures (\"summary\")"),
+	[OPT_SAME_PROCESS] = FLAG_OPT("same-process", 0, S_LOAD, same_process,
+		"with --repeat: one server process for all N runs of a server\n"
+		"(each started before its first run, all stopped after the last)"),
 	[OPT_INTERVAL] = DURATION_OPT("interval", 0, S_LOAD, load.interval_ns, 100000000, "1s",
 		"the report's timeline: figures per interval of T (at least 100ms)"),
 	[OPT_REQUESTS] = NUMBER_OPT("requests", 'n', S_LOAD, load.requests, 1, LLONG_MAX, "50000",

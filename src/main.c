@@ -20,6 +20,7 @@
 #include "src/exports.h"
 #include "src/output.h"
 #include "src/run.h"
+#include "src/run_kept.h"
 #include "src/version.h"
 
 static volatile sig_atomic_t g_stop;
@@ -109,7 +110,8 @@ static int exit_code_for(enum run_status st)
 }
 
 /* Every server o->repeat times, interleaved (a b a b), so drift falls on all
- * of them; each run gets a fresh server process and its own checks. */
+ * of them; each run gets a fresh server process (one for all with
+ * --same-process) and its own checks. */
 static int run_all(const struct cli_options *o, const char **names, int n_names, json_t *notes,
 		   int argc, char **argv, struct hdr_log *hdr, json_t *runs)
 {
@@ -137,6 +139,7 @@ static int run_all(const struct cli_options *o, const char **names, int n_names,
 			if (rc == EXIT_OK || st == RUN_INTERRUPTED)
 				rc = exit_code_for(st);
 		}
+	run_kept_stop_all();	/* --same-process servers of runs that did not come */
 	if (g_stop && rc == EXIT_OK)
 		rc = EXIT_INTERRUPTED;	/* stopped before any run began */
 	return rc;

@@ -22,6 +22,7 @@
 #include "servers/server.h"
 #include "src/measure.h"
 #include "src/overhead.h"
+#include "src/run_kept.h"
 
 
 static void server_opts_from_cli(const struct cli_options *o, const char *name,
@@ -67,6 +68,12 @@ static void collect_kernel(struct run *r, bool failed)
 					   failed ? "the run failed before probes ran" : "not run");
 }
 
+/* Whether this run's server process serves all of the server's repeats. */
+static bool same_process(const struct cli_options *o)
+{
+	return o->same_process && o->repeat > 1 && !o->url;
+}
+
 /* The server died before the measuring window opened: nothing was measured. */
 static bool died_in_warmup(const struct run *r)
 {
@@ -95,6 +102,8 @@ static json_t *build_run(struct run *r, const char *error)
 	};
 	json_t *run = report_run(&parts);
 	json_object_set_new(json_object_get(run, "server"), "exit", server_exit_json(&r->server_exit));
+	if (r->o->repeat > 1)
+		json_object_set_new(json_object_get(run, "server"), "same_process", json_boolean(same_process(r->o)));
 	struct tl_anat *ta = anat_stream_timeline(r->stream);
 	struct timeline_parts tp = {
 		.kernel = probes_timeline(r->probes, r->res.n_intervals),
@@ -228,6 +237,31 @@ static enum run_status start_server(struct run *r, const struct server_opts *so,
 	return RUN_OK;
 }
 
+/* --same-process: the server kept from this server's last run, ready and
+ * answering; the probes attach to it as it runs (its workers included). */
+static enum run_status reuse_server(struct run *r, struct errbuf *err)
+{
+	enum run_status st;
+	r->spawned = true;
+	if (!r->o->quiet)
+		fprintf(stderr, "bench-ebpf: %s again, the same process (pid %d)\n", r->srv.name, (int)r->srv.pid);
+	if (!r->o->overhead_pairs && (st = run_attach_probes(r, err)) != RUN_OK)
+		return st;
+	return RUN_OK;
+}
+
+/* After a run: stop the server, or with --same-process keep it until every
+ * run is over (for its next repeat when it is alive). */
+static void keep_or_stop(struct run *r, const char *name, int runs, enum run_status st)
+{
+	if (!r->spawned)
+		return;
+	if (same_process(r->o))
+		run_kept_put(name, &r->srv, runs, st == RUN_OK && !r->server_exit.seen && runs < r->o->repeat);
+	else
+		server_stop(&r->srv);
+}
+
 /* A load in which no request succeeded measured nothing about the server:
  * that is a failed run, whatever the report says beside it. */
 static enum run_status check_outcome(struct run *r, struct errbuf *err)
@@ -271,11 +305,12 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 	report_cpulist(&o->server_cpus, r.server_cpus, sizeof(r.server_cpus));
 	snprintf(r.srv.name, sizeof(r.srv.name), "%s", so.name);
 
-	if (name && server_check_available(&so, err))
+	int served = same_process(o) ? run_kept_take(so.name, &r.srv) : 0;
+	if (!served && name && server_check_available(&so, err))
 		st = RUN_UNAVAILABLE;
 	else if (open_trace(&r, err))
 		st = RUN_FAILED;
-	else if ((st = start_server(&r, &so, err)) == RUN_OK)
+	else if ((st = served ? reuse_server(&r, err) : start_server(&r, &so, err)) == RUN_OK)
 		st = o->overhead_pairs ? overhead_measure(&r, err) : run_drive_load(&r, err);
 	if (st == RUN_OK && !r.interrupted)
 		st = check_outcome(&r, err);
@@ -301,8 +336,7 @@ enum run_status run_server(const struct cli_options *o, const char *name,
 		}
 	}
 	run_detach_probes(&r);
-	if (r.spawned)
-		server_stop(&r.srv);
+	keep_or_stop(&r, so.name, served + 1, st);
 	json_decref(r.kernel);
 	json_decref(r.overhead);
 	json_decref(r.breakdown);
