@@ -232,7 +232,7 @@ void summary_print_repeats(FILE *f, json_t *summary)
 {
 	json_t *s;
 	size_t i;
-	char rps[96], p50[96], p99[96], rank[16];
+	char rps[96], p50[96], p99[96], rank[16], cf[16];
 	fprintf(f, "\nRanking (by median requests per second over the repeats; [interval] from order statistics,\n"
 		   "\"=\": its interval overlaps another's, a tie)\n");
 	fprintf(f, "  %-4s %-10s %4s %26s %8s %28s %28s\n", "rank", "server", "runs", "req/s", "conf.", "p50", "p99");
@@ -240,9 +240,13 @@ void summary_print_repeats(FILE *f, json_t *summary)
 		double conf = jnum(s, "rps.confidence");
 		json_t *ties = json_object_get(s, "tied_with"), *t;
 		snprintf(rank, sizeof(rank), "%lld%s", (long long)jnum(s, "rank"), json_array_size(ties) ? "=" : "");
-		fprintf(f, "  %-4s %-10s %4lld %26s %7.1f%% %28s %28s", rank, jstr(s, "server", "?"),
+		if (isfinite(conf))
+			snprintf(cf, sizeof(cf), "%.1f%%", 100 * conf);
+		else	/* under 3 runs: no interval, so no confidence either */
+			snprintf(cf, sizeof(cf), "-");
+		fprintf(f, "  %-4s %-10s %4lld %26s %8s %28s %28s", rank, jstr(s, "server", "?"),
 			(long long)jnum(s, "runs"), interval(jget(s, "rps"), false, rps, sizeof(rps)),
-			isfinite(conf) ? 100 * conf : 0.0, interval(jget(s, "latency_p50_ns"), true, p50, sizeof(p50)),
+			cf, interval(jget(s, "latency_p50_ns"), true, p50, sizeof(p50)),
 			interval(jget(s, "latency_p99_ns"), true, p99, sizeof(p99)));
 		size_t j;
 		json_array_foreach(ties, j, t)
