@@ -19,7 +19,7 @@ static int by_rps_desc(const void *a, const void *b)
 
 static void ranking_table(FILE *f, const struct saved_run *r, size_t n)
 {
-	char a[24], b[24], c[24];
+	char a[24], b[24], c[24], v[3][24];
 	fputs("<table class='ranking sortable'><thead><tr><th>rank</th><th>run</th><th>req/s</th><th>share of fastest</th>"
 	      "<th>p50</th><th>p99</th><th>max</th><th>failed</th></tr></thead><tbody>\n", f);
 	double best = jnum(r[0].run, "client.rps");
@@ -29,10 +29,14 @@ static void ranking_table(FILE *f, const struct saved_run *r, size_t n)
 		double p99 = dist_stat(cl, "latency", "p99"), max = dist_stat(cl, "latency", "max");
 		fprintf(f, "<tr><td class='num'>%zu</td><td>", i + 1);
 		html_text(f, r[i].label);
-		fprintf(f, "</td><td class='num'>%.1f</td><td class='num'>%.1f %%</td><td class='num' data-sort='%.0f'>%s</td>"
-			"<td class='num' data-sort='%.0f'>%s</td><td class='num' data-sort='%.0f'>%s</td><td class='num'>%.0f</td></tr>\n",
-			rps, best > 0 ? 100 * rps / best : 0, p50, fmt_duration(p50, a, sizeof(a)), p99,
-			fmt_duration(p99, b, sizeof(b)), max, fmt_duration(max, c, sizeof(c)), jnum(cl, "errors.total"));
+		/* a run without a window (its server died in the warm-up) has no req/s: "-" */
+		fmt_fixed(rps, 1, v[0], sizeof(v[0]));
+		fmt_fixed(best > 0 ? 100 * rps / best : NAN, 1, v[1], sizeof(v[1]));
+		fmt_fixed(jnum(cl, "errors.total"), 0, v[2], sizeof(v[2]));
+		fprintf(f, "</td><td class='num'>%s</td><td class='num'>%s %%</td><td class='num' data-sort='%.0f'>%s</td>"
+			"<td class='num' data-sort='%.0f'>%s</td><td class='num' data-sort='%.0f'>%s</td><td class='num'>%s</td></tr>\n",
+			v[0], v[1], isfinite(p50) ? p50 : -1, fmt_duration(p50, a, sizeof(a)), isfinite(p99) ? p99 : -1,
+			fmt_duration(p99, b, sizeof(b)), isfinite(max) ? max : -1, fmt_duration(max, c, sizeof(c)), v[2]);
 	}
 	fputs("</tbody></table>\n", f);
 }
@@ -69,8 +73,11 @@ void html_ranking(FILE *f, const struct saved_set *s)
 	double best = jnum(sorted[0].run, "client.rps");
 	for (size_t i = 0; i < n; i++) {
 		double rps = jnum(sorted[i].run, "client.rps");
-		snprintf(text[i], sizeof(text[i]), "%.0f req/s (%.0f %%)", rps, best > 0 ? 100 * rps / best : 0);
-		bars[i] = (struct svg_bar){ .name = sorted[i].label, .value = rps, .text = text[i] };
+		if (isfinite(rps))
+			snprintf(text[i], sizeof(text[i]), "%.0f req/s (%.0f %%)", rps, best > 0 ? 100 * rps / best : 0);
+		else	/* no measuring window: an empty bar that says so */
+			snprintf(text[i], sizeof(text[i]), "no req/s (no measuring window)");
+		bars[i] = (struct svg_bar){ .name = sorted[i].label, .value = isfinite(rps) ? rps : 0, .text = text[i] };
 	}
 	fputs("<section class='ranking'><h2>Ranking by requests per second</h2>\n", f);
 	json_t *sum = s->n_docs == 1 ? json_object_get(s->docs[0], "summary") : NULL;

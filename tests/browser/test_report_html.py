@@ -144,6 +144,11 @@ def test_missing_figures(tmp):
     printed = re.findall(r'.{30}\bnan\b.{10}', html)
     check(not printed, 'no "nan" printed: %s' % printed)
     check('pid -,' in html, 'the missing pid reads "-"')
+    page_of(tmp, 'missing-two', [fixtures.run(), doc])   # ranked and compared beside a whole run
+    with open(os.path.join(tmp, 'missing-two.html')) as f:
+        html = f.read()
+    printed = re.findall(r'.{30}\bnan\b.{10}', html)
+    check(not printed, 'two runs, one without req/s: no "nan" printed: %s' % printed)
 
 
 def main():
