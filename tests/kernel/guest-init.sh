@@ -1,0 +1,58 @@
+#!/bin/busybox sh
+# /init of the guest's initramfs (run-in-guest.sh builds it around a static
+# busybox and the kernel package's own modules). It mounts the host's root,
+# read-only over virtio-9p, under a tmpfs overlay, chroots into it, runs
+# /out/cmd there with bash (run-in-guest.sh quotes it with printf %q),
+# writes its exit status to /out/rc, then powers off.
+/bin/busybox --install -s /bin
+export PATH=/bin
+
+say() { echo "guest: $*" > /dev/console; }
+halt_now() { sync; poweroff -f; }
+fail() { say "$*"; halt_now; }
+
+mount -t proc proc /proc
+mount -t sysfs sysfs /sys
+mount -t devtmpfs devtmpfs /dev
+
+for m in virtio_pci 9pnet_virtio 9p overlay; do
+  modprobe "$m" || fail "cannot load module $m"
+done
+
+mkdir -p /lower /rw /newroot
+p9=trans=virtio,version=9p2000.L,msize=524288
+# The 9p devices can come up just after their driver's probe returns.
+for i in 1 2 3 4 5 6 7 8 9 10; do
+  mount -t 9p -o "$p9,ro,cache=loose" root /lower 2>/dev/null && break
+  sleep 0.2
+done
+grep -q " /lower " /proc/mounts || fail "cannot mount the host root (9p tag 'root')"
+mount -t tmpfs -o mode=0755 rw /rw
+mkdir -p /rw/upper /rw/work
+mount -t overlay overlay -o lowerdir=/lower,upperdir=/rw/upper,workdir=/rw/work /newroot ||
+  fail "cannot mount the overlay root"
+mkdir -p /newroot/out
+mount -t 9p -o "$p9" out /newroot/out || fail "cannot mount the results share (9p tag 'out')"
+
+r=/newroot
+mount -t proc proc $r/proc
+mount -t sysfs sysfs $r/sys
+mount -t devtmpfs devtmpfs $r/dev
+mkdir -p $r/dev/pts $r/dev/shm
+mount -t devpts devpts $r/dev/pts
+mount -t tmpfs tmpfs $r/dev/shm
+# A plain tmpfs: on the 9p+tmpfs overlay, files and directories report
+# different st_dev and nftw(FTW_MOUNT) clean-ups would skip them.
+mount -t tmpfs -o mode=1777 tmpfs $r/tmp
+mount -t tmpfs -o mode=0755 tmpfs $r/run
+mount -t bpf bpf $r/sys/fs/bpf
+mount -t cgroup2 cgroup2 $r/sys/fs/cgroup
+mount -t tracefs tracefs $r/sys/kernel/tracing 2>/dev/null
+mount -t debugfs debugfs $r/sys/kernel/debug 2>/dev/null
+ip link set lo up
+hostname bench-ebpf-guest
+
+chroot $r /bin/bash /out/cmd < /dev/null > /dev/console 2>&1
+echo $? > $r/out/rc
+umount $r/out
+halt_now

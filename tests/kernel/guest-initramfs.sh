@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Builds the guest's initramfs: a static busybox, the init script, and the
+# kernel package's modules the init loads (virtio PCI, 9p over virtio,
+# overlayfs) with everything they depend on.
+#   guest-initramfs.sh BUSYBOX KERNEL_TREE KVER INIT OUTPUT.gz
+set -euo pipefail
+
+busybox=$1 tree=$2 kver=$3 init=$4 output=$5
+die() { echo "guest-initramfs: $*" >&2; exit 1; }
+
+mods=$tree/lib/modules/$kver
+[ -f "$mods/modules.dep" ] || die "$mods/modules.dep is missing"
+stage=$(mktemp -d "${output%/*}/initramfs.XXXXXX")
+trap 'rm -rf "$stage"' EXIT
+
+mkdir -p "$stage"/{bin,proc,sys,dev,lib/modules/"$kver"}
+cp "$busybox" "$stage/bin/busybox"
+cp "$init" "$stage/init"
+chmod 0755 "$stage/init" "$stage/bin/busybox"
+
+# Each wanted module's line of modules.dep names all it depends on.
+deps=$stage/lib/modules/$kver/modules.dep
+for m in virtio_pci 9pnet_virtio 9p overlay; do
+  line=$(grep -E "(^|/)$m\.ko(\.[a-z]+)?:" "$mods/modules.dep") ||
+    die "module $m is not in the $kver package"
+  echo "$line" >> "$deps"
+done
+for f in $(tr -d ':' < "$deps" | tr ' ' '\n' | sort -u); do
+  mkdir -p "$stage/lib/modules/$kver/${f%/*}"
+  cp "$mods/$f" "$stage/lib/modules/$kver/$f"
+done
+# Dependencies need their own (empty or not) lines for modprobe.
+for f in $(cut -d: -f2 "$deps" | tr ' ' '\n' | sort -u); do
+  grep -q "^$f:" "$deps" || grep "^$f:" "$mods/modules.dep" >> "$deps"
+done
+
+(cd "$stage" && find . | cpio -o -H newc --quiet) | gzip -1 > "$output"

@@ -1,0 +1,74 @@
+"""Real runs of the real binary, judged on what the kernel side reports, so
+that the same checks mean something on every kernel (kernel-suite.sh runs
+them inside Debian 12's 6.1 too):
+
+    test_kernel_runs.py sections   syscalls, sched and tcp present, nothing lost
+    test_kernel_runs.py anatomy    the per-request anatomy covers >= 99 %
+
+Small runs (-n 2000): under qemu's emulation every instruction is slow, and
+nothing here is timed."""
+import os
+import sys
+import unittest
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import harness  # noqa: E402
+
+# The servers the anatomy must cover on every kernel (the Python ones start
+# slowly under emulation: a generous run timeout, few requests).
+SERVERS = ("nginx", "aiohttp", "flask")
+RUN = ["-n", "2000", "-c", "20", "-q"]
+
+
+class KernelSections(harness.BenchTest):
+    def run_server(self, name):
+        if name not in harness.available_servers():
+            self.skipTest(name + " is not installed here")
+        r = harness.run(["--server", name, "--probes", "syscalls,sched,tcp"] + RUN, timeout=600)
+        self.assertEqual(r.rc, 0, "bench-ebpf --server %s failed; stderr:\n%s" % (name, r.stderr))
+        self.assertCleanAfter(r)
+        return r.json
+
+    def test_sections(self):
+        for name in ("nginx", "flask"):
+            with self.subTest(server=name):
+                rep = self.run_server(name)
+                harness.validate(rep)
+                k = rep["kernel"]
+                self.assertEqual(k["records_lost"], 0)
+                attached = {a["name"] for a in k["probes"]["attached"]}
+                for hook in ("sys_enter", "sys_exit", "sched_switch", "inet_sock_set_state"):
+                    self.assertIn(hook, attached, "missing: %s" % k["probes"]["missing"])
+                self.assertEqual(k["probes"]["missing"], [])
+                calls = sum(s["count"] for s in k["syscalls"].values() if isinstance(s, dict) and "count" in s)
+                self.assertGreaterEqual(calls, 2 * 2000, "reads and writes of 2000 requests")
+                self.assertGreater(k["sched"]["runq_delay_ns"]["count"], 0)
+                self.assertGreater(k["sched"]["oncpu_ns"], 0)
+                self.assertIn("retransmits", k["tcp"])
+
+
+class KernelAnatomy(harness.BenchTest):
+    def test_anatomy(self):
+        avail = harness.available_servers()
+        for name in SERVERS:
+            with self.subTest(server=name):
+                if name not in avail:
+                    self.skipTest(name + " is not installed here")
+                r = harness.run(["--server", name] + RUN, timeout=600)
+                self.assertEqual(r.rc, 0, "bench-ebpf --server %s failed; stderr:\n%s" % (name, r.stderr))
+                self.assertCleanAfter(r)
+                b = r.json["breakdown"]
+                self.assertTrue(b["available"], b.get("reason"))
+                self.assertGreaterEqual(b["coverage"], 0.99, "unmatched: %s" % b.get("unmatched_reasons"))
+                self.assertEqual(r.json["kernel"]["records_lost"], 0)
+
+
+if __name__ == "__main__":
+    harness.require_root()
+    which = sys.argv.pop(1) if len(sys.argv) > 1 else ""
+    cases = {"sections": KernelSections, "anatomy": KernelAnatomy}
+    if which not in cases:
+        sys.exit("usage: test_kernel_runs.py sections|anatomy")
+    suite = unittest.defaultTestLoader.loadTestsFromTestCase(cases[which])
+    ok = unittest.TextTestRunner(verbosity=2).run(suite).wasSuccessful()
+    sys.exit(0 if ok else 1)
