@@ -455,7 +455,7 @@ static __always_inline void server_send_begin(__u16 port)
 	r->send_t0 = now;
 }
 
-/* The send call returned `ret` (sock_send_length, end of sock_sendmsg). */
+/* The send call returned `ret` (sock_send_length, end of the protocol's sendmsg). */
 static __always_inline void server_send_end(__u16 port, int ret)
 {
 	struct anat_conn *c = conn_of(port);

@@ -286,9 +286,12 @@ TWIN_PROGS(tcp_sendmsg_locked)
  * 6.5), the functions they sit in, first on a BPF trampoline (5.5+), else
  * on a kprobe. sk_data_ready is the first line of sock_def_readable, the
  * data-ready callback of every TCP socket (called through sk->sk_data_ready,
- * so never inlined); sock_recv_length and sock_send_length are at the end
- * of sock_recvmsg/sock_sendmsg (their inlined _nosec halves), so the return
- * of the function is the same instant; tcp_sendmsg_locked fires as the call
+ * so never inlined); sock_recv_length is at the end of sock_recvmsg (its
+ * inlined _nosec half), so the return of the function is the same instant;
+ * sock_send_length follows the return of the protocol's sendmsg, for TCP
+ * tcp_sendmsg: not sock_sendmsg, which the stable kernels' address-copy fix
+ * (6.1.56+, 5.15.134+) took off the syscall paths (they call a static
+ * __sock_sendmsg); tcp_sendmsg_locked fires as the call
  * builds its first segment, the function's entry a little before (S3 stays
  * before delivery, so the order of the marks holds). Loaded only when the
  * loader chose them (loader/probes.c). */
@@ -306,10 +309,10 @@ int BPF_PROG(sock_recv_length_fexit, struct socket *sock, struct msghdr *msg, in
 	return 0;
 }
 
-SEC("fexit/sock_sendmsg")
-int BPF_PROG(sock_send_length_fexit, struct socket *sock, struct msghdr *msg, int ret)
+SEC("fexit/tcp_sendmsg")
+int BPF_PROG(sock_send_length_fexit, struct sock *sk, struct msghdr *msg, size_t size, int ret)
 {
-	on_send_length(sock->sk, ret, true);
+	on_send_length(sk, ret, true);
 	return 0;
 }
 
@@ -343,9 +346,8 @@ struct call_args {
 
 BPF_MAP(kret_args, BPF_MAP_TYPE_LRU_HASH, 4096, __u64, struct call_args);
 
-static __always_inline void call_enter(struct socket *sock, int flags)
+static __always_inline void call_enter(const struct sock *sk, int flags)
 {
-	const struct sock *sk = BPF_CORE_READ(sock, sk);	/* a plain local: see call_return */
 	struct call_args a = { .sk = sk, .flags = flags };
 	__u64 id = bpf_get_current_pid_tgid();
 
@@ -383,15 +385,20 @@ static __always_inline void length_return(int ret, bool recv)
 		on_send_length(sk, ret, false);
 }
 
+/* The first argument's socket: sock_recvmsg's struct socket holds it,
+ * tcp_sendmsg's first argument is it. */
+#define SK_OF_SOCKET(arg) ((const struct sock *)BPF_CORE_READ((struct socket *)(arg), sk))
+#define SK_ITSELF(arg) ((const struct sock *)(arg))
+
 /* The kprobe pair of one length mark on fn: the entry keeps the server's
- * socket (and a read's flags; sock_sendmsg has none, its third register is
+ * socket (and a read's flags; tcp_sendmsg has none, its third register is
  * not read), the return gives the length to the mark. */
-#define LENGTH_KPROBES(name, fn, use, recv)					\
+#define LENGTH_KPROBES(name, fn, use, recv, sk_of)				\
 	SEC("kprobe/" #fn)							\
-	int BPF_KPROBE(name##_kprobe, struct socket *sock, struct msghdr *msg, int flags) \
+	int BPF_KPROBE(name##_kprobe, void *first, struct msghdr *msg, int flags) \
 	{									\
 		if (USE(use))							\
-			call_enter(sock, (recv) ? flags : 0);			\
+			call_enter(sk_of(first), (recv) ? flags : 0);		\
 		return 0;							\
 	}									\
 	SEC("kretprobe/" #fn)							\
@@ -401,8 +408,8 @@ static __always_inline void length_return(int ret, bool recv)
 		return 0;							\
 	}
 
-LENGTH_KPROBES(sock_recv_length, sock_recvmsg, U_ANAT_RECV, true)
-LENGTH_KPROBES(sock_send_length, sock_sendmsg, U_ANAT_SEND, false)
+LENGTH_KPROBES(sock_recv_length, sock_recvmsg, U_ANAT_RECV, true, SK_OF_SOCKET)
+LENGTH_KPROBES(sock_send_length, tcp_sendmsg, U_ANAT_SEND, false, SK_ITSELF)
 
 /* Run by the loader on each CPU at the end of a run (BPF_PROG_TEST_RUN,
  * BPF_F_TEST_RUN_ON_CPU): hands over what the CPU's anatomy batch still

@@ -213,7 +213,7 @@ class Anatomy(BenchTest):
     # Each mark's chain after its tracepoint: (mechanism, kernel function).
     CHAINS = {"sk_data_ready": [("fentry", "sock_def_readable"), ("kprobe", "sock_def_readable")],
               "sock_recv_length": [("fexit", "sock_recvmsg"), ("kretprobe", "sock_recvmsg")],
-              "sock_send_length": [("fexit", "sock_sendmsg"), ("kretprobe", "sock_sendmsg")],
+              "sock_send_length": [("fexit", "tcp_sendmsg"), ("kretprobe", "tcp_sendmsg")],
               "tcp_sendmsg_locked": [("fentry", "tcp_sendmsg_locked"),
                                      ("kprobe", "tcp_sendmsg_locked")]}
 
@@ -243,6 +243,9 @@ class Anatomy(BenchTest):
         if all("anatomy/" + p in att for p in self.CHAINS):
             self.assertEqual(b["arrival"], "sk_data_ready")
             self.assertCovered(r, b)
+            # the send's end is seen too
+            self.assertGreaterEqual(b["sends_per_response"], 1.0, b["send_ns"])
+            self.assertGreater(b["bytes_out_mean"], 0)
         else:
             self.assertFalse(b["available"])
         self.assertEqual(r.json["client"]["requests_completed"], 200)
