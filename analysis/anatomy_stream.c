@@ -281,6 +281,11 @@ struct anat_stream *anat_stream_new(const struct anat_join_in *opts)
 		anat_stream_free(st);
 		return NULL;
 	}
+	/* Made resident now: a kernel record waits in the window only when it
+	 * came before its client record, so the window's pages would otherwise
+	 * be touched over minutes, RSS creeping up to the same bound. */
+	memset(st->c, 0, ANAT_STREAM_WINDOW * sizeof(*st->c));
+	memset(st->k, 0, ANAT_STREAM_WINDOW * sizeof(*st->k));
 	return st;
 }
 
