@@ -42,8 +42,24 @@ mkdir -p $r/dev/pts $r/dev/shm
 mount -t devpts devpts $r/dev/pts
 mount -t tmpfs tmpfs $r/dev/shm
 # A plain tmpfs: on the 9p+tmpfs overlay, files and directories report
-# different st_dev and nftw(FTW_MOUNT) clean-ups would skip them.
+# different st_dev and nftw(FTW_MOUNT) clean-ups would skip them. The host
+# directories under /tmp that the command needs (a checkout there, its
+# build) are listed in /out/keep: kept visible through the new /tmp.
+n=0
+while read -r d; do
+  [ -n "$d" ] || continue
+  n=$((n + 1))
+  mkdir -p /keep/$n
+  mount -o bind "$r$d" /keep/$n || fail "cannot keep $d visible"
+done < $r/out/keep
 mount -t tmpfs -o mode=1777 tmpfs $r/tmp
+n=0
+while read -r d; do
+  [ -n "$d" ] || continue
+  n=$((n + 1))
+  mkdir -p "$r$d"
+  mount -o move /keep/$n "$r$d" || fail "cannot keep $d visible"
+done < $r/out/keep
 mount -t tmpfs -o mode=0755 tmpfs $r/run
 mount -t bpf bpf $r/sys/fs/bpf
 mount -t cgroup2 cgroup2 $r/sys/fs/cgroup

@@ -3,7 +3,8 @@
 # and exits with the command's status:
 #   tests/kernel/run-in-guest.sh [--out DIR] CMD [ARGS...]
 # The guest sees this machine's whole root read-only (writes go to a tmpfs
-# overlay and are lost), a plain tmpfs on /tmp, and DIR read-write at /out
+# overlay and are lost), a plain tmpfs on /tmp (through which a current
+# directory or this tree under /tmp stays visible), and DIR read-write at /out
 # (default: a temporary directory, removed afterwards): copy results there.
 # The command starts in the current directory; output goes to the console.
 # Environment: BENCH_GUEST_ARCH (amd64), BENCH_GUEST_TIMEOUT (seconds, 3600),
@@ -56,6 +57,12 @@ mkdir -p "$out"
 rm -f "$out/rc"
 
 "$here/guest-initramfs.sh" "$busybox" "$tree" "$kver" "$here/guest-init.sh" "$work/initrd.gz"
+
+# The guest's /tmp is a fresh tmpfs: the top directories under /tmp of the
+# current directory and of this tree stay visible through it.
+for d in "$PWD" "$(cd "$here/../.." && pwd)"; do
+  case "$d" in /tmp/?*) d=${d#/tmp/}; echo "/tmp/${d%%/*}" ;; esac
+done | sort -u > "$out/keep"
 
 # The command, quoted, run from the current directory in the guest.
 {
