@@ -24,11 +24,10 @@ static uint64_t mono_now(void)
 
 /* ---- reading maps ---------------------------------------------------------------- */
 
-/* Values of one key of a per-CPU map, one per possible CPU, each rounded up
- * to 8 bytes as the kernel lays them out. Caller frees. */
+/* Values of one key of a per-CPU map (PERCPU_AT). Caller frees. */
 static void *percpu_get(struct bpf_map *m, uint32_t key, size_t vsz, int *ncpu)
 {
-	size_t stride = (vsz + 7) & ~(size_t)7;
+	size_t stride = PERCPU_STRIDE(vsz);
 	int n = libbpf_num_possible_cpus();
 	void *buf;
 
@@ -44,8 +43,6 @@ static void *percpu_get(struct bpf_map *m, uint32_t key, size_t vsz, int *ncpu)
 	*ncpu = n;
 	return buf;
 }
-
-#define PERCPU_AT(buf, vsz, cpu) ((char *)(buf) + (size_t)(cpu) * (((vsz) + 7) & ~(size_t)7))
 
 /* Adds one CPU's value of key into r. */
 typedef void percpu_add_fn(struct kernel_results *r, uint32_t key, const void *value);

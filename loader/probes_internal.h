@@ -127,6 +127,11 @@ void probes_seed_waits(struct probes *p);
 
 /* A map of the loaded object, NULL when nothing is loaded. */
 struct bpf_map *probes_map(struct probes *p, const char *name);
+
+/* A per-CPU map's values of one key: one per possible CPU, each rounded up
+ * to 8 bytes as the kernel lays them out. */
+#define PERCPU_STRIDE(vsz) (((size_t)(vsz) + 7) & ~(size_t)7)
+#define PERCPU_AT(buf, vsz, cpu) ((char *)(buf) + (size_t)(cpu) * PERCPU_STRIDE(vsz))
 uint64_t probes_tracked_added(struct probes *p);
 /* The syscalls group's table of syscalls in progress (mmaped .bss), NULL
  * when not loaded. */

@@ -37,19 +37,14 @@ struct probes_intervals {
 	struct kernel_timeline out;
 };
 
-static size_t stride_of(size_t vsz)
-{
-	return (vsz + 7) & ~(size_t)7;	/* per-CPU values are 8-byte aligned */
-}
-
 /* One key of a per-CPU map into pi->cpu_buf; false when unreadable. */
 static bool read_percpu(struct probes_intervals *pi, struct bpf_map *m, uint32_t key, size_t vsz)
 {
 	return m && !bpf_map__lookup_elem(m, &key, sizeof(key), pi->cpu_buf,
-					  (size_t)pi->ncpu * stride_of(vsz), 0);
+					  (size_t)pi->ncpu * PERCPU_STRIDE(vsz), 0);
 }
 
-#define CPU_VALUE(pi, type, c) ((const type *)((char *)(pi)->cpu_buf + (size_t)(c) * stride_of(sizeof(type))))
+#define CPU_VALUE(pi, type, c) ((const type *)PERCPU_AT((pi)->cpu_buf, sizeof(type), c))
 
 static void snap_syscalls(struct probes *p, struct probes_intervals *pi, struct snapshot *s)
 {
@@ -176,9 +171,9 @@ int probes_timeline_start(struct probes *p, uint64_t start_ns, uint64_t interval
 		return -ENOMEM;
 	*pi = (struct probes_intervals){ .start_ns = start_ns, .interval_ns = interval_ns, .max = n };
 	pi->ncpu = libbpf_num_possible_cpus();
-	pi->cpu_stride_max = stride_of(sizeof(struct sc_stat));
-	if (stride_of(sizeof(struct sched_stat)) > pi->cpu_stride_max)
-		pi->cpu_stride_max = stride_of(sizeof(struct sched_stat));
+	pi->cpu_stride_max = PERCPU_STRIDE(sizeof(struct sc_stat));
+	if (PERCPU_STRIDE(sizeof(struct sched_stat)) > pi->cpu_stride_max)
+		pi->cpu_stride_max = PERCPU_STRIDE(sizeof(struct sched_stat));
 	pi->cpu_buf = pi->ncpu > 0 ? calloc((size_t)pi->ncpu, pi->cpu_stride_max) : NULL;
 	if (!pi->cpu_buf || hist_init(&pi->scratch)) {
 		free(pi->cpu_buf);
