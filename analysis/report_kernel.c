@@ -177,7 +177,8 @@ static json_t *anatomy_json(const struct anatomy_results *a)
 		"anomalies", anom);
 	if (o && a->ring_bytes)	/* how much of the ring the poller let fill */
 		json_object_set_new(o, "ring", json_pack("{s:o, s:o}", "bytes", json_count(a->ring_bytes),
-							 "peak_used", json_count(a->ring_peak)));
+							 "peak_used", a->ring_peak_known ? json_count(a->ring_peak)
+										 : json_null()));
 	if (o && !a->usable)
 		json_object_set_new(o, "reason", json_string(a->reason ? a->reason : ""));
 	return o;

@@ -68,7 +68,7 @@ BPF_MAP(anat_stats, BPF_MAP_TYPE_PERCPU_ARRAY, ANAT_ST_NR, __u32, __u64);
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 1 << 25);	/* the loader may change it */
+	__uint(max_entries, ANAT_RING_BYTES);	/* a page when the anatomy is off */
 } records SEC(".maps");
 
 static __always_inline void stat_add(__u32 k, __u64 v)

@@ -22,6 +22,11 @@
  * connection, seen from both ends. */
 #define ANAT_PORTS 65536
 
+/* The records' ring buffer: about 43,000 records, 16x the most seen held
+ * between two polls at nginx's top rate (user space maps its data twice:
+ * it counts double in RSS). */
+#define ANAT_RING_BYTES (4u << 20)
+
 /* The run-queue history is direct-mapped by tid & (ANAT_THREADS - 1) and
  * tagged with the full tgid << 32 | tid. */
 #define ANAT_THREADS 4096

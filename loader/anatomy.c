@@ -295,6 +295,7 @@ void anatomy_results(const struct anatomy *a, struct anatomy_results *out)
 	out->oom_lost = a->oom;
 	out->ring_bytes = a->src.ring_bytes;
 	out->ring_peak = a->ring_peak;
+	out->ring_peak_known = a->ring_pos != NULL;
 }
 
 bool anatomy_have_accept(const struct anatomy *a)

@@ -109,4 +109,5 @@ struct anatomy_results {
 	uint64_t oom_lost;	/* drained but not kept: no memory */
 	uint64_t ring_bytes;	/* the ring buffer's size */
 	uint64_t ring_peak;	/* the most it held at a poll (bytes, record headers included) */
+	bool ring_peak_known;	/* false: the ring's positions could not be mapped */
 };

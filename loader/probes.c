@@ -31,9 +31,6 @@
 #define CAP_BPF 39
 #endif
 
-/* The anatomy's ring buffer (user space maps its data twice: it counts
- * double in RSS). */
-#define ANAT_RING_BYTES (4u << 20)
 /* The anatomy's accept mark is dropped once this many records show that
  * fewer than 1 in 20 opened a connection (probes_trim). */
 #define ANAT_ACCEPT_PROOF 2000
