@@ -29,14 +29,17 @@ static int v2_mount(char *out, size_t len)
 	return rc;
 }
 
-/* This process's cgroup v2 directory. */
-static int own_cgroup(char *out, size_t len)
+/* The cgroup v2 directory of the process whose /proc entry is PROC ("self"
+ * or a pid). */
+static int cgroup_of(const char *proc, char *out, size_t len)
 {
-	char mnt[512], line[1024], path[768] = "";
+	char mnt[512], line[1024], path[768] = "", file[64];
 	int rc = v2_mount(mnt, sizeof(mnt));
-	FILE *f = rc ? NULL : fopen("/proc/self/cgroup", "re");
+	FILE *f;
 	if (rc)
 		return rc;
+	snprintf(file, sizeof(file), "/proc/%s/cgroup", proc);
+	f = fopen(file, "re");
 	if (!f)
 		return -errno;
 	while (fgets(line, sizeof(line), f))
@@ -46,6 +49,16 @@ static int own_cgroup(char *out, size_t len)
 	if (!path[0])
 		return -ENOENT;
 	return (size_t)snprintf(out, len, "%s%s", mnt, strcmp(path, "/") ? path : "") < len ? 0 : -ENAMETOOLONG;
+}
+
+bool cgroup_holds(const char *dir, pid_t pid)
+{
+	char proc[16], at[1024];
+	size_t n = strlen(dir);
+	snprintf(proc, sizeof(proc), "%d", (int)pid);
+	if (cgroup_of(proc, at, sizeof(at)))
+		return false;
+	return !strncmp(at, dir, n) && (at[n] == 0 || at[n] == '/');
 }
 
 static int write_file(const char *dir, const char *name, const char *text)
@@ -82,7 +95,7 @@ int cgroup_create(char *dir, size_t len)
 {
 	static unsigned serial;
 	char parent[800];
-	int rc = own_cgroup(parent, sizeof(parent));
+	int rc = cgroup_of("self", parent, sizeof(parent));
 	if (rc)
 		return rc;
 	sweep_dead_runs(parent, cgroup_kill_and_remove);	/* those of runs that died */

@@ -12,6 +12,8 @@
 int cgroup_create(char *dir, size_t len);
 /* Moves PID into DIR. */
 int cgroup_enter(const char *dir, pid_t pid);
+/* Whether process PID is in DIR or below it. */
+bool cgroup_holds(const char *dir, pid_t pid);
 /* Whether a live process is still in DIR. */
 bool cgroup_populated(const char *dir);
 /* Kills everything in DIR (cgroup.kill), waits a little for it to empty,

@@ -14,6 +14,7 @@
 #include "servers/child.h"
 #include "servers/cmdline.h"
 #include "servers/keeper.h"
+#include "servers/live.h"
 #include "servers/log.h"
 #include "servers/ports.h"
 #include "servers/proc.h"
@@ -250,6 +251,7 @@ int server_spawn(const struct server_opts *o, struct server *s, struct errbuf *e
 	if (r == 0) {
 		pid_t k = keeper_start(s->pid, s->cgroup, &s->keeper_fd);
 		s->keeper_pid = k > 0 ? k : 0;
+		live_add(s);
 	}
 done:
 	if (log_fd >= 0)

@@ -14,6 +14,7 @@
 #include "servers/server.h"
 #include "servers/cgroup.h"
 #include "servers/keeper.h"
+#include "servers/live.h"
 #include "servers/tmpdir.h"
 #include "servers/tree.h"
 
@@ -100,6 +101,7 @@ void server_stop(struct server *s)
 		rmdir(s->cgroup);
 	keeper_dismiss(s->keeper_pid, s->keeper_fd);
 	s->keeper_fd = -1;
+	live_remove(s->pid);
 	if (s->tmpdir[0])
 		tmpdir_remove(s->tmpdir);
 }

@@ -1,6 +1,8 @@
 /* The server's whole process tree, found in /proc. */
 #include "servers/tree.h"
+#include "servers/cgroup.h"
 #include "servers/files.h"
+#include "servers/live.h"
 
 #include <dirent.h>
 #include <signal.h>
@@ -75,20 +77,35 @@ static const struct proc *find(const struct proc *all, size_t n, pid_t pid)
 	return NULL;
 }
 
-/* In S's process group, or below its first process, or below one of our
- * children (orphans we adopted), but not EXCLUDE and not us. */
+/* An orphan this process adopted (or a process below one) is S's when it
+ * is in S's cgroup; without a cgroup to tell, only when S is the last live
+ * server: the orphans are then no one else's. */
+static bool adopted_by(const struct proc *orphan, const struct server *s)
+{
+	if (live_count() <= 1)
+		return true;
+	return s->cgroup[0] && cgroup_holds(s->cgroup, orphan->pid);
+}
+
+/* In S's process group, or below its first process, or below an orphan we
+ * adopted from S; never another live server's processes or keeper, not
+ * EXCLUDE and not us. */
 static bool member(const struct proc *all, size_t n, const struct proc *p,
 		   const struct server *s, pid_t exclude)
 {
 	pid_t self = getpid();
-	if (p->pid == self || p->pid == exclude)
+	if (p->pid == self || p->pid == exclude || live_is_keeper(p->pid))
 		return false;
 	if (p->pgrp == s->pid)
 		return true;
 	for (int depth = 0; p && depth < MAX_DEPTH; depth++) {
-		if (p->pid == s->pid || (p->ppid == self && p->pid != exclude))
+		if (p->pid == s->pid)
 			return true;
-		if (p->ppid <= 1 || p->pid == exclude)
+		if (p->pid == exclude || live_is_other(p->pid, s->pid))
+			return false;
+		if (p->ppid == self)
+			return adopted_by(p, s);
+		if (p->ppid <= 1)
 			return false;
 		p = find(all, n, p->ppid);
 	}

@@ -618,6 +618,67 @@ static int t_tmpdir(void)
 	return 0;
 }
 
+/* The pid a server's command wrote into PATH, once that process runs; 0
+ * when it did not within 5 s. */
+static pid_t pid_written(const char *path)
+{
+	for (int i = 0; i < 500; i++) {
+		FILE *f = fopen(path, "r");
+		int pid = 0;
+		if (f) {
+			if (fscanf(f, "%d", &pid) != 1)
+				pid = 0;
+			fclose(f);
+		}
+		if (pid > 0 && !process_gone(pid))
+			return pid;
+		usleep(10 * 1000);
+	}
+	return 0;
+}
+
+/* Two servers live at once, each with a daemon it double-forked into a
+ * session of its own (an orphan this process adopts): stopping one ends
+ * its leader and its orphan, and nothing of the other. */
+static int t_two_servers(void)
+{
+	if (!need_root())
+		return SKIP;
+	char dir[] = "/tmp/bench-ebpf-two-XXXXXX", cmd[2][256], pidfile[2][64], tmpdir[2][512];
+	struct server s[2];
+	pid_t orphan[2];
+	struct errbuf err = { "" };
+	REQUIRE(mkdtemp(dir), "mkdtemp: %s", strerror(errno));
+	for (int i = 0; i < 2; i++) {
+		struct server_opts o = opts_for("custom");
+		snprintf(pidfile[i], sizeof(pidfile[i]), "%s/orphan%d", dir, i);
+		snprintf(cmd[i], sizeof(cmd[i]), "(setsid sleep 300 & echo $! > %s); exec sleep 300", pidfile[i]);
+		o.command = cmd[i];
+		REQUIRE(spawn_released(&o, &s[i], tmpdir[i], &err), "spawn %d: %s", i, err.msg);
+	}
+	for (int i = 0; i < 2; i++) {
+		orphan[i] = pid_written(pidfile[i]);
+		CHECK(orphan[i] > 0, "server %d's daemon did not start", i);
+	}
+	if (orphan[0] > 0 && orphan[1] > 0) {
+		server_stop(&s[0]);
+		CHECK(process_gone(s[0].pid), "the stopped server's leader %d is alive", (int)s[0].pid);
+		CHECK(process_gone(orphan[0]), "the stopped server's daemon %d is alive", (int)orphan[0]);
+		CHECK(!process_gone(s[1].pid), "stopping one server ended the other's leader %d", (int)s[1].pid);
+		CHECK(!process_gone(orphan[1]), "stopping one server ended the other's daemon %d", (int)orphan[1]);
+		CHECK(!process_gone(s[1].keeper_pid), "stopping one server ended the other's keeper");
+	}
+	server_stop(&s[0]);
+	server_stop(&s[1]);
+	for (int i = 0; i < 2; i++) {
+		check_cleaned(&s[i], tmpdir[i]);
+		CHECK(orphan[i] <= 0 || process_gone(orphan[i]), "daemon %d outlived its server", (int)orphan[i]);
+		unlink(pidfile[i]);
+	}
+	rmdir(dir);
+	return failures ? 1 : 0;
+}
+
 static int t_flask(void) { return lifecycle("flask", NULL); }
 static int t_aiohttp(void) { return lifecycle("aiohttp", NULL); }
 static int t_fastapi(void) { return lifecycle("fastapi", NULL); }
@@ -644,6 +705,7 @@ static const struct {
 	{ "gate", t_gate },
 	{ "port-in-use", t_port_in_use },
 	{ "drop-privileges", t_drop_privileges },
+	{ "two-servers", t_two_servers },
 };
 
 int main(int argc, char **argv)
