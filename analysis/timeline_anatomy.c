@@ -90,8 +90,7 @@ static int grow_done(struct tl_anat *t, size_t need)
  * the upper bound of the bucket holding that rank, inside the extremes. */
 static uint64_t open_percentile(const struct open_comp *c, double pct)
 {
-	long double x = (long double)pct * (long double)c->count / 100.0L;
-	uint64_t rank = (uint64_t)ceill(x - x * 1e-12L), seen = 0, lo, hi;
+	uint64_t rank = hist_rank(pct, c->count), seen = 0, lo, hi;
 
 	if (rank <= 1)
 		return c->min;
@@ -109,15 +108,9 @@ static uint64_t open_percentile(const struct open_comp *c, double pct)
 
 static void summarise(const struct open_comp *c, struct hist_summary *s)
 {
-	*s = (struct hist_summary){ .count = c->count };
+	hist_summary_moments(s, c->count, c->min, c->max, (long double)c->sum, c->sumsq);
 	if (!c->count)
 		return;
-	long double n = (long double)c->count, mean = (long double)c->sum / n;
-	long double var = c->sumsq / n - mean * mean;
-	s->min = c->min;
-	s->max = c->max;
-	s->mean = (uint64_t)llroundl(mean);
-	s->stdev = var > 0 ? (uint64_t)llroundl(sqrtl(var)) : 0;
 	s->p50 = open_percentile(c, 50);
 	s->p90 = open_percentile(c, 90);
 	s->p99 = open_percentile(c, 99);

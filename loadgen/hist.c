@@ -259,6 +259,31 @@ double hist_stdev(const struct hist *h)
 	return sqrt((double)var);
 }
 
+uint64_t hist_rank(double pct, uint64_t n)
+{
+	if (pct <= 0)
+		return 1;
+	if (pct >= 100)
+		return n;
+	/* made robust against 99.9 * 1000 / 100 coming out as 999.0000000000001 */
+	long double x = (long double)pct * (long double)n / 100.0L;
+	uint64_t rank = (uint64_t)ceill(x - x * 1e-12L);
+	return rank < 1 ? 1 : rank;
+}
+
+void hist_summary_moments(struct hist_summary *s, uint64_t count, uint64_t min, uint64_t max,
+			  long double sum, long double sumsq)
+{
+	*s = (struct hist_summary){ .count = count };
+	if (!count)
+		return;
+	long double n = (long double)count, mean = sum / n, var = sumsq / n - mean * mean;
+	s->min = min;
+	s->max = max;
+	s->mean = (uint64_t)llroundl(mean);
+	s->stdev = var > 0 ? (uint64_t)llroundl(sqrtl(var)) : 0;
+}
+
 uint64_t hist_percentile(const struct hist *h, double pct)
 {
 	struct bucket_it it = { .h = h };
@@ -267,16 +292,7 @@ uint64_t hist_percentile(const struct hist *h, double pct)
 
 	if (!h->total)
 		return 0;
-	if (pct <= 0)
-		return h->min;
-	if (pct >= 100)
-		return h->max;
-	/* rank = ceil(pct/100 * n), made robust against 99.9 * 1000 / 100
-	 * coming out as 999.0000000000001. */
-	long double x = (long double)pct * (long double)h->total / 100.0L;
-	uint64_t rank = (uint64_t)ceill(x - x * 1e-12L);
-	if (rank < 1)
-		rank = 1;
+	uint64_t rank = hist_rank(pct, h->total);
 	if (rank >= h->total)
 		return h->max;
 	if (rank == 1)
@@ -299,18 +315,14 @@ uint64_t hist_percentile(const struct hist *h, double pct)
 
 void hist_summarize(const struct hist *h, struct hist_summary *out)
 {
-	*out = (struct hist_summary){ .count = h->total };
+	hist_summary_moments(out, h->total, h->min, h->max, h->sum, h->sumsq);
 	if (!h->total)
 		return;
-	out->min = h->min;
-	out->mean = (uint64_t)llround(hist_mean(h));
-	out->stdev = (uint64_t)llround(hist_stdev(h));
 	out->p50 = hist_percentile(h, 50);
 	out->p90 = hist_percentile(h, 90);
 	out->p99 = hist_percentile(h, 99);
 	out->p999 = hist_percentile(h, 99.9);
 	out->p9999 = hist_percentile(h, 99.99);
-	out->max = h->max;
 }
 
 void hist_summary_fold(struct hist_summary *a, const struct hist_summary *b, uint64_t sum_ns)

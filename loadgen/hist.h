@@ -46,6 +46,12 @@ struct hist_summary {
 	uint64_t count, min, mean, stdev, p50, p90, p99, p999, p9999, max;
 };
 void hist_summarize(const struct hist *h, struct hist_summary *out);
+/* OUT's count, extremes, mean and stdev from exact sums (its percentiles
+ * zero, for the caller's buckets to give). */
+void hist_summary_moments(struct hist_summary *out, uint64_t count, uint64_t min, uint64_t max,
+			  long double sum, long double sumsq);
+/* The rank, 1 to n, of the sample at percentile pct of n: ceil(pct/100 n). */
+uint64_t hist_rank(double pct, uint64_t n);
 /* b's samples added into a without their buckets (intervals that were
  * summarised apart): count and extremes exact, the mean from sum_ns (both
  * together), each percentile and the stdev the larger of the two's. */
