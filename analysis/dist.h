@@ -1,8 +1,9 @@
 /* One serializer for every distribution of durations in the report: an
  * object named *_ns with the keys count, min, mean, stdev, p50, p90, p99,
  * p999, p9999, max (integer ns, null when unknown or without samples) and
- * hist (buckets [lo, hi) with their counts). client.latency_ns is the
- * model; kernel.syscalls.<name>.latency_ns, kernel.sched.runq_delay_ns,
+ * hist (buckets [lo, hi) with their counts, at 2 significant digits:
+ * dist.c says why). client.latency_ns is the model;
+ * kernel.syscalls.<name>.latency_ns, kernel.sched.runq_delay_ns,
  * kernel.accept.wait_ns and breakdown.components.<name>_ns read the same. */
 #pragma once
 #include <jansson.h>
