@@ -25,6 +25,7 @@ static const char *const anomaly_keys[ANAT_ST_NR] = {
 	[ANAT_ST_DATA_NO_REQ] = "response_bytes_without_request",
 	[ANAT_ST_SEND_NO_REQ] = "send_without_request",
 	[ANAT_ST_RUNQ_TRUNC] = "runq_history_short",
+	[ANAT_ST_SEND_UNTIMED] = "send_outside_syscall",
 };
 
 static json_t *count_if(bool known, uint64_t v)
@@ -38,14 +39,17 @@ static void add_outcomes(json_t *att, json_t *mis, const struct probe_outcome *v
 		const struct probe_outcome *o = &v[i];
 
 		/* mechanism: the same as mode, by the name the fallbacks use */
-		if (o->attached && o->detached_after_records)
-			json_array_append_new(att, json_pack("{s:s, s:s, s:s, s:o}", "name", o->name,
-				"mode", o->mode, "mechanism", o->mode, "detached_after_records",
-				json_count(o->detached_after_records)));
-		else if (o->attached)
-			json_array_append_new(att, json_pack("{s:s, s:s, s:s}", "name", o->name,
-							     "mode", o->mode, "mechanism", o->mode));
-		else
+		if (o->attached) {
+			json_t *a = json_pack("{s:s, s:s, s:s}", "name", o->name, "mode", o->mode,
+					      "mechanism", o->mode);
+
+			if (o->detached_after_records)
+				json_object_set_new(a, "detached_after_records",
+						    json_count(o->detached_after_records));
+			if (o->on_hook)
+				json_object_set_new(a, "hook", json_string(o->on_hook));
+			json_array_append_new(att, a);
+		} else
 			json_array_append_new(mis, json_pack("{s:s, s:s}", "name", o->name,
 							     "reason", o->reason));
 	}

@@ -35,7 +35,8 @@
  * hook first compares ports read straight from the socket (tp_btf), and
  * the syscall-exit hook first the syscall number. Tables are arrays
  * (inlined lookups), no hash, no lock, no per-syscall work: the send's
- * start and end come from TCP's own tracepoints. Records are gathered per
+ * start and end come from TCP's own tracepoints (the end, when the syscalls
+ * group runs anyway, from the sending syscall's return: send_end_at_exit). Records are gathered per
  * CPU and handed to the ring buffer 8 at a time, without a wakeup (user
  * space polls, and flushes what a CPU still holds at the end); a batch or
  * record the ring cannot take is counted (ANAT_ST_LOST), never silent. */
@@ -44,6 +45,10 @@
 
 const volatile __u32 arrival_mode = ANAT_ARRIVAL_DATA_READY;
 const volatile bool have_sendmsg_tp = true;	/* tcp_sendmsg_locked attached: S3 */
+/* The send's end is the return of the server's sending syscall (sys_exit,
+ * which the syscalls group runs anyway), not sock_send_length: one hook
+ * less on every send of the machine. */
+const volatile bool send_end_at_exit = false;
 /* Cleared by the loader once accept() returns are known not to matter
  * (probes_trim): the sys_exit hook then skips the anatomy's part. */
 __u32 anat_accept_live = 1;
@@ -247,8 +252,15 @@ static __always_inline __u64 runq_since(__u64 pid_tgid, __u64 lo, bool *trunc)
 	if (!m)
 		return 0;
 	base = n - m;
+	/* The newest intervals first: a busy thread's last wait ended before
+	 * lo (nothing to count) or is the wakeup that brought it to this read. */
+	j = (n - 1) & (ANAT_RQ_HIST - 1);
+	if (t->hi[j] <= lo)
+		return 0;	/* nothing ended after lo */
 	l = 0;
 	h = m;
+	if (m == 1 || t->hi[(n - 2) & (ANAT_RQ_HIST - 1)] <= lo)
+		l = h = m - 1;	/* only the newest ended after lo */
 	for (int it = 0; it < 8 && l < h; it++) {	/* 2^7 > ANAT_RQ_HIST */
 		mid = (l + h) / 2;
 		if (t->hi[(base + mid) & (ANAT_RQ_HIST - 1)] > lo)
@@ -429,15 +441,23 @@ static __always_inline void client_arrival(const struct sock *sk, __u8 state, __
 }
 
 /* S3: a server send call on connection `port` entered TCP (this fires once
- * per segment the call builds: the first one counts). */
+ * per segment the call builds: the first one counts). With send_end_at_exit
+ * the call's end is its syscall's return: a send outside a sending syscall
+ * of the server's (e.g. from io_uring) gives S3 but not its time. */
 static __always_inline void server_send_begin(__u16 port)
 {
 	struct anat_conn *c = conn_of(port);
+	struct sc_inflight *e = NULL;
 	struct anat_req *r;
 	__u64 now;
 
 	if (!c)
 		return;
+	if (send_end_at_exit) {
+		e = sc_current();
+		if (e)
+			e->send_port = port;
+	}
 	/* The request it answers: the latest one read (the one before only
 	 * when the next is already queued but unread). */
 	r = cur_of(c);
@@ -452,11 +472,16 @@ static __always_inline void server_send_begin(__u16 port)
 	now = bpf_ktime_get_ns();
 	if (!r->s3)
 		r->s3 = now;
+	if (send_end_at_exit && !e) {
+		stat(ANAT_ST_SEND_UNTIMED);	/* no end will close it */
+		return;
+	}
 	r->send_t0 = now;
 }
 
-/* The send call returned `ret` (sock_send_length, end of the protocol's sendmsg). */
-static __always_inline void server_send_end(__u16 port, int ret)
+/* The send call returned `ret` at `now` (sock_send_length, end of the
+ * protocol's sendmsg; or the return of its syscall). */
+static __always_inline void server_send_end(__u16 port, long ret, __u64 now)
 {
 	struct anat_conn *c = conn_of(port);
 	struct anat_req *r;
@@ -470,7 +495,7 @@ static __always_inline void server_send_end(__u16 port, int ret)
 		if (!r->send_t0 || !r->active)
 			return;
 	}
-	d = bpf_ktime_get_ns() - r->send_t0;
+	d = now - r->send_t0;
 	r->send_ns += d;
 	if (ret > 0) {
 		r->bytes_out += ret;

@@ -134,6 +134,7 @@ enum anat_stat {
 	ANAT_ST_DATA_NO_REQ,	/* bytes to a client with no request read by the server */
 	ANAT_ST_SEND_NO_REQ,	/* server send with no request it could answer */
 	ANAT_ST_RUNQ_TRUNC,	/* run-queue history too short for a wait */
+	ANAT_ST_SEND_UNTIMED,	/* server send outside a sending syscall: S3 kept, its time and bytes not */
 	ANAT_ST_NR,
 };
 

@@ -69,7 +69,7 @@ TWIN_PROGS(sys_exit)
 	struct pt_regs *regs = ARG(0, void *);
 	long ret = ARG(1, long);
 	__u64 pid_tgid, now = 0;
-	__u32 s = 0;
+	__u32 s = 0, send_port = 0;
 	bool anat;
 
 	if (btf || USE(U_ANAT_SYS_EXIT)) {
@@ -79,7 +79,9 @@ TWIN_PROGS(sys_exit)
 	}
 	pid_tgid = bpf_get_current_pid_tgid();
 	if (USE(U_SYS_EXIT))
-		s = sc_exit(pid_tgid, ret, &now) ?: s;
+		s = sc_exit(pid_tgid, ret, &now, &send_port) ?: s;
+	if (send_port && send_end_at_exit && USE(U_ANAT_SEND))
+		server_send_end(send_port, ret, now);
 	if (ret < 0 || !is_accept_slot(s))
 		return;
 	anat = USE(U_ANAT_SYS_EXIT) && anat_accept_live;
@@ -252,7 +254,7 @@ static __always_inline void on_send_length(const struct sock *sk, int ret, bool 
 		return;
 	dport = SK_DPORT(btf, sk);
 	if (dport)
-		server_send_end(dport, ret);
+		server_send_end(dport, ret, bpf_ktime_get_ns());
 }
 
 /* S3. */
@@ -338,7 +340,11 @@ int BPF_KPROBE(tcp_sendmsg_locked_kprobe, struct sock *sk)
 }
 
 /* A kretprobe sees only the return value: the entry keeps the socket (and
- * the flags) of the server's calls, per thread, for the return. */
+ * the flags) of the server's calls, per thread, for the return. The server
+ * reads and sends its own sockets in its own threads, so both halves stop
+ * every other process at the tracked-tgid filter (an inlined array load)
+ * before the socket is read or the hash is touched: these functions run for
+ * every socket call of the machine. */
 struct call_args {
 	const struct sock *sk;
 	int flags;
@@ -346,13 +352,15 @@ struct call_args {
 
 BPF_MAP(kret_args, BPF_MAP_TYPE_LRU_HASH, 4096, __u64, struct call_args);
 
-static __always_inline void call_enter(const struct sock *sk, int flags)
+/* A tracked thread (id: its pid_tgid) entered the call on socket sk. */
+static __always_inline void call_enter(__u64 id, const struct sock *sk, int flags)
 {
 	struct call_args a = { .sk = sk, .flags = flags };
-	__u64 id = bpf_get_current_pid_tgid();
 
 	if (sk && SK_LPORT(false, sk) == server_port)
 		bpf_map_update_elem(&kret_args, &id, &a, BPF_ANY);
+	else
+		bpf_map_delete_elem(&kret_args, &id);	/* a return the entry missed leaves no stale socket */
 }
 
 /* The entry's socket (NULL when the call was not the server's) and flags,
@@ -362,9 +370,12 @@ static __always_inline void call_enter(const struct sock *sk, int flags)
 static __always_inline const struct sock *call_return(int *flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
-	struct call_args *a = bpf_map_lookup_elem(&kret_args, &id);
+	struct call_args *a;
 	const struct sock *sk;
 
+	if (!is_tracked(id >> 32))
+		return NULL;
+	a = bpf_map_lookup_elem(&kret_args, &id);
 	if (!a)
 		return NULL;
 	sk = a->sk;
@@ -397,8 +408,10 @@ static __always_inline void length_return(int ret, bool recv)
 	SEC("kprobe/" #fn)							\
 	int BPF_KPROBE(name##_kprobe, void *first, struct msghdr *msg, int flags) \
 	{									\
-		if (USE(use))							\
-			call_enter(sk_of(first), (recv) ? flags : 0);		\
+		__u64 id = bpf_get_current_pid_tgid();				\
+										\
+		if (USE(use) && is_tracked(id >> 32))				\
+			call_enter(id, sk_of(first), (recv) ? flags : 0);	\
 		return 0;							\
 	}									\
 	SEC("kretprobe/" #fn)							\

@@ -57,6 +57,7 @@ static __always_inline void sc_enter(long id)
 		count_drop(DROP_INFLIGHT_FULL);
 	e->ts = bpf_ktime_get_ns();
 	e->slot = s - 1;
+	e->send_port = 0;
 	e->pid_tgid = pid_tgid;
 }
 
@@ -114,10 +115,23 @@ static __always_inline void accept_wait_done(const struct sock *sk, __u64 now)
 		dist_add(st, now - t0);
 }
 
+/* The traced syscall the current thread is in (a send of the server's),
+ * NULL if none: the send's end is then this call's return. */
+static __always_inline struct sc_inflight *sc_current(void)
+{
+	__u64 pid_tgid = bpf_get_current_pid_tgid();
+	struct sc_inflight *e = &inflight[(__u32)pid_tgid & (INFLIGHT_SLOTS - 1)];
+
+	if (e->pid_tgid != pid_tgid || !pid_tgid || e->slot < SC_WRITE || e->slot > SC_SENDFILE)
+		return NULL;
+	return e;
+}
+
 /* A traced syscall of a tracked thread returns ret. Returns its slot + 1,
  * or 0 when this thread had no traced syscall in progress (the entry's tag
- * is the filter: entries exist only for tracked threads). */
-static __always_inline __u32 sc_exit(__u64 pid_tgid, long ret, __u64 *now)
+ * is the filter: entries exist only for tracked threads); *send_port: the
+ * entry's (sc_current). */
+static __always_inline __u32 sc_exit(__u64 pid_tgid, long ret, __u64 *now, __u32 *send_port)
 {
 	struct sc_inflight *e;
 	struct sc_stat *st;
@@ -129,6 +143,7 @@ static __always_inline __u32 sc_exit(__u64 pid_tgid, long ret, __u64 *now)
 		return 0;
 	enter = e->ts;
 	slot = e->slot;
+	*send_port = e->send_port;
 	e->pid_tgid = 0;
 	*now = bpf_ktime_get_ns();
 

@@ -13,12 +13,12 @@ enum sc_slot {
 	SC_RECVFROM,
 	SC_RECVMSG,
 	SC_RECVMMSG,
-	SC_WRITE,
+	SC_WRITE,		/* first of the sending syscalls */
 	SC_WRITEV,
 	SC_SENDTO,
 	SC_SENDMSG,
 	SC_SENDMMSG,
-	SC_SENDFILE,
+	SC_SENDFILE,		/* last of the sending syscalls */
 	SC_EPOLL_WAIT,		/* first of the waiting ("event loop idle") syscalls */
 	SC_EPOLL_PWAIT,
 	SC_EPOLL_PWAIT2,
@@ -55,7 +55,8 @@ struct sc_inflight {
 	__u64 pid_tgid;		/* 0: free */
 	__u64 ts;
 	__u32 slot;
-	__u32 pad;
+	__u32 send_port;	/* the anatomy's: this call sent on the server socket of
+				 * that client port (its end is this call's return); 0: none */
 };
 
 /* Per thread (key: tid) that waited in epoll_wait/poll/select. */

@@ -18,6 +18,7 @@ struct probe_outcome {
 	char name[64];
 	bool attached;
 	const char *mode;	/* attached: "tp_btf", "raw_tp", "procfs" */
+	const char *on_hook;	/* attached on this hook, not the one its name says; NULL: its own */
 	char reason[320];	/* missing: why */
 	uint64_t detached_after_records;	/* detached once no longer needed; 0: never */
 };

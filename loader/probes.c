@@ -191,6 +191,24 @@ static uint32_t arrival_of(const struct probes *p)
 
 /* ---- load ----------------------------------------------------------------------------- */
 
+/* The anatomy's send end at the sending syscall's return (sys_exit, kept
+ * by the syscalls group) instead of on sock_send_length: one program run
+ * less per send of every process. Not when the user chose the hook's
+ * twins or links: then it runs where asked. */
+static bool send_end_at_exit(const struct probes *p, const bool on[GROUP_NR])
+{
+	const struct hook_state *h = &p->hs[H_SEND];
+
+	return wanted(p, U_ANAT_SEND, on) && wanted(p, U_SYS_ENTER, on) && wanted(p, U_SYS_EXIT, on) &&
+	       !h->no_btf_twin && !h->no_raw_twin && !h->no_fallback;
+}
+
+/* Whether use u runs on its own hook in the loaded object. */
+static bool on_own_hook(const struct probes *p, int u)
+{
+	return u != U_ANAT_SEND || !p->skel || !p->skel->rodata->send_end_at_exit;
+}
+
 /* Autoload the programs of the wanted hooks of groups `on`. twins: 0 both
  * (attach picks), 1 tp_btf only, 2 raw_tp only. */
 static void set_autoload(struct probes *p, struct probes_bpf *s, const bool on[GROUP_NR], int twins)
@@ -205,7 +223,7 @@ static void set_autoload(struct probes *p, struct probes_bpf *s, const bool on[G
 		const struct hook_state *h = &p->hs[probes_defs[u].hook];
 		const char *name = probes_hook_names[probes_defs[u].hook];
 
-		if (!wanted(p, u, on))
+		if (!wanted(p, u, on) || (u == U_ANAT_SEND && s->rodata->send_end_at_exit))
 			continue;
 		if (h->fallback) {
 			if ((prog = bpf_object__find_program_by_name(s->obj, h->fallback->prog)))
@@ -267,6 +285,7 @@ static int configure(struct probes *p, struct probes_bpf *s, const bool on[GROUP
 	ro->accept_wait_on = wanted(p, U_SYS_EXIT, on) && wanted(p, U_TCP_SET_STATE, on);
 	ro->arrival_mode = arrival_of(p);
 	ro->have_sendmsg_tp = wanted(p, U_ANAT_SENDMSG, on);
+	ro->send_end_at_exit = send_end_at_exit(p, on);
 	set_autoload(p, s, on, twins);
 	return size_maps(s, on, ro->accept_wait_on);
 }
@@ -363,7 +382,7 @@ static void attach_hook(struct probes *p, enum hook_id h)
 	int err = 0;
 
 	for (int u = 0; u < U_NR; u++)
-		want |= probes_defs[u].hook == h && wanted(p, u, p->group_loaded);
+		want |= probes_defs[u].hook == h && wanted(p, u, p->group_loaded) && on_own_hook(p, u);
 	if (!want || hs->link)
 		return;
 	if (hs->fallback) {
@@ -397,6 +416,23 @@ failed:
 		 "tp_btf and raw_tp disabled by user" : "no program loaded", why[0] ? "; " : "", why);
 }
 
+/* The send's end on sys_exit: there when both syscall hooks are (the
+ * entry keeps which connection the call sends on). */
+static void settle_send_at_exit(struct probes *p, struct probe_state *s)
+{
+	const struct hook_state *in = &p->hs[H_SYS_ENTER], *out = &p->hs[H_SYS_EXIT];
+
+	if (in->link && out->link) {
+		s->status = PROBE_ATTACHED;
+		s->mode = out->mode;
+		s->on_hook = probes_hook_names[H_SYS_EXIT];
+		return;
+	}
+	s->status = PROBE_MISSING;
+	snprintf(s->reason, sizeof(s->reason), "runs on sys_enter and sys_exit (the sending "
+		 "syscall's return), and %s did not attach", in->link ? "sys_exit" : "sys_enter");
+}
+
 /* Each wanted use is now attached (its hook is) or missing, with why. */
 static void settle_uses(struct probes *p)
 {
@@ -411,6 +447,8 @@ static void settle_uses(struct probes *p)
 			s->status = PROBE_MISSING;
 			snprintf(s->reason, sizeof(s->reason), "%s",
 				 p->group_err[g][0] ? p->group_err[g] : "not loaded");
+		} else if (!on_own_hook(p, u)) {
+			settle_send_at_exit(p, s);
 		} else if (hs->link) {
 			s->status = PROBE_ATTACHED;
 			s->mode = hs->mode;

@@ -167,13 +167,14 @@ static bool attached(struct probes *p, const char *name)
 }
 
 static void add_outcome(struct kernel_results *r, const char *name, bool ok, const char *mode,
-			const char *reason)
+			const char *on_hook, const char *reason)
 {
 	struct probe_outcome *o = &r->probes[r->nprobes++];
 
 	snprintf(o->name, sizeof(o->name), "%s", name);
 	o->attached = ok;
 	o->mode = ok ? mode : NULL;
+	o->on_hook = ok ? on_hook : NULL;
 	snprintf(o->reason, sizeof(o->reason), "%s", ok ? "" : reason);
 }
 
@@ -186,12 +187,13 @@ static void collect_outcomes(struct probes *p, struct kernel_results *r)
 
 		if (s->status != PROBE_ATTACHED && s->status != PROBE_MISSING)
 			continue;
-		add_outcome(r, probes_defs[i].name, s->status == PROBE_ATTACHED, s->mode, s->reason);
+		add_outcome(r, probes_defs[i].name, s->status == PROBE_ATTACHED, s->mode, s->on_hook,
+			    s->reason);
 		if (s->status == PROBE_ATTACHED && i == U_ANAT_SYS_EXIT)
 			r->probes[r->nprobes - 1].detached_after_records = p->accept_mark_retired_at;
 	}
 	if (r->probes && p->group_on[GROUP_TCP])
-		add_outcome(r, "listen_overflows", p->ns_start.ok, "procfs",
+		add_outcome(r, "listen_overflows", p->ns_start.ok, "procfs", NULL,
 			    "/proc/net/netstat unreadable");
 	r->group_syscalls = p->group_on[GROUP_SYSCALLS];
 	r->group_sched = p->group_on[GROUP_SCHED];

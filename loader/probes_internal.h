@@ -43,6 +43,7 @@ enum probe_status { PROBE_OFF, PROBE_WANTED, PROBE_ATTACHED, PROBE_MISSING };
 struct probe_state {
 	enum probe_status status;
 	const char *mode;	/* "tp_btf" or "raw_tp" once attached */
+	const char *on_hook;	/* attached on another hook than its own (its name), or NULL */
 	char reason[320];	/* why missing */
 };
 

@@ -180,6 +180,27 @@ class Anatomy(BenchTest):
         if not tried:
             self.skipTest("none of the built-in servers is available here")
 
+    def test_send_end_hook(self):
+        """The send's end: on sys_exit when the syscalls group runs it (no
+        sock_send_length program runs at all), on its own tracepoint when
+        the anatomy runs alone; either way every response's send is timed."""
+        for groups, hook in (("all", "sys_exit"), ("anatomy", None)):
+            with self.subTest(groups=groups):
+                r, b = self.bench(["--server-cmd", "%s --port {port} --work-us 200" % SPIN,
+                                   "-c", "2", "-n", "300", "-q", "--probes", groups])
+                self.assertCovered(r, b)
+                k = r.json["kernel"]
+                att = {p["name"]: p for p in k["probes"]["attached"]}
+                self.assertEqual(att["anatomy/sock_send_length"].get("hook"), hook,
+                                 att["anatomy/sock_send_length"])
+                ran = {p["hook"] for p in k["probes"]["cost"]["programs"]}
+                self.assertEqual("sock_send_length" in ran, hook is None, ran)
+                self.assertEqual(k["anatomy"]["anomalies"]["send_outside_syscall"], 0)
+                self.assertGreaterEqual(b["sends_per_response"], 1.0)
+                self.assertGreater(b["bytes_out_mean"], 0)
+                self.assertEqual(b["send_ns"]["count"], b["matched"])
+                self.assertGreater(b["send_ns"]["min"], 0)
+
     def test_fallback_tcp_probe(self):
         """Without sk_data_ready, arrival comes from tcp_probe: still complete."""
         r, b = self.bench(["--server-cmd", "%s --port {port} --work-us 200" % SPIN, "-c", "2",
