@@ -3,6 +3,7 @@
 # sampled every 10 s; prints the samples, the growth per minute (after the
 # first 30 s, when the windows and histograms are allocated), records lost
 # and coverage; samples after the load (the report being built) apart.
+# Exit 1 when the last sample is more than 10 % above the one at 30 s.
 # A benchmark, not a test: run it on a quiet machine, as root, under the
 # bench lock:
 #   flock /tmp/bench-ebpf-bench.lock scripts/soak.sh [--duration 5m] [--bin build/bench-ebpf]
@@ -67,4 +68,7 @@ if after:
 print(f"requests {r['client']['latency_ns']['count']}, matched {b.get('matched')}, "
       f"coverage {b.get('coverage')}, kernel records lost {b.get('records_lost')}, "
       f"client records lost {b.get('client_records_lost')}")
+flat = r0 > 0 and (r1 - r0) / r0 <= 0.10
+print(f"goal: the last sample within 10 % of the one at {t0} s: {'PASS' if flat else 'FAIL'}")
+sys.exit(0 if flat else 1)
 EOF
