@@ -535,8 +535,10 @@ int probes_attach(struct probes *p, struct errbuf *err)
 	}
 	settle_uses(p);
 	probes_seed_waits(p);
-	if (p->skel)
+	if (p->skel && !p->opts.no_cost)
 		probes_cost_enable(p);
+	else if (p->skel)
+		snprintf(p->stats_err, sizeof(p->stats_err), "BPF run-time statistics off for this load");
 	p->accept_wait = p->skel && p->skel->rodata->accept_wait_on &&
 			 attached(p, U_TCP_SET_STATE) && attached(p, U_SYS_EXIT);
 	return p->group_on[GROUP_ANATOMY] ? anatomy_start(p, err) : 0;

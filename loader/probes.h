@@ -16,6 +16,8 @@ struct probes_opts {
 	const char *groups;	/* comma list of probe groups; NULL = all */
 	const char *disable;	/* comma list of probe names switched off on purpose; NULL = none */
 	bool verbose;		/* let libbpf's debug output through */
+	bool no_cost;		/* no BPF run-time statistics (kernel.probes.cost): they add
+				 * two clock reads to every program run */
 };
 
 struct probes;

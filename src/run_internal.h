@@ -23,6 +23,7 @@ struct run {
 	struct probes *probes;	/* attached now, or NULL */
 	struct anatomy *anatomy;	/* the anatomy group, attached with the probes, or NULL */
 	const char *kernel_off;	/* why no probes were attached on purpose; NULL: they were */
+	bool probes_no_cost;	/* attach without the BPF run-time statistics (--overhead's pairs) */
 	const struct kernel_results *kres;	/* the probes' last results (theirs) */
 	json_t *breakdown;	/* the report's "breakdown" object (built in analysis/) */
 	struct anat_stream *stream;	/* the last load's join, fed while it ran, or NULL */
