@@ -24,7 +24,7 @@ PACKAGES=(
   debhelper dpkg-dev lintian bash-completion
   crossbuild-essential-arm64 libbpf-dev:arm64 libcurl4-openssl-dev:arm64
   libjansson-dev:arm64 liburing-dev:arm64 qemu-user
-  qemu-system-x86 busybox-static cpio time
+  qemu-system-x86 qemu-system-arm busybox-static cpio time
 )
 
 die() { echo "bootstrap: $*" >&2; exit 1; }

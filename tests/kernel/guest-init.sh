@@ -15,9 +15,10 @@ mount -t proc proc /proc
 mount -t sysfs sysfs /sys
 mount -t devtmpfs devtmpfs /dev
 
-for m in virtio_pci 9pnet_virtio 9p overlay; do
+# The modules the initramfs carries (those not built into this kernel).
+while read -r m; do
   modprobe "$m" || fail "cannot load module $m"
-done
+done < /modules
 
 mkdir -p /lower /rw /newroot
 p9=trans=virtio,version=9p2000.L,msize=524288
@@ -68,7 +69,17 @@ mount -t debugfs debugfs $r/sys/kernel/debug 2>/dev/null
 ip link set lo up
 hostname bench-ebpf-guest
 
-chroot $r /bin/bash /out/cmd < /dev/null > /dev/console 2>&1
+# A root of another architecture than the guest's (the arm64 guest on this
+# amd64 machine's root) cannot run its bash: the initramfs's busybox stands
+# in as /bin/sh (in the overlay, lost at the end), with the :ARCH libraries
+# and loader that root has for the guest's own programs.
+shell=/bin/bash
+if ! chroot $r /bin/bash -c true 2>/dev/null; then
+  cp /bin/busybox $r/bin/busybox.guest
+  ln -sf busybox.guest $r/bin/sh
+  shell=/bin/sh
+fi
+chroot $r $shell /out/cmd < /dev/null > /dev/console 2>&1
 echo $? > $r/out/rc
 umount $r/out
 halt_now

@@ -32,12 +32,15 @@ case "$arch" in
   *) die "unknown guest architecture '$arch' (amd64 or arm64)" ;;
 esac
 command -v "$qemu" >/dev/null || die "$qemu is missing (bootstrap.sh installs it)"
-busybox=/bin/busybox
-[ -x "$busybox" ] && ! readelf -l "$busybox" | grep -q INTERP ||
-  die "no static $busybox (package busybox-static)"
 command -v cpio >/dev/null || die "cpio is missing"
 
 tree=$("$here/kernel-image.sh" "$arch")
+# This machine's static busybox, or the one for a guest of another
+# architecture (kernel-image.sh fetched it).
+busybox=/bin/busybox
+[ -x "$tree/guest-busybox" ] && busybox=$tree/guest-busybox
+[ -x "$busybox" ] && ! readelf -l "$busybox" | grep -q INTERP ||
+  die "no static $busybox (package busybox-static)"
 kernel=$(ls "$tree"/boot/vmlinuz-* | head -n 1)
 kver=${kernel##*/vmlinuz-}
 
