@@ -45,6 +45,7 @@ struct cli_options {
 
 	/* probes and output */
 	bool no_ebpf;
+	bool no_probe_cost;	/* --no-probe-cost: no BPF run-time statistics */
 	const char *probes;	/* groups */
 	const char *disable_probes;
 	int repeat;		/* --repeat N: rounds over the servers (1: each once) */

@@ -334,6 +334,9 @@ const struct cli_opt cli_opts[OPT__COUNT] = {
 
 	[OPT_NO_EBPF] = FLAG_OPT("no-ebpf", 0, S_OUT, no_ebpf,
 		"run without eBPF probes (no root needed)"),
+	[OPT_NO_PROBE_COST] = FLAG_OPT("no-probe-cost", 0, S_OUT, no_probe_cost,
+		"no kernel.probes.cost: the BPF run-time statistics behind it\n"
+		"add two clock reads to every probe run"),
 	[OPT_PROBES] = LIST_OPT("probes", S_OUT, parse_text, probes, group_words,
 		"probe groups to load: syscalls,sched,tcp,anatomy (default all)"),
 	[OPT_DISABLE_PROBE] = VALUE_OPT("disable-probe", "LIST", S_OUT, parse_text, disable_probes,

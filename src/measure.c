@@ -37,7 +37,7 @@ enum run_status run_attach_probes(struct run *r, struct errbuf *err)
 		.groups = r->o->probes,
 		.disable = r->o->disable_probes,
 		.verbose = r->o->verbose,
-		.no_cost = r->probes_no_cost,
+		.no_cost = r->probes_no_cost || r->o->no_probe_cost,
 	};
 	int e = probes_open(&po, &r->probes, err);
 	if (e)

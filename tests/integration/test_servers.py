@@ -65,6 +65,17 @@ class ServerRuns(BenchTest):
         self.assertGreaterEqual(k["accept"]["wait_ns"]["count"], 300)
         self.assertGreaterEqual(k["tcp"]["established"] if "established" in k["tcp"] else 300, 300)
 
+    def test_no_probe_cost(self):
+        """--no-probe-cost: the probes run, their cost is said not measured."""
+        r = self.runValid(["--server", "nginx", "-n", "500", "-c", "5", "--no-probe-cost"])
+        k = r.json["kernel"]
+        self.assertEqual(k["syscalls"]["writev"]["count"], 500)
+        cost = k["probes"]["cost"]
+        self.assertFalse(cost["available"], cost)
+        self.assertIn("statistics off", cost["reason"])
+        self.assertIn("probes: cost not measured", r.stderr)
+        self.assertCleanAfter(r)
+
     def test_kernel_sections(self):
         rep = run(["--server", "aiohttp", "-n", "3000", "-c", "30"]).json
         k = rep["kernel"]
