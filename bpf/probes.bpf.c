@@ -19,6 +19,9 @@
 /* sched_switch has carried prev_state as its 4th argument since 5.18;
  * before that it is read from the task (state, renamed __state in 5.14). */
 const volatile bool switch_has_state = true;
+/* tcp_recvmsg(sk, msg, len, nonblock, flags, addr_len) before 5.19; since
+ * then (sk, msg, len, flags, addr_len). */
+const volatile bool tcp_recvmsg_flags_5th = false;
 
 struct task_struct___pre514 {
 	long state;
@@ -289,7 +292,11 @@ TWIN_PROGS(tcp_sendmsg_locked)
  * on a kprobe. sk_data_ready is the first line of sock_def_readable, the
  * data-ready callback of every TCP socket (called through sk->sk_data_ready,
  * so never inlined); sock_recv_length is at the end of sock_recvmsg (its
- * inlined _nosec half), so the return of the function is the same instant;
+ * inlined _nosec half), so the return of the function is the same instant
+ * (its kprobe stands on tcp_recvmsg, which it calls through the protocol's
+ * ops: a build may inline sock_recvmsg into its callers, Debian's arm64 6.1
+ * does, and a kretprobe on it never fires, while tcp_recvmsg is always a
+ * call of its own; it returns a few instructions before the tracepoint);
  * sock_send_length follows the return of the protocol's sendmsg, for TCP
  * tcp_sendmsg: not sock_sendmsg, which the stable kernels' address-copy fix
  * (6.1.56+, 5.15.134+) took off the syscall paths (they call a static
@@ -396,33 +403,42 @@ static __always_inline void length_return(int ret, bool recv)
 		on_send_length(sk, ret, false);
 }
 
-/* The first argument's socket: sock_recvmsg's struct socket holds it,
- * tcp_sendmsg's first argument is it. */
-#define SK_OF_SOCKET(arg) ((const struct sock *)BPF_CORE_READ((struct socket *)(arg), sk))
-#define SK_ITSELF(arg) ((const struct sock *)(arg))
+/* The kprobe pairs of the two length marks: the entry keeps the server's
+ * socket (and a read's flags), the return gives the length to the mark. */
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(sock_send_length_kprobe, struct sock *sk)
+{
+	__u64 id = bpf_get_current_pid_tgid();
 
-/* The kprobe pair of one length mark on fn: the entry keeps the server's
- * socket (and a read's flags; tcp_sendmsg has none, its third register is
- * not read), the return gives the length to the mark. */
-#define LENGTH_KPROBES(name, fn, use, recv, sk_of)				\
-	SEC("kprobe/" #fn)							\
-	int BPF_KPROBE(name##_kprobe, void *first, struct msghdr *msg, int flags) \
-	{									\
-		__u64 id = bpf_get_current_pid_tgid();				\
-										\
-		if (USE(use) && is_tracked(id >> 32))				\
-			call_enter(id, sk_of(first), (recv) ? flags : 0);	\
-		return 0;							\
-	}									\
-	SEC("kretprobe/" #fn)							\
-	int BPF_KRETPROBE(name##_kretprobe, int ret)				\
-	{									\
-		length_return(ret, recv);					\
-		return 0;							\
-	}
+	if (USE(U_ANAT_SEND) && is_tracked(id >> 32))
+		call_enter(id, sk, 0);
+	return 0;
+}
 
-LENGTH_KPROBES(sock_recv_length, sock_recvmsg, U_ANAT_RECV, true, SK_OF_SOCKET)
-LENGTH_KPROBES(sock_send_length, tcp_sendmsg, U_ANAT_SEND, false, SK_ITSELF)
+SEC("kretprobe/tcp_sendmsg")
+int BPF_KRETPROBE(sock_send_length_kretprobe, int ret)
+{
+	length_return(ret, false);
+	return 0;
+}
+
+SEC("kprobe/tcp_recvmsg")
+int BPF_KPROBE(sock_recv_length_kprobe, struct sock *sk, struct msghdr *msg, size_t len, int fourth,
+	       int fifth)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+
+	if (USE(U_ANAT_RECV) && is_tracked(id >> 32))
+		call_enter(id, sk, tcp_recvmsg_flags_5th ? fifth : fourth);
+	return 0;
+}
+
+SEC("kretprobe/tcp_recvmsg")
+int BPF_KRETPROBE(sock_recv_length_kretprobe, int ret)
+{
+	length_return(ret, true);
+	return 0;
+}
 
 /* Run by the loader on each CPU at the end of a run (BPF_PROG_TEST_RUN,
  * BPF_F_TEST_RUN_ON_CPU): hands over what the CPU's anatomy batch still

@@ -57,6 +57,14 @@ int probe_spec_each(const char *list, int (*fn)(const struct probe_spec *s, void
 	return 0;
 }
 
+int func_nargs(const struct btf *btf, const char *name)
+{
+	int id = btf__find_by_name_kind(btf, name, BTF_KIND_FUNC);
+	const struct btf_type *t = id < 0 ? NULL : btf__type_by_id(btf, btf__type_by_id(btf, id)->type);
+
+	return t && btf_is_func_proto(t) ? btf_vlen(t) : -1;
+}
+
 int probe_tp_nargs(const struct btf *btf, const char *name)
 {
 	char tname[128];

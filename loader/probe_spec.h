@@ -27,3 +27,5 @@ int probe_spec_each(const char *list, int (*fn)(const struct probe_spec *s, void
 /* Arguments of tracepoint `name` (without the leading void *), or -1 when
  * the kernel has no such tracepoint (no btf_trace_<name> in its BTF). */
 int probe_tp_nargs(const struct btf *btf, const char *name);
+/* How many parameters kernel function NAME takes (its BTF), -1 if unknown. */
+int func_nargs(const struct btf *btf, const char *name);

@@ -36,7 +36,7 @@ const struct hook_fallback probes_hook_fallbacks[H_NR][FALLBACK_LINKS] = {
 	[H_DATA_READY] = { { "fentry", "sock_def_readable", "sk_data_ready_fentry", NULL },
 			   { "kprobe", "sock_def_readable", "sk_data_ready_kprobe", NULL } },
 	[H_RECV] = { { "fexit", "sock_recvmsg", "sock_recv_length_fexit", NULL },
-		     { "kretprobe", "sock_recvmsg", "sock_recv_length_kretprobe",
+		     { "kretprobe", "tcp_recvmsg", "sock_recv_length_kretprobe",
 		       "sock_recv_length_kprobe" } },
 	[H_SEND] = { { "fexit", "tcp_sendmsg", "sock_send_length_fexit", NULL },
 		     { "kretprobe", "tcp_sendmsg", "sock_send_length_kretprobe",

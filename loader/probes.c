@@ -278,6 +278,7 @@ static int configure(struct probes *p, struct probes_bpf *s, const bool on[GROUP
 	ro->server_port = (uint16_t)p->opts.server_port;
 	ro->exit_has_group_dead = probe_tp_nargs(btf, "sched_process_exit") >= 2;
 	ro->switch_has_state = probe_tp_nargs(btf, "sched_switch") >= 4;
+	ro->tcp_recvmsg_flags_5th = func_nargs(btf, "tcp_recvmsg") >= 6;
 	for (size_t i = 0; i < probes_sc_nnumbers; i++)
 		if (probes_sc_numbers[i].nr >= 0 && probes_sc_numbers[i].nr < SC_ID_MAX)
 			ro->sc_slot_of[probes_sc_numbers[i].nr] = (uint8_t)(probes_sc_numbers[i].slot + 1);

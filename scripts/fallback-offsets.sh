@@ -71,7 +71,7 @@ configs=(
   "S1,C4 fentry sock_def_readable|anatomy/sk_data_ready:tp_btf,anatomy/sk_data_ready:raw_tp"
   "S1,C4 kprobe sock_def_readable|anatomy/sk_data_ready:tp_btf,anatomy/sk_data_ready:raw_tp,anatomy/sk_data_ready:fentry"
   "S2 fexit sock_recvmsg|anatomy/sock_recv_length:tp_btf,anatomy/sock_recv_length:raw_tp"
-  "S2 kretprobe sock_recvmsg|anatomy/sock_recv_length:tp_btf,anatomy/sock_recv_length:raw_tp,anatomy/sock_recv_length:fexit"
+  "S2 kretprobe tcp_recvmsg|anatomy/sock_recv_length:tp_btf,anatomy/sock_recv_length:raw_tp,anatomy/sock_recv_length:fexit"
   "send end fexit tcp_sendmsg|anatomy/sock_send_length:tp_btf,anatomy/sock_send_length:raw_tp"
   "send end kretprobe tcp_sendmsg|anatomy/sock_send_length:tp_btf,anatomy/sock_send_length:raw_tp,anatomy/sock_send_length:fexit"
   "S3 kprobe tcp_sendmsg_locked|anatomy/tcp_sendmsg_locked:tp_btf,anatomy/tcp_sendmsg_locked:raw_tp,anatomy/tcp_sendmsg_locked:fentry"

@@ -67,11 +67,12 @@ HOOK("fentry/sock_def_readable", p1a, first(1))
 HOOK("tp_btf/sk_data_ready", p1b, second(1))
 HOOK("kprobe/sock_def_readable", p2a, first(2))
 HOOK("tp_btf/sk_data_ready", p2b, second(2))
-/* S2: the tracepoint at the end of sock_recvmsg, then its return */
+/* S2: the tracepoint at the end of sock_recvmsg, then its return; the
+ * kprobe link's tcp_recvmsg returns before it */
 HOOK("tp_btf/sock_recv_length", p4a, first(4))
 HOOK("fexit/sock_recvmsg", p4b, second(4))
-HOOK("tp_btf/sock_recv_length", p5a, first(5))
-HOOK("kretprobe/sock_recvmsg", p5b, second(5))
+HOOK("kretprobe/tcp_recvmsg", p5a, first(5))
+HOOK("tp_btf/sock_recv_length", p5b, second(5))
 /* send end: tcp_sendmsg's return, then the tracepoint after it */
 HOOK("fexit/tcp_sendmsg", p7a, first(7))
 HOOK("tp_btf/sock_send_length", p7b, second(7))

@@ -24,7 +24,7 @@ PAIRS = [
     "S1,C4: kprobe sock_def_readable, then tp_btf sk_data_ready",
     "control: tp_btf sock_recv_length twice",
     "S2: tp_btf sock_recv_length, then fexit sock_recvmsg",
-    "S2: tp_btf sock_recv_length, then kretprobe sock_recvmsg",
+    "S2: kretprobe tcp_recvmsg, then tp_btf sock_recv_length",
     "control: tp_btf sock_send_length twice",
     "send end: fexit tcp_sendmsg, then tp_btf sock_send_length",
     "send end: kretprobe tcp_sendmsg, then tp_btf sock_send_length",

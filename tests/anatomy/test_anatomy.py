@@ -233,7 +233,7 @@ class Anatomy(BenchTest):
 
     # Each mark's chain after its tracepoint: (mechanism, kernel function).
     CHAINS = {"sk_data_ready": [("fentry", "sock_def_readable"), ("kprobe", "sock_def_readable")],
-              "sock_recv_length": [("fexit", "sock_recvmsg"), ("kretprobe", "sock_recvmsg")],
+              "sock_recv_length": [("fexit", "sock_recvmsg"), ("kretprobe", "tcp_recvmsg")],
               "sock_send_length": [("fexit", "tcp_sendmsg"), ("kretprobe", "tcp_sendmsg")],
               "tcp_sendmsg_locked": [("fentry", "tcp_sendmsg_locked"),
                                      ("kprobe", "tcp_sendmsg_locked")]}
