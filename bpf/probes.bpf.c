@@ -405,13 +405,18 @@ static __always_inline void length_return(int ret, bool recv)
 
 /* The kprobe pairs of the two length marks: the entry keeps the server's
  * socket (and a read's flags), the return gives the length to the mark. */
-SEC("kprobe/tcp_sendmsg")
-int BPF_KPROBE(sock_send_length_kprobe, struct sock *sk)
+static __always_inline void length_enter(__u32 use, const struct sock *sk, int flags)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 
-	if (USE(U_ANAT_SEND) && is_tracked(id >> 32))
-		call_enter(id, sk, 0);
+	if (USE(use) && is_tracked(id >> 32))
+		call_enter(id, sk, flags);
+}
+
+SEC("kprobe/tcp_sendmsg")
+int BPF_KPROBE(sock_send_length_kprobe, struct sock *sk)
+{
+	length_enter(U_ANAT_SEND, sk, 0);
 	return 0;
 }
 
@@ -426,10 +431,7 @@ SEC("kprobe/tcp_recvmsg")
 int BPF_KPROBE(sock_recv_length_kprobe, struct sock *sk, struct msghdr *msg, size_t len, int fourth,
 	       int fifth)
 {
-	__u64 id = bpf_get_current_pid_tgid();
-
-	if (USE(U_ANAT_RECV) && is_tracked(id >> 32))
-		call_enter(id, sk, tcp_recvmsg_flags_5th ? fifth : fourth);
+	length_enter(U_ANAT_RECV, sk, tcp_recvmsg_flags_5th ? fifth : fourth);
 	return 0;
 }
 
