@@ -5,6 +5,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "analysis/check_probes.h"
 #include "analysis/checks_trend.h"
 #include "analysis/compare_stats.h"
 
@@ -111,6 +112,9 @@ json_t *run_checks(json_t *run)
 	json_t *c = json_pack("{s:o}", "client_saturated", client_saturated(run));
 	if (jnum(run, "load.rate") > 0)
 		json_object_set_new(c, "open_loop_rate", open_loop_rate(run));
+	json_t *ran = check_probes_ran(run);
+	if (ran)
+		json_object_set_new(c, "probes_ran", ran);
 	json_t *tl = jget(run, "timeline.intervals");
 	if (json_array_size(tl) >= CHECK_MIN_INTERVALS) {
 		json_object_set_new(c, "stationary", check_stationary(tl));

@@ -1,6 +1,6 @@
 /* Self-checks of one run, each {status: "pass"|"warn", message, figures}:
  * whether the measurement describes the server (client not saturated, the
- * open-loop schedule held) and a steady state (with a timeline: no trend in
+ * open-loop schedule held, every per-request probe ran) and a steady state (with a timeline: no trend in
  * req/s or p99 over time, no warm-up inside the window). The report keeps
  * them under "checks". */
 #pragma once

@@ -109,6 +109,17 @@ static int exit_code_for(enum run_status st)
 	}
 }
 
+/* A probe that attached but never ran is a fault of the measurement: said
+ * on stderr as well as in the report, -q or not. */
+static void warn_silent_probes(json_t *run)
+{
+	json_t *c = json_object_get(json_object_get(run, "checks"), "probes_ran");
+	const char *status = json_string_value(json_object_get(c, "status"));
+
+	if (status && !strcmp(status, "warn"))
+		fprintf(stderr, "bench-ebpf: warning: %s\n", json_string_value(json_object_get(c, "message")));
+}
+
 /* Every server o->repeat times, interleaved (a b a b), so drift falls on all
  * of them; each run gets a fresh server process (one for all with
  * --same-process) and its own checks. */
@@ -133,6 +144,7 @@ static int run_all(const struct cli_options *o, const char **names, int n_names,
 			json_object_set_new(run, "command_line", output_command_line(argc, argv));
 			json_object_set_new(run, "notes", json_incref(notes));
 			json_object_set_new(run, "checks", run_checks(run));
+			warn_silent_probes(run);
 			if (o->repeat > 1)
 				json_object_set_new(run, "repeat", json_integer(round + 1));
 			json_array_append_new(runs, run);

@@ -94,10 +94,44 @@ static void test_within_noise(void)
 	json_decref(run);
 }
 
+/* A run whose per-request probes ran EVENTS each time, with OK answers. */
+static json_t *run_probes(json_int_t recv_events, double ok)
+{
+	return json_pack("{s:{s:f, s:f}, s:{s:{s:{s:b, s:[{s:s, s:s, s:I}, {s:s, s:s, s:I}, {s:s, s:s, s:I}]}}}}",
+		"client", "busy_fraction", 0.5, "requests_ok", ok, "kernel", "probes", "cost", "available", 1,
+		"programs", "hook", "sys_exit", "mode", "tp_btf", "events", (json_int_t)900,
+		"hook", "sock_recv_length", "mode", "kretprobe", "events", recv_events,
+		"hook", "tcp_retransmit_skb", "mode", "tp_btf", "events", (json_int_t)0);
+}
+
+/* A per-request probe that never ran warns and names itself; one that may
+ * well not run (retransmits) does not; no answers, no verdict. */
+static void test_probes_ran(void)
+{
+	json_t *run = run_probes(0, 300), *c = run_checks(run);
+	CHECK(!strcmp(status(c, "probes_ran"), "warn") &&
+	      strstr(jstr(c, "probes_ran.message", ""), "sock_recv_length (kretprobe) attached but never ran"),
+	      "a silent kretprobe warns: %s", jstr(c, "probes_ran.message", ""));
+	CHECK(json_array_size(jget(c, "probes_ran.silent")) == 1, "only the per-request hook is named");
+	json_decref(c);
+	json_decref(run);
+	run = run_probes(600, 300);
+	c = run_checks(run);
+	CHECK(!strcmp(status(c, "probes_ran"), "pass"), "every per-request probe ran: %s",
+	      jstr(c, "probes_ran.message", ""));
+	json_decref(c);
+	json_decref(run);
+	run = run_probes(0, 0);
+	c = run_checks(run);
+	CHECK(!strcmp(status(c, "probes_ran"), "absent"), "no answered request: no verdict");
+	json_decref(c);
+	json_decref(run);
+}
 
 int main(void)
 {
 	test_t_table();
+	test_probes_ran();
 	test_within_noise();
 	for (int seed_noise = 0; seed_noise < 3; seed_noise++) {
 		json_t *run = run_with(20, flat_rps, flat_p99, 0.03 * (seed_noise + 1)), *c = run_checks(run);
