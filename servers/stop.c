@@ -43,7 +43,7 @@ static void signal_tree(struct server *s, int sig)
 {
 	if (kill(-s->pid, sig) < 0 && !s->reaped)
 		kill(s->pid, sig);
-	tree_signal(s, s->keeper_pid, sig);
+	tree_signal(s, sig);
 }
 
 /* Waits until the leader is reaped and the tree is empty, or until DEADLINE. */
@@ -51,7 +51,7 @@ static bool wait_gone(struct server *s, double deadline)
 {
 	for (;;) {
 		reap(s, false);
-		if (s->reaped && !tree_signal(s, s->keeper_pid, 0) &&
+		if (s->reaped && !tree_signal(s, 0) &&
 		    !(s->cgroup[0] && cgroup_populated(s->cgroup)))
 			return true;
 		if (mono_seconds() >= deadline)
@@ -75,7 +75,7 @@ void server_stop(struct server *s)
 		return;
 
 	if (s->pid > 0) {
-		if (!s->reaped || tree_signal(s, s->keeper_pid, 0) ||
+		if (!s->reaped || tree_signal(s, 0) ||
 		    (s->cgroup[0] && cgroup_populated(s->cgroup))) {
 			signal_tree(s, SIGTERM);
 			if (!wait_gone(s, mono_seconds() + STOP_GRACE_S)) {
@@ -86,7 +86,7 @@ void server_stop(struct server *s)
 		if (s->cgroup[0]) {	/* whatever is left in it, and the cgroup itself */
 			cgroup_kill_and_remove(s->cgroup);
 			s->cgroup[0] = 0;
-			tree_signal(s, s->keeper_pid, 0);	/* reaps what it killed */
+			tree_signal(s, 0);	/* reaps what it killed */
 		}
 		if (s->port > 0) {
 			double deadline = mono_seconds() + PORT_FREE_WAIT_S;

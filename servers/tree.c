@@ -88,11 +88,11 @@ static bool adopted_by(const struct proc *orphan, const struct server *s)
 }
 
 /* In S's process group, or below its first process, or below an orphan we
- * adopted from S; never another live server's processes or keeper, not
- * EXCLUDE and not us. */
-static bool member(const struct proc *all, size_t n, const struct proc *p,
-		   const struct server *s, pid_t exclude)
+ * adopted from S; never a keeper (S's own or another's), another live
+ * server's processes, or us. */
+static bool member(const struct proc *all, size_t n, const struct proc *p, const struct server *s)
 {
+	pid_t exclude = s->keeper_pid > 0 ? s->keeper_pid : -1;
 	pid_t self = getpid();
 	if (p->pid == self || p->pid == exclude || live_is_keeper(p->pid))
 		return false;
@@ -112,7 +112,7 @@ static bool member(const struct proc *all, size_t n, const struct proc *p,
 	return false;
 }
 
-int tree_signal(const struct server *s, pid_t exclude, int sig)
+int tree_signal(const struct server *s, int sig)
 {
 	size_t n;
 	struct proc *all = snapshot(&n);
@@ -121,7 +121,7 @@ int tree_signal(const struct server *s, pid_t exclude, int sig)
 		return kill(-s->pid, 0) == 0;	/* no /proc: the process group only */
 	for (size_t i = 0; i < n; i++) {
 		const struct proc *p = &all[i];
-		if (!member(all, n, p, s, exclude))
+		if (!member(all, n, p, s))
 			continue;
 		if (p->state == 'Z' || p->state == 'X') {
 			if (p->ppid == getpid() && p->pid != s->pid)

@@ -10,11 +10,11 @@
 /* Makes this process the subreaper of everything it starts. */
 void tree_adopt_orphans(void);
 /* Sends SIG (0: none) to every live process of S's tree outside its process
- * group (the caller signals the group: no process gets it twice), except
- * EXCLUDE; reaps
- * the tree's zombies that are this process's children (not S's first one,
- * which the caller reaps), and returns how many live ones there are. */
-int tree_signal(const struct server *s, pid_t exclude, int sig);
+ * group (the caller signals the group: no process gets it twice), its
+ * keeper spared; reaps the tree's zombies that are this process's children
+ * (not S's first one, which the caller reaps), and returns how many live
+ * ones there are. */
+int tree_signal(const struct server *s, int sig);
 /* PID is a parent, grandparent, ... of process OF. */
 bool tree_is_ancestor(pid_t pid, pid_t of);
 /* ROOT and its descendants, at most MAX of them, into OUT; how many. */
