@@ -35,9 +35,9 @@
  * hook first compares ports read straight from the socket (tp_btf), and
  * the syscall-exit hook first the syscall number. Tables are arrays
  * (inlined lookups), no hash, no lock, no per-syscall work: the send's
- * start and end come from TCP's own tracepoints (the end, when the syscalls
- * group runs anyway, from the sending syscall's return: send_end_at_exit). Records are gathered per
- * CPU and handed to the ring buffer 8 at a time, without a wakeup (user
+ * start and end come from TCP's own tracepoints (the end, when the
+ * syscalls group runs anyway, from the sending syscall's return:
+ * send_end_at_exit). Records are gathered per CPU and handed to the ring buffer 8 at a time, without a wakeup (user
  * space polls, and flushes what a CPU still holds at the end); a batch or
  * record the ring cannot take is counted (ANAT_ST_LOST), never silent. */
 #pragma once

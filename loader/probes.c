@@ -203,10 +203,10 @@ static bool send_end_at_exit(const struct probes *p, const bool on[GROUP_NR])
 	       !h->no_btf_twin && !h->no_raw_twin && !h->no_fallback;
 }
 
-/* Whether use u runs on its own hook in the loaded object. */
-static bool on_own_hook(const struct probes *p, int u)
+/* Whether use u runs on its own hook in object s (NULL: none loaded). */
+static bool on_own_hook(const struct probes_bpf *s, int u)
 {
-	return u != U_ANAT_SEND || !p->skel || !p->skel->rodata->send_end_at_exit;
+	return u != U_ANAT_SEND || !s || !s->rodata->send_end_at_exit;
 }
 
 /* Autoload the programs of the wanted hooks of groups `on`. twins: 0 both
@@ -223,7 +223,7 @@ static void set_autoload(struct probes *p, struct probes_bpf *s, const bool on[G
 		const struct hook_state *h = &p->hs[probes_defs[u].hook];
 		const char *name = probes_hook_names[probes_defs[u].hook];
 
-		if (!wanted(p, u, on) || (u == U_ANAT_SEND && s->rodata->send_end_at_exit))
+		if (!wanted(p, u, on) || !on_own_hook(s, u))
 			continue;
 		if (h->fallback) {
 			if ((prog = bpf_object__find_program_by_name(s->obj, h->fallback->prog)))
@@ -383,7 +383,7 @@ static void attach_hook(struct probes *p, enum hook_id h)
 	int err = 0;
 
 	for (int u = 0; u < U_NR; u++)
-		want |= probes_defs[u].hook == h && wanted(p, u, p->group_loaded) && on_own_hook(p, u);
+		want |= probes_defs[u].hook == h && wanted(p, u, p->group_loaded) && on_own_hook(p->skel, u);
 	if (!want || hs->link)
 		return;
 	if (hs->fallback) {
@@ -448,7 +448,7 @@ static void settle_uses(struct probes *p)
 			s->status = PROBE_MISSING;
 			snprintf(s->reason, sizeof(s->reason), "%s",
 				 p->group_err[g][0] ? p->group_err[g] : "not loaded");
-		} else if (!on_own_hook(p, u)) {
+		} else if (!on_own_hook(p->skel, u)) {
 			settle_send_at_exit(p, s);
 		} else if (hs->link) {
 			s->status = PROBE_ATTACHED;
